@@ -1,0 +1,100 @@
+package v1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+)
+
+// ClusterState is KubeCube's summary of a cluster's health.
+type ClusterState string
+
+// The states KubeCube knows.
+const (
+	ClusterInitFailed ClusterState = "initFailed"
+	ClusterProcessing ClusterState = "processing"
+	ClusterDeleting   ClusterState = "deleting"
+	ClusterNormal     ClusterState = "normal"
+	ClusterAbnormal   ClusterState = "abnormal"
+)
+
+// ClusterSpec describes how to reach a cluster of the fleet.
+type ClusterSpec struct {
+	// KubeConfig is the kubeconfig that reaches the cluster.
+	// +optional
+	KubeConfig []byte `json:"kubeconfig,omitempty"`
+	// KubernetesAPIEndpoint is the cluster's API server address.
+	// +optional
+	KubernetesAPIEndpoint string `json:"kubernetesAPIEndpoint,omitempty"`
+	// NetworkType is the cluster's CNI.
+	// +optional
+	NetworkType string `json:"networkType,omitempty"`
+	// HarborAddr is the cluster's image registry.
+	// +optional
+	HarborAddr string `json:"harborAddr,omitempty"`
+	// IsMemberCluster is false for the management (pivot) cluster.
+	// +optional
+	IsMemberCluster bool `json:"isMemberCluster,omitempty"`
+	// IsWritable tells whether KubeCube may change the cluster.
+	// +optional
+	IsWritable bool `json:"isWritable,omitempty"`
+	// IngressDomainSuffix is the suffix of the cluster's ingress host names.
+	// +optional
+	IngressDomainSuffix string `json:"ingressDomainSuffix,omitempty"`
+	// Description is free text.
+	// +optional
+	Description string `json:"description,omitempty"`
+}
+
+// ClusterStatus is the observed state of a cluster, including the hotplug
+// agent's report.
+type ClusterStatus struct {
+	// State is KubeCube's health summary.
+	// +optional
+	State ClusterState `json:"state,omitempty"`
+	// Reason explains State when it is not normal.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// LastHeartbeat is when the cluster's agent last reported.
+	// +optional
+	LastHeartbeat *metav1.Time `json:"lastHeartbeat,omitempty"`
+	// HotplugPhase is the phase of the cluster's effective configuration.
+	// +optional
+	HotplugPhase string `json:"hotplugPhase,omitempty"`
+	// Components is the agent's per-component report.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Components []hotplugv1.ComponentStatus `json:"components,omitempty"`
+}
+
+// Cluster is one cluster of the fleet, as KubeCube registers it.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="STATE",type=string,JSONPath=`.status.state`
+// +kubebuilder:printcolumn:name="HOTPLUG",type=string,JSONPath=`.status.hotplugPhase`,priority=1
+// +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
+type Cluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	Spec ClusterSpec `json:"spec,omitempty"`
+	// +optional
+	Status ClusterStatus `json:"status,omitempty"`
+}
+
+// ClusterList is a list of Cluster objects.
+//
+// +kubebuilder:object:root=true
+type ClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Cluster `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Cluster{}, &ClusterList{})
+}
