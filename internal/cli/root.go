@@ -63,7 +63,7 @@ func NewRoot() *cobra.Command {
 	}
 	root.PersistentFlags().IntVarP(&verbose, "verbose", "v", 0, "log verbosity (0: info, higher: debug)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDevCommand())
+	root.AddCommand(newDevCommand(), newAgentCommand())
 	return root
 }
 

@@ -1,0 +1,128 @@
+// Package agent reconciles a cluster's effective hotplug configuration
+// (`common` merged with the Hotplug named after the cluster) into Helm
+// releases in that cluster. Decisions are pure (Plan, ComputeStatus, the
+// merge package); Helm and the API server are reached through thin
+// wrappers.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+
+	"github.com/go-logr/logr"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/helm"
+)
+
+// Setup adds the agent's controller to mgr. cfg is the configuration the
+// Helm wrapper and the direct (uncached) client use.
+func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Options) (*Reconciler, error) {
+	if opts.ClusterName == "" {
+		return nil, errors.New("agent: cluster name is required (--cluster-name)")
+	}
+	opts = opts.withDefaults()
+	log := ctrl.LoggerFrom(ctx).WithName("agent").WithValues("cluster", opts.ClusterName)
+	h, err := helm.New(cfg, helm.Options{MaxHistory: opts.MaxHistory, Wait: opts.Wait, Timeout: opts.Timeout, Log: log.WithName("helm")})
+	if err != nil {
+		return nil, fmt.Errorf("agent: helm client: %w", err)
+	}
+	direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		return nil, fmt.Errorf("agent: client: %w", err)
+	}
+	inv, err := loadInventory(ctx, direct, direct, h, opts.Namespace, opts.ClusterName)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	outs := newOutcomes()
+	r := &Reconciler{
+		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv,
+		recorder: mgr.GetEventRecorder("hotplug-agent"),
+		status:   &statusWriter{c: direct, outs: outs, opts: opts},
+	}
+	ours := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetName() == hotplugv1.CommonName || o.GetName() == opts.ClusterName
+	})
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("hotplug-agent").
+		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency}).
+		WithLogConstructor(func(*reconcile.Request) logr.Logger { return log }).
+		Complete(r)
+	if err != nil {
+		return nil, fmt.Errorf("agent: controller: %w", err)
+	}
+	return r, nil
+}
+
+// specChanged ignores the agent's own status writes.
+func specChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() ||
+				!maps.Equal(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+		},
+	}
+}
+
+// requestsFor maps a Hotplug event to one request per component that the
+// object names, that the agent has an outcome for, or that the inventory
+// records: a removed component still gets its uninstall.
+func (r *Reconciler) requestsFor(_ context.Context, o client.Object) []reconcile.Request {
+	names := map[string]bool{}
+	if hp, ok := o.(*hotplugv1.Hotplug); ok {
+		for _, c := range hp.Spec.Component {
+			names[c.Name] = true
+		}
+	}
+	for n := range r.outs.snapshot() {
+		names[n] = true
+	}
+	for _, n := range r.inv.names() {
+		names[n] = true
+	}
+	reqs := make([]reconcile.Request, 0, len(names))
+	for n := range names {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: n}})
+	}
+	return reqs
+}
+
+// Run starts a manager for the agent and blocks until ctx ends.
+func Run(ctx context.Context, cfg *rest.Config, opts Options, mopts manager.Options) error {
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		return fmt.Errorf("agent: manager: %w", err)
+	}
+	if _, err := Setup(ctx, mgr, cfg, opts); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", func(*http.Request) error { return nil }); err != nil {
+		return fmt.Errorf("agent: health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("informers not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("agent: ready check: %w", err)
+	}
+	return mgr.Start(ctx)
+}

@@ -1,0 +1,31 @@
+package agent
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	reconcileDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "hotplug_reconcile_duration_seconds",
+		Help:    "Time to reconcile one component, Helm actions included.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
+	}, []string{"component"})
+	helmActions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotplug_helm_actions_total",
+		Help: "Helm actions by component, kind and result.",
+	}, []string{"component", "action", "result"})
+	helmActionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "hotplug_helm_action_duration_seconds",
+		Help:    "Duration of Helm actions by component and kind.",
+		Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
+	}, []string{"component", "action"})
+	componentReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "hotplug_component_ready",
+		Help: "1 when the component is as configured (running, or disabled and absent), else 0.",
+	}, []string{"component"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady)
+}

@@ -1,0 +1,79 @@
+package agent
+
+import (
+	"time"
+)
+
+// Options configure an agent. Zero values take the defaults documented on
+// each field.
+type Options struct {
+	// ClusterName is the cluster this agent runs in; its own Hotplug has
+	// this name. Required.
+	ClusterName string
+	// ChartDir holds the chart packages; default /root/helmchartpkg.
+	ChartDir string
+	// Namespace holds the feature ConfigMap and the release inventory;
+	// default kubecube-system.
+	Namespace string
+	// Concurrency bounds the components reconciled at once; default 4.
+	Concurrency int
+	// Resync is how often a converged component is checked again for
+	// drift; default 5m.
+	Resync time.Duration
+	// RetryBase and RetryMax bound the exponential retry of a failed
+	// action; defaults 2s and 5m.
+	RetryBase, RetryMax time.Duration
+	// Wait makes install and upgrade wait for the release's resources to be
+	// ready, so a release is only "running" when its workloads are.
+	Wait bool
+	// Timeout bounds one Helm action; default 5m.
+	Timeout time.Duration
+	// MaxHistory caps the revisions kept per release; default 10.
+	MaxHistory int
+}
+
+// Defaults used for empty Options fields.
+const (
+	DefaultChartDir    = "/root/helmchartpkg"
+	DefaultNamespace   = "kubecube-system"
+	FeatureConfigMap   = "kubecube-feature-config"
+	InventoryConfigMap = "hotplug-inventory"
+)
+
+func (o Options) withDefaults() Options {
+	if o.ChartDir == "" {
+		o.ChartDir = DefaultChartDir
+	}
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Resync <= 0 {
+		o.Resync = 5 * time.Minute
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 2 * time.Second
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 5 * time.Minute
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.MaxHistory <= 0 {
+		o.MaxHistory = 10
+	}
+	return o
+}
+
+// Backoff is the delay before retry number failures (1-based): base
+// doubled per failure, capped at limit.
+func Backoff(failures int, base, limit time.Duration) time.Duration {
+	d := base
+	for i := 1; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}

@@ -1,0 +1,68 @@
+package agent
+
+import (
+	"sync"
+
+	"github.com/kubecube-io/hotplug/internal/helm"
+)
+
+// Outcome is what the agent last saw and did for one component. The status
+// is computed from outcomes alone.
+type Outcome struct {
+	// Reconciled is true once the component has been planned and acted on.
+	Reconciled bool
+	// InFlight is the action running now, if any.
+	InFlight Action
+	// Release is the component's release after the last action; nil when
+	// there is none.
+	Release *helm.Release
+	// Digest is the desired content digest the release was compared with.
+	Digest string
+	// PackageErr is set when the chart package could not be used.
+	PackageErr error
+	// ActionErr is the last failed Helm action's error.
+	ActionErr error
+	// FailedAction is the action that failed.
+	FailedAction Action
+	// Failures counts consecutive failures, for the retry backoff.
+	Failures int
+}
+
+// outcomes is the agent's in-memory record, shared by the component workers.
+type outcomes struct {
+	mu sync.Mutex
+	m  map[string]Outcome
+}
+
+func newOutcomes() *outcomes { return &outcomes{m: map[string]Outcome{}} }
+
+func (o *outcomes) get(name string) Outcome {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.m[name]
+}
+
+func (o *outcomes) update(name string, f func(*Outcome)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := o.m[name]
+	f(&out)
+	o.m[name] = out
+}
+
+func (o *outcomes) remove(name string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, name)
+}
+
+// snapshot copies the record so status can be computed without the lock.
+func (o *outcomes) snapshot() map[string]Outcome {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make(map[string]Outcome, len(o.m))
+	for k, v := range o.m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,312 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/merge"
+)
+
+// Reconciler reconciles one component per request (the request's Name is
+// the component's name), so that components proceed independently and a
+// slow or failing one never holds up the others.
+type Reconciler struct {
+	client   client.Client // cached: Hotplug objects
+	reader   client.Reader // direct: ConfigMaps, statuses before update
+	helm     *helm.Client
+	recorder recorder.EventRecorder
+	opts     Options
+	outs     *outcomes
+	inv      *inventory
+	status   *statusWriter
+}
+
+// config reads `common` and the cluster's own Hotplug; either may be nil.
+func (r *Reconciler) config(ctx context.Context) (common, own *hotplugv1.Hotplug, err error) {
+	get := func(name string) (*hotplugv1.Hotplug, error) {
+		hp := &hotplugv1.Hotplug{}
+		if err := r.client.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("reading Hotplug %s: %w", name, err)
+		}
+		return hp, nil
+	}
+	if common, err = get(hotplugv1.CommonName); err != nil {
+		return nil, nil, err
+	}
+	if r.opts.ClusterName != hotplugv1.CommonName {
+		if own, err = get(r.opts.ClusterName); err != nil {
+			return nil, nil, err
+		}
+	}
+	return common, own, nil
+}
+
+// Reconcile brings one component to its desired state.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	name := req.Name
+	log := ctrl.LoggerFrom(ctx).WithValues("component", name)
+	ctx = ctrl.LoggerInto(ctx, log)
+	start := time.Now()
+	defer func() { reconcileDuration.WithLabelValues(name).Observe(time.Since(start).Seconds()) }()
+
+	common, own, err := r.config(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	eff := merge.Effective(r.opts.ClusterName, common, own)
+	d, cfgErr := find(eff, name)
+	if cfgErr != nil {
+		// A bad configuration leaves the release exactly as it is.
+		log.Info("configuration rejected; release left untouched", "error", cfgErr.Error())
+		r.event(common, own, corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
+		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
+	}
+	if d.wantsRelease() {
+		ch, err := chartpkg.Load(r.opts.ChartDir, d.Component.PkgName)
+		r.outs.update(name, func(o *Outcome) { o.PackageErr = err })
+		if err != nil {
+			r.event(common, own, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
+			werr := r.status.write(ctx, common, own, eff)
+			return ctrl.Result{RequeueAfter: r.retry(name)}, werr
+		}
+		d.Digest = chartpkg.Digest(ch, d.Component.Values)
+		r.outs.update(name, func(o *Outcome) { o.Digest = d.Digest })
+		return r.converge(ctx, name, common, own, eff, d, ch)
+	}
+	r.outs.update(name, func(o *Outcome) { o.PackageErr = nil })
+	return r.converge(ctx, name, common, own, eff, d, nil)
+}
+
+// find returns the desired state of name, or the configuration error that
+// fails it.
+func find(eff merge.Result, name string) (Desired, error) {
+	for _, e := range eff.Errors {
+		if e.Component == name {
+			return Desired{}, e
+		}
+	}
+	for i := range eff.Components {
+		if eff.Components[i].Name == name {
+			return Desired{Component: &eff.Components[i]}, nil
+		}
+	}
+	return Desired{}, nil
+}
+
+// converge observes, plans and acts until the plan is empty (every action,
+// a recovery included, is followed by a fresh look), then records the
+// outcome and writes the status.
+func (r *Reconciler) converge(ctx context.Context, name string, common, own *hotplugv1.Hotplug, eff merge.Result, d Desired, ch *chartv2.Chart) (ctrl.Result, error) {
+	var failed error
+	for range 3 {
+		obs, err := r.observe(ctx, name, d)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		steps := Plan(d, obs)
+		if len(steps) == 0 {
+			rel := releaseIn(obs, d)
+			r.outs.update(name, func(o *Outcome) {
+				o.Reconciled, o.Release = true, rel
+				o.ActionErr, o.FailedAction, o.Failures = nil, "", 0
+			})
+			if rel != nil {
+				// An adopted release joins the inventory without a new revision.
+				if err := r.inv.set(ctx, name, rel.Namespace); err != nil {
+					return ctrl.Result{}, err
+				}
+			}
+			break
+		}
+		if failed = r.run(ctx, name, steps, common, own, eff, d, ch); failed != nil {
+			obs, err := r.observe(ctx, name, d)
+			if err != nil {
+				return ctrl.Result{}, errors.Join(failed, err)
+			}
+			r.outs.update(name, func(o *Outcome) { o.Release = releaseIn(obs, d) })
+			break
+		}
+	}
+	if d.Component == nil && failed == nil {
+		r.outs.remove(name)
+	}
+	if err := r.status.write(ctx, common, own, eff); err != nil {
+		return ctrl.Result{}, err
+	}
+	if failed != nil {
+		return ctrl.Result{RequeueAfter: r.retry(name)}, nil
+	}
+	return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
+}
+
+// run performs steps in order and stops at the first failure, which it
+// records and returns. A recovery ends the run so the caller plans again.
+func (r *Reconciler) run(ctx context.Context, name string, steps []Step, common, own *hotplugv1.Hotplug, eff merge.Result, d Desired, ch *chartv2.Chart) error {
+	log := ctrl.LoggerFrom(ctx)
+	for _, s := range steps {
+		log.Info("acting", "action", s.Action, "namespace", s.Namespace, "reason", s.Reason)
+		r.outs.update(name, func(o *Outcome) { o.InFlight = s.Action })
+		if err := r.status.write(ctx, common, own, eff); err != nil {
+			log.Error(err, "writing progress status")
+		}
+		err := r.perform(ctx, name, s, d, ch)
+		r.outs.update(name, func(o *Outcome) { o.InFlight = "" })
+		if err != nil {
+			r.outs.update(name, func(o *Outcome) {
+				o.Reconciled, o.ActionErr, o.FailedAction = true, err, s.Action
+				o.Failures++
+			})
+			log.Error(err, "helm action failed", "action", s.Action, "namespace", s.Namespace)
+			r.event(common, own, corev1.EventTypeWarning, "HelmFailed", string(s.Action),
+				fmt.Sprintf("component %s: helm %s failed: %v", name, s.Action, err))
+			return err
+		}
+		r.event(common, own, corev1.EventTypeNormal, eventReason(s.Action), string(s.Action),
+			fmt.Sprintf("component %s: %s in namespace %s (%s)", name, s.Action, s.Namespace, s.Reason))
+		if s.Action == ActionUninstall && s.Namespace != desiredNamespaceIfWanted(d) {
+			if err := r.inv.forget(ctx, name, s.Namespace); err != nil {
+				return err
+			}
+		}
+		if s.Action == ActionRecover {
+			return nil
+		}
+	}
+	return nil
+}
+
+// observe reads the component's releases in the desired namespace and in
+// the namespace the inventory remembers.
+func (r *Reconciler) observe(ctx context.Context, name string, d Desired) (Observed, error) {
+	obs := Observed{ManagedNamespace: r.inv.get(name)}
+	seen := map[string]bool{}
+	for _, ns := range []string{desiredNamespace(d), obs.ManagedNamespace} {
+		if ns == "" || seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		rel, err := r.helm.Get(ctx, ns, name)
+		if errors.Is(err, helm.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return obs, fmt.Errorf("reading release %s/%s: %w", ns, name, err)
+		}
+		obs.Releases = append(obs.Releases, rel)
+	}
+	return obs, nil
+}
+
+// desiredNamespaceIfWanted is the namespace the component's release should
+// live in, or "" when it should have none.
+func desiredNamespaceIfWanted(d Desired) string {
+	if !d.wantsRelease() {
+		return ""
+	}
+	return d.Component.Namespace
+}
+
+func desiredNamespace(d Desired) string {
+	if d.Component == nil {
+		return ""
+	}
+	return d.Component.Namespace
+}
+
+// releaseIn returns the observed release in the desired namespace.
+func releaseIn(obs Observed, d Desired) *helm.Release {
+	for _, rel := range obs.Releases {
+		if d.Component != nil && rel.Namespace == d.Component.Namespace {
+			return rel
+		}
+	}
+	return nil
+}
+
+// perform runs one step through the Helm wrapper.
+func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired, ch *chartv2.Chart) error {
+	start := time.Now()
+	var err error
+	switch s.Action {
+	case ActionInstall, ActionUpgrade:
+		req := helm.Request{Name: name, Namespace: s.Namespace, Chart: ch, Values: d.Component.Values,
+			Labels: map[string]string{LabelManagedBy: ManagedByValue, LabelCluster: r.opts.ClusterName}}
+		var rel *helm.Release
+		if s.Action == ActionInstall {
+			rel, err = r.helm.Install(ctx, req)
+		} else {
+			rel, err = r.helm.Upgrade(ctx, req)
+		}
+		if err == nil && rel != nil {
+			err = r.inv.set(ctx, name, rel.Namespace)
+		}
+	case ActionUninstall:
+		err = r.helm.Uninstall(ctx, s.Namespace, name)
+	case ActionRecover:
+		_, err = r.helm.Recover(ctx, s.Namespace, name)
+	case ActionNone:
+	}
+	result := "success"
+	if err != nil {
+		result = "failure"
+	}
+	helmActions.WithLabelValues(name, string(s.Action), result).Inc()
+	helmActionDuration.WithLabelValues(name, string(s.Action)).Observe(time.Since(start).Seconds())
+	return err
+}
+
+// retry returns the backoff before the next attempt of a failing component.
+func (r *Reconciler) retry(name string) time.Duration {
+	n := 0
+	r.outs.update(name, func(o *Outcome) {
+		if o.ActionErr == nil && o.PackageErr != nil {
+			o.Failures++
+		}
+		n = o.Failures
+	})
+	return Backoff(n, r.opts.RetryBase, r.opts.RetryMax)
+}
+
+func eventReason(a Action) string {
+	switch a {
+	case ActionInstall:
+		return "Installed"
+	case ActionUpgrade:
+		return "Upgraded"
+	case ActionUninstall:
+		return "Uninstalled"
+	case ActionRecover:
+		return "Recovered"
+	default:
+		return "Reconciled"
+	}
+}
+
+// event records an event on the cluster's own Hotplug, or on common.
+func (r *Reconciler) event(common, own *hotplugv1.Hotplug, kind, reason, action, note string) {
+	obj := own
+	if obj == nil {
+		obj = common
+	}
+	if obj == nil || r.recorder == nil {
+		return
+	}
+	r.recorder.Eventf(obj, nil, kind, reason, action, "%s", note)
+}

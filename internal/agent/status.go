@@ -1,0 +1,197 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/merge"
+)
+
+// MessageRunning is the original system's message for a healthy release.
+const MessageRunning = "release is running"
+
+// ConditionReady is the type of the per-component and per-object condition.
+const ConditionReady = "Ready"
+
+// Reasons of the Ready condition.
+const (
+	ReasonDeployed      = "Deployed"
+	ReasonDisabled      = "Disabled"
+	ReasonFeatureSwitch = "FeatureSwitch"
+	ReasonProgressing   = "Progressing"
+	ReasonInvalidConfig = "InvalidConfig"
+	ReasonPackageError  = "PackageError"
+	ReasonActionFailed  = "ActionFailed"
+	ReasonAllReady      = "AllComponentsReady"
+	ReasonNotReady      = "ComponentsNotReady"
+)
+
+type health int
+
+const (
+	healthReady health = iota
+	healthProgressing
+	healthFailed
+)
+
+// ComputeStatus is the one place that turns the effective configuration and
+// the agent's outcomes into a Hotplug status. prev supplies the previous
+// conditions so that transition times only move on a real change; now
+// stamps new transitions.
+func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
+	prevByName := map[string]hotplugv1.ComponentStatus{}
+	for _, c := range prev.Components {
+		prevByName[c.Name] = c
+	}
+	var comps []hotplugv1.ComponentStatus
+	messages := map[string]string{}
+	worst := healthReady
+	add := func(cs hotplugv1.ComponentStatus, h health, reason string, inMessage bool) {
+		status := metav1.ConditionFalse
+		if h == healthReady {
+			status = metav1.ConditionTrue
+		}
+		cs.Conditions = append([]metav1.Condition(nil), prevByName[cs.Name].Conditions...)
+		setCondition(&cs.Conditions, metav1.Condition{Type: ConditionReady, Status: status, Reason: reason, Message: cs.Message}, generation, now)
+		comps = append(comps, cs)
+		if inMessage {
+			messages[cs.Name] = cs.Message
+		}
+		worst = max(worst, h)
+	}
+
+	for _, e := range eff.Errors {
+		add(hotplugv1.ComponentStatus{Name: e.Component, Message: e.Error()}, healthFailed, ReasonInvalidConfig, true)
+	}
+	for i := range eff.Components {
+		c := &eff.Components[i]
+		cs, h, reason := componentStatus(c, outs[c.Name])
+		add(cs, h, reason, c.PkgName != "")
+	}
+	// Components no longer configured stay visible until their release is gone.
+	configured := map[string]bool{}
+	for _, c := range eff.Components {
+		configured[c.Name] = true
+	}
+	for _, e := range eff.Errors {
+		configured[e.Component] = true
+	}
+	for name, o := range outs {
+		if configured[name] || (o.Release == nil && o.InFlight == "" && o.ActionErr == nil) {
+			continue
+		}
+		cs := hotplugv1.ComponentStatus{Name: name, Message: "removed from the configuration; uninstalling"}
+		h := healthProgressing
+		if o.ActionErr != nil {
+			cs.Message, h = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr), healthFailed
+		}
+		add(cs, h, reasonFor(h, ReasonActionFailed), true)
+	}
+	sort.Slice(comps, func(i, j int) bool { return comps[i].Name < comps[j].Name })
+
+	st := hotplugv1.HotplugStatus{
+		Phase:              map[health]string{healthReady: hotplugv1.PhaseRunning, healthProgressing: hotplugv1.PhaseProgressing, healthFailed: hotplugv1.PhaseFail}[worst],
+		Message:            encodeMessage(messages),
+		ObservedGeneration: generation,
+		Components:         comps,
+		Conditions:         append([]metav1.Condition(nil), prev.Conditions...),
+	}
+	objReason, objStatus := ReasonAllReady, metav1.ConditionTrue
+	if worst != healthReady {
+		objReason, objStatus = ReasonNotReady, metav1.ConditionFalse
+	}
+	setCondition(&st.Conditions, metav1.Condition{Type: ConditionReady, Status: objStatus, Reason: objReason, Message: notReadySummary(comps)}, generation, now)
+	return st
+}
+
+// componentStatus classifies one configured component.
+func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, health, string) {
+	cs := hotplugv1.ComponentStatus{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName}
+	if r := o.Release; r != nil {
+		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, r.Digest
+	}
+	switch {
+	case c.PkgName == "":
+		cs.Message = map[bool]string{true: hotplugv1.StatusEnabled, false: hotplugv1.StatusDisabled}[c.Enabled]
+		if o.Release != nil || o.InFlight != "" {
+			cs.Message = "feature switch; removing the release of its former package"
+			return cs, healthProgressing, ReasonProgressing
+		}
+		return cs, healthReady, ReasonFeatureSwitch
+	case o.InFlight != "":
+		cs.Message = string(o.InFlight) + " in progress"
+		return cs, healthProgressing, ReasonProgressing
+	case o.PackageErr != nil && c.Enabled:
+		cs.Message = o.PackageErr.Error()
+		return cs, healthFailed, ReasonPackageError
+	case o.ActionErr != nil:
+		cs.Message = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr)
+		return cs, healthFailed, ReasonActionFailed
+	case !o.Reconciled:
+		cs.Message = "waiting for the agent"
+		return cs, healthProgressing, ReasonProgressing
+	case !c.Enabled:
+		if o.Release != nil {
+			cs.Message = "disabled; uninstalling"
+			return cs, healthProgressing, ReasonProgressing
+		}
+		cs.Message = hotplugv1.StatusDisabled
+		return cs, healthReady, ReasonDisabled
+	case o.Release != nil && o.Release.Status == "deployed" && o.Release.Digest == o.Digest:
+		cs.Message = MessageRunning
+		return cs, healthReady, ReasonDeployed
+	default:
+		cs.Message = "release not yet at the desired chart and values"
+		return cs, healthProgressing, ReasonProgressing
+	}
+}
+
+func reasonFor(h health, failed string) string {
+	if h == healthFailed {
+		return failed
+	}
+	return ReasonProgressing
+}
+
+// setCondition sets c, keeping the last transition time when the status
+// did not change.
+func setCondition(conds *[]metav1.Condition, c metav1.Condition, generation int64, now metav1.Time) {
+	c.ObservedGeneration = generation
+	c.LastTransitionTime = now
+	if len(c.Message) > 32768 {
+		c.Message = c.Message[:32768]
+	}
+	meta.SetStatusCondition(conds, c)
+}
+
+// encodeMessage renders the original's JSON object string; keys are sorted
+// by encoding/json, so equal states give equal strings.
+func encodeMessage(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(data)
+}
+
+func notReadySummary(comps []hotplugv1.ComponentStatus) string {
+	var bad []string
+	for _, c := range comps {
+		if meta.IsStatusConditionFalse(c.Conditions, ConditionReady) {
+			bad = append(bad, c.Name)
+		}
+	}
+	if len(bad) == 0 {
+		return "all components are ready"
+	}
+	return "not ready: " + strings.Join(bad, ", ")
+}

@@ -1,0 +1,86 @@
+package agent
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/merge"
+)
+
+func TestComputeStatus(t *testing.T) {
+	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	comps := []merge.Component{
+		{Name: "audit", Namespace: "default"},
+		{Name: "logagent", Namespace: "logagent", PkgName: "logagent-v1.0.0.tgz", Enabled: true},
+		{Name: "logseer", Namespace: "logseer", PkgName: "logseer-v1.0.0.tgz"},
+	}
+	deployed := Outcome{Reconciled: true, Digest: "d1", Release: &helm.Release{Name: "logagent", Status: "deployed", Digest: "d1", Revision: 2, Chart: "logagent", ChartVersion: "1.0.0"}}
+	cases := []struct {
+		name    string
+		eff     merge.Result
+		outs    map[string]Outcome
+		phase   string
+		message string
+	}{
+		{"converged", merge.Result{Components: comps}, map[string]Outcome{"logagent": deployed, "logseer": {Reconciled: true}},
+			hotplugv1.PhaseRunning, `{"logagent":"release is running","logseer":"disabled"}`},
+		{"not yet reconciled", merge.Result{Components: comps}, map[string]Outcome{"logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"waiting for the agent","logseer":"disabled"}`},
+		{"upgrade in flight", merge.Result{Components: comps}, map[string]Outcome{"logagent": {InFlight: ActionUpgrade, Reconciled: true}, "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"upgrade in progress","logseer":"disabled"}`},
+		{"stale digest", merge.Result{Components: comps}, map[string]Outcome{"logagent": {Reconciled: true, Digest: "d2", Release: deployed.Release}, "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"release not yet at the desired chart and values","logseer":"disabled"}`},
+		{"helm failure", merge.Result{Components: comps}, map[string]Outcome{"logagent": {Reconciled: true, ActionErr: errors.New("boom"), FailedAction: ActionUpgrade}, "logseer": {Reconciled: true}},
+			hotplugv1.PhaseFail, `{"logagent":"helm upgrade failed: boom","logseer":"disabled"}`},
+		{"bad config", merge.Result{Components: comps[:1], Errors: []*merge.Error{{Object: "common", Component: "logagent", Field: "env", Line: 2, Err: errors.New("bad")}}}, nil,
+			hotplugv1.PhaseFail, ""},
+		{"removed component still installed", merge.Result{Components: comps[:1]}, map[string]Outcome{"logseer": {Reconciled: true, Release: &helm.Release{Name: "logseer"}}},
+			hotplugv1.PhaseProgressing, `{"logseer":"removed from the configuration; uninstalling"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := ComputeStatus(tc.eff, tc.outs, hotplugv1.HotplugStatus{}, 7, now)
+			if st.Phase != tc.phase {
+				t.Errorf("phase = %s, want %s", st.Phase, tc.phase)
+			}
+			if tc.message != "" && st.Message != tc.message {
+				t.Errorf("message = %s\nwant %s", st.Message, tc.message)
+			}
+			if st.ObservedGeneration != 7 {
+				t.Errorf("observedGeneration = %d", st.ObservedGeneration)
+			}
+			ready := meta.FindStatusCondition(st.Conditions, ConditionReady)
+			if ready == nil || (ready.Status == metav1.ConditionTrue) != (tc.phase == hotplugv1.PhaseRunning) {
+				t.Errorf("object Ready condition %+v for phase %s", ready, st.Phase)
+			}
+		})
+	}
+	t.Run("config error names object, component and field", func(t *testing.T) {
+		st := ComputeStatus(cases[5].eff, nil, hotplugv1.HotplugStatus{}, 1, now)
+		for _, cs := range st.Components {
+			if cs.Name == "logagent" && cs.Message != (&merge.Error{Object: "common", Component: "logagent", Field: "env", Line: 2, Err: errors.New("bad")}).Error() {
+				t.Errorf("message %q", cs.Message)
+			}
+		}
+	})
+	t.Run("structured fields and stable transition time", func(t *testing.T) {
+		outs := map[string]Outcome{"logagent": deployed, "logseer": {Reconciled: true}}
+		first := ComputeStatus(merge.Result{Components: comps}, outs, hotplugv1.HotplugStatus{}, 1, now)
+		later := metav1.NewTime(now.Add(time.Hour))
+		second := ComputeStatus(merge.Result{Components: comps}, outs, first, 1, later)
+		for _, cs := range second.Components {
+			if c := meta.FindStatusCondition(cs.Conditions, ConditionReady); c == nil || !c.LastTransitionTime.Equal(&now) {
+				t.Errorf("%s: transition time moved without a change: %+v", cs.Name, c)
+			}
+			if cs.Name == "logagent" && (cs.Revision != 2 || cs.ChartVersion != "1.0.0" || cs.ValuesDigest != "d1" || !cs.Enabled) {
+				t.Errorf("logagent structured status %+v", cs)
+			}
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/merge"
+)
+
+// statusWriter publishes what ComputeStatus decides: the status of the
+// cluster's own Hotplug and of `common`, the feature ConfigMap and the ready
+// gauge. It writes only what changed, so a converged resync writes nothing.
+type statusWriter struct {
+	mu     sync.Mutex // one writer at a time keeps conflicts rare
+	c      client.Client
+	outs   *outcomes
+	opts   Options
+	lastFC map[string]string
+}
+
+func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug, eff merge.Result) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	outs := w.outs.snapshot()
+	now := metav1.Now()
+	for _, obj := range []*hotplugv1.Hotplug{own, common} {
+		if obj == nil {
+			continue
+		}
+		if err := w.writeOne(ctx, obj.Name, eff, outs, now); err != nil {
+			return err
+		}
+	}
+	for _, c := range eff.Components {
+		v := 0.0
+		if _, h, _ := componentStatus(&c, outs[c.Name]); h == healthReady {
+			v = 1
+		}
+		componentReady.WithLabelValues(c.Name).Set(v)
+	}
+	return w.publishFeatures(ctx, eff)
+}
+
+// writeOne recomputes the status of one Hotplug from its latest version and
+// updates it when it differs.
+func (w *statusWriter) writeOne(ctx context.Context, name string, eff merge.Result, outs map[string]Outcome, now metav1.Time) error {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := &hotplugv1.Hotplug{}
+		if err := w.c.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		st := ComputeStatus(eff, outs, hp.Status, hp.Generation, now)
+		if equality.Semantic.DeepEqual(st, hp.Status) {
+			return nil
+		}
+		hp.Status = st
+		return w.c.Status().Update(ctx, hp)
+	})
+	if err != nil {
+		return fmt.Errorf("writing status of Hotplug %s: %w", name, err)
+	}
+	return nil
+}
+
+// publishFeatures writes `<component>: enabled|disabled` for every
+// configured component into the feature ConfigMap that KubeCube's front end
+// reads, keeping keys that others wrote.
+func (w *statusWriter) publishFeatures(ctx context.Context, eff merge.Result) error {
+	want := map[string]string{}
+	for _, c := range eff.Components {
+		want[c.Name] = hotplugv1.StatusDisabled
+		if c.Enabled {
+			want[c.Name] = hotplugv1.StatusEnabled
+		}
+	}
+	if equality.Semantic.DeepEqual(want, w.lastFC) {
+		return nil
+	}
+	cm := &corev1.ConfigMap{}
+	cm.Name, cm.Namespace = FeatureConfigMap, w.opts.Namespace
+	_, err := createOrUpdate(ctx, w.c, cm, func() {
+		if cm.Data == nil {
+			cm.Data = map[string]string{}
+		}
+		for k, v := range want {
+			cm.Data[k] = v
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("publishing %s/%s: %w", w.opts.Namespace, FeatureConfigMap, err)
+	}
+	w.lastFC = want
+	return nil
+}

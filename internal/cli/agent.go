@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/kube"
+)
+
+type agentFlags struct {
+	opts        agent.Options
+	kubeconfig  string
+	metrics     string
+	probes      string
+	leaderElect bool
+}
+
+func newAgentCommand() *cobra.Command {
+	f := agentFlags{}
+	cmd := &cobra.Command{
+		Use:   "agent --cluster-name NAME [--kubeconfig PATH] [--chart-dir DIR]",
+		Short: "Reconcile `common` and this cluster's Hotplug into Helm releases in this cluster",
+		Long: `agent runs in every cluster. It merges the Hotplug 'common' with the Hotplug named
+after the cluster and installs, upgrades or uninstalls one Helm release per component
+(release name = component name) from the chart packages in --chart-dir. Status goes to
+both Hotplug objects; feature switches (components without pkgName) go to the ConfigMap
+kubecube-feature-config.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.opts.ClusterName == "" {
+				return usageError{fmt.Errorf("--cluster-name is required")}
+			}
+			cfg, err := kube.LoadConfig(f.kubeconfig)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			log := logr.FromContextOrDiscard(ctx)
+			ctrl.SetLogger(log)
+			ctx = ctrl.LoggerInto(ctx, log)
+			mopts := manager.Options{
+				Scheme:                  kube.Scheme,
+				Metrics:                 metricsserver.Options{BindAddress: f.metrics},
+				HealthProbeBindAddress:  f.probes,
+				LeaderElection:          f.leaderElect,
+				LeaderElectionID:        "hotplug-agent-" + f.opts.ClusterName,
+				LeaderElectionNamespace: f.opts.Namespace,
+			}
+			log.Info("starting agent", "cluster", f.opts.ClusterName, "chartDir", f.opts.ChartDir, "host", cfg.Host)
+			return agent.Run(ctx, cfg, f.opts, mopts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "name of the cluster this agent runs in (required)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of this cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)")
+	fl.StringVar(&f.opts.ChartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages (.tgz files or chart directories)")
+	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
+	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")
+	fl.DurationVar(&f.opts.Resync, "resync", 5*time.Minute, "how often converged components are checked for drift")
+	fl.BoolVar(&f.opts.Wait, "wait", false, "wait for each release's resources to be ready before reporting it running")
+	fl.DurationVar(&f.opts.Timeout, "timeout", 5*time.Minute, "timeout of one Helm action")
+	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
+	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
+	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
+	fl.BoolVar(&f.leaderElect, "leader-elect", false, "elect a leader among replicas (needed when replicas > 1)")
+	return cmd
+}

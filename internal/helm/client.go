@@ -1,0 +1,106 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-logr/logr"
+	"helm.sh/helm/v4/pkg/action"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/kube"
+	"k8s.io/client-go/rest"
+)
+
+// storageDriver is Helm's default release storage, so CLI-made releases are seen.
+const storageDriver = "secret"
+
+// Client runs Helm actions against one cluster. It is safe for concurrent use;
+// operations on the same release (namespace/name) are serialized.
+type Client struct {
+	getter *restClientGetter
+	opts   Options
+	log    logr.Logger
+	slog   slog.Handler
+	locks  keyedMutex
+}
+
+// New returns a Client for the cluster cfg points at. It does not contact the
+// cluster; cfg must carry credentials allowed to manage the releases' resources
+// and the Secrets Helm stores releases in.
+func New(cfg *rest.Config, opts Options) (*Client, error) {
+	if cfg == nil {
+		return nil, errors.New("helm: nil rest config")
+	}
+	getter, err := newRESTClientGetter(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("helm: %w", err)
+	}
+	log := opts.Log
+	if log.GetSink() == nil {
+		log = logr.Discard()
+	}
+	opts.Log = log
+	return &Client{
+		getter: getter,
+		opts:   opts,
+		log:    log,
+		slog:   logr.ToSlogHandler(log.WithName("helm-sdk")),
+	}, nil
+}
+
+// configuration builds a fresh action.Configuration for namespace ("" means
+// all namespaces, for listing). Configurations are cheap (they share the
+// getter's discovery cache and REST mapper) and are not shared between calls,
+// because Helm actions mutate them.
+func (c *Client) configuration(namespace string) (*action.Configuration, error) {
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(c.slog))
+	getter := c.getter.forNamespace(namespace)
+	if err := cfg.Init(getter, namespace, storageDriver); err != nil {
+		return nil, fmt.Errorf("init helm configuration for namespace %q: %w", namespace, err)
+	}
+	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
+		kc.Namespace = namespace
+	}
+	return cfg, nil
+}
+
+// begin validates the release key, applies Options.Timeout to ctx and takes
+// the release's lock. The returned done function must be called once.
+func (c *Client) begin(ctx context.Context, namespace, name string) (context.Context, time.Duration, func(), error) {
+	if err := checkKey(ctx, namespace, name); err != nil {
+		return nil, 0, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.timeout())
+	unlock, err := c.locks.lock(ctx, namespace+"/"+name)
+	if err != nil {
+		cancel()
+		return nil, 0, nil, fmt.Errorf("release %s/%s: wait for concurrent operation: %w", namespace, name, err)
+	}
+	timeout := c.opts.timeout()
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = time.Until(deadline)
+	}
+	return ctx, timeout, func() { unlock(); cancel() }, nil
+}
+
+// waitOptions passes ctx to Helm's waiters so cancellation stops waiting.
+func waitOptions(ctx context.Context) []kube.WaitOption {
+	return []kube.WaitOption{kube.WithWaitContext(ctx)}
+}
+
+// checkKey rejects empty or invalid release keys and already-ended contexts.
+func checkKey(ctx context.Context, namespace, name string) error {
+	if namespace == "" || name == "" {
+		return fmt.Errorf("release %q/%q: namespace and name are required", namespace, name)
+	}
+	if err := chartutil.ValidateReleaseName(name); err != nil {
+		return fmt.Errorf("release %s/%s: %w", namespace, name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("release %s/%s: %w", namespace, name, err)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"helm.sh/helm/v4/pkg/action"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+)
+
+// Request describes the release to install or upgrade to.
+type Request struct {
+	Name, Namespace string
+	Chart           *chartv2.Chart
+	Values          map[string]any
+	Labels          map[string]string // stored as Helm release labels (Install.Labels / Upgrade.Labels)
+}
+
+// validate checks the fields every action needs.
+func (r Request) validate() error {
+	if r.Chart == nil || r.Chart.Metadata == nil {
+		return errors.New("request has no chart")
+	}
+	return nil
+}
+
+// Install installs req as revision 1 of a new release, creating the namespace
+// when missing. Neither req.Chart nor req.Values is modified. It waits for
+// readiness only when Options.Wait is set. On failure the error carries Helm's
+// message; a release that got as far as being stored is left as Helm left it
+// (typically failed), for the caller to inspect with Get.
+func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
+	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := req.validate(); err != nil {
+		return nil, fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	cfg, err := c.configuration(req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	act := action.NewInstall(cfg)
+	act.ReleaseName = req.Name
+	act.Namespace = req.Namespace
+	act.CreateNamespace = true
+	act.Labels = maps.Clone(req.Labels)
+	act.Timeout = timeout
+	act.WaitStrategy = c.opts.waitStrategy()
+	act.WaitOptions = waitOptions(ctx)
+
+	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
+	log.V(1).Info("installing release")
+	res, err := act.RunWithContext(ctx, cloneChart(req.Chart), cloneValues(req.Values))
+	if err != nil {
+		return nil, fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	rel, err := fromHelm(res)
+	if err != nil {
+		return nil, fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	log.Info("installed release", "revision", rel.Revision, "status", rel.Status)
+	return rel, nil
+}

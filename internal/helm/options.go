@@ -1,0 +1,46 @@
+package helm
+
+import (
+	"time"
+
+	"github.com/go-logr/logr"
+	"helm.sh/helm/v4/pkg/kube"
+)
+
+// Defaults applied to zero Options fields.
+const (
+	DefaultMaxHistory = 10
+	DefaultTimeout    = 5 * time.Minute
+)
+
+// Options configure a Client.
+type Options struct {
+	MaxHistory int           // release history kept; 0 means 10
+	Wait       bool          // wait for the release's resources to be ready (Helm's status watcher)
+	Timeout    time.Duration // per action; 0 means 5m
+	Log        logr.Logger
+}
+
+// maxHistory returns the history limit to apply.
+func (o Options) maxHistory() int {
+	if o.MaxHistory <= 0 {
+		return DefaultMaxHistory
+	}
+	return o.MaxHistory
+}
+
+// timeout returns the per-action timeout to apply.
+func (o Options) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// waitStrategy maps Wait to Helm's wait strategy.
+func (o Options) waitStrategy() kube.WaitStrategy {
+	if o.Wait {
+		return kube.StatusWatcherStrategy
+	}
+	return kube.HookOnlyStrategy
+}

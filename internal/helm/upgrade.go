@@ -1,0 +1,122 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+)
+
+// Upgrade upgrades existing release req.Namespace/req.Name to req.Chart with
+// exactly req.Values (previous values are not reused) and exactly req.Labels
+// (labels absent from req are removed). Neither req.Chart nor req.Values is
+// modified. It wraps ErrNotFound when the release does not exist.
+//
+// When the upgrade fails after Helm recorded a new revision, the release is
+// rolled back to its last deployed revision so it keeps serving: by Helm's
+// RollbackOnFailure when Options.Wait is set, otherwise by an explicit rollback
+// (Helm's RollbackOnFailure would force waiting for readiness). A failure while
+// rendering or validating records nothing and leaves the release untouched.
+// The error carries Helm's message.
+func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
+	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := req.validate(); err != nil {
+		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	cfg, err := c.configuration(req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	lasti, err := cfg.Releases.Last(req.Name)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, notFound(err, req.Namespace, req.Name))
+	}
+	last, err := toV1(lasti)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+
+	act := action.NewUpgrade(cfg)
+	act.Namespace = req.Namespace
+	act.Labels = exactLabels(userLabels(last.Labels), req.Labels)
+	act.MaxHistory = c.opts.maxHistory()
+	act.Timeout = timeout
+	act.WaitStrategy = c.opts.waitStrategy()
+	act.WaitOptions = waitOptions(ctx)
+	act.ResetValues = true
+	act.RollbackOnFailure = c.opts.Wait
+
+	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
+	log.V(1).Info("upgrading release", "fromRevision", last.Version)
+	res, err := act.RunWithContext(ctx, req.Name, cloneChart(req.Chart), cloneValues(req.Values))
+	if err != nil {
+		err = fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
+		if !c.opts.Wait {
+			if rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version, timeout); rbErr != nil {
+				err = errors.Join(err, rbErr)
+			}
+		}
+		log.Info("upgrade failed", "error", err.Error())
+		return nil, err
+	}
+	rel, err := fromHelm(res)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	log.Info("upgraded release", "revision", rel.Revision, "status", rel.Status)
+	return rel, nil
+}
+
+// exactLabels returns the labels to give Helm's Upgrade (which merges them
+// into the current ones) so that the result is exactly want: current labels
+// missing from want are set to "null", which Helm deletes.
+func exactLabels(current, want map[string]string) map[string]string {
+	out := maps.Clone(want)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k := range current {
+		if _, ok := want[k]; !ok {
+			out[k] = "null"
+		}
+	}
+	return out
+}
+
+// rollbackFailedUpgrade rolls namespace/name back to its last deployed
+// revision when the upgrade from revision prev recorded a newer revision that
+// is not deployed. It does nothing when no revision was recorded or none was
+// ever deployed.
+func (c *Client) rollbackFailedUpgrade(ctx context.Context, namespace, name string, prev int, timeout time.Duration) error {
+	cfg, err := c.configuration(namespace)
+	if err != nil {
+		return err
+	}
+	hist, err := cfg.Releases.History(name)
+	if err != nil {
+		return fmt.Errorf("rollback after failed upgrade: %w", notFound(err, namespace, name))
+	}
+	last, target, err := lastAndDeployed(hist)
+	if err != nil {
+		return fmt.Errorf("rollback after failed upgrade: %w", err)
+	}
+	if last == nil || last.Version <= prev || last.Info.Status == statusDeployed || target == 0 {
+		return nil
+	}
+	// The caller's ctx may have ended (that can be why the upgrade failed);
+	// the rollback still gets its own timeout.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := c.rollback(rctx, cfg, name, target, timeout); err != nil {
+		return fmt.Errorf("rollback after failed upgrade to revision %d: %w", target, err)
+	}
+	c.log.Info("rolled back failed upgrade", "namespace", namespace, "release", name, "failedRevision", last.Version, "toRevision", target)
+	return nil
+}

@@ -1,0 +1,132 @@
+package merge
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+func FuzzDeepMerge(f *testing.F) {
+	f.Add(`{"a":1,"m":{"x":1,"l":[1,2]}}`, `{"a":2,"m":{"x":null,"y":{"z":true}},"l":[]}`)
+	f.Add(`{"a":{"b":{"c":null}}}`, `{"a":"s"}`)
+	f.Add(`{}`, `{"n":null,"m":{"n":null}}`)
+	f.Add(`{"a":[{"b":1}]}`, `{"a":{"b":2}}`)
+	f.Fuzz(func(t *testing.T, baseJSON, overJSON string) {
+		var base, over map[string]any
+		if json.Unmarshal([]byte(baseJSON), &base) != nil || json.Unmarshal([]byte(overJSON), &over) != nil {
+			t.Skip()
+		}
+		baseBefore, overBefore := snapshot(t, base), snapshot(t, over)
+		got := DeepMerge(base, over)
+		if got == nil {
+			t.Fatal("DeepMerge returned nil")
+		}
+		for k, v := range over {
+			switch v.(type) {
+			case nil:
+				if _, ok := got[k]; ok {
+					t.Errorf("key %q is nil in over but present in the result", k)
+				}
+			case map[string]any:
+				if _, ok := got[k].(map[string]any); !ok {
+					t.Errorf("key %q is a map in over but %T in the result", k, got[k])
+				}
+			default:
+				if !reflect.DeepEqual(got[k], v) {
+					t.Errorf("key %q = %v, want over's %v", k, got[k], v)
+				}
+			}
+		}
+		for k, v := range base {
+			if _, inOver := over[k]; !inOver && !reflect.DeepEqual(got[k], v) {
+				t.Errorf("key %q = %v, want base's %v", k, got[k], v)
+			}
+		}
+		scribble(got)
+		if snapshot(t, base) != baseBefore || snapshot(t, over) != overBefore {
+			t.Error("an input changed, or shares a map or list with the result")
+		}
+	})
+}
+
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{
+		"", "a: 1", "clustername: \"{{.cluster}}\"", "- a", "{{.nope}}", `{{ env "HOME" }}`,
+		"{{range 10}}x{{end}}", `{{printf "%0999999d" 1}}`, `{{$x := "ab"}}{{$x = print $x $x}}{{$x}}`,
+		`{{js (js "\\\\")}}`, `{{printf "%[1]v%[1]q" .cluster}}`, "a:\n  b: [1, {c: d}]\n", `{{define "a"}}{{end}}`,
+	} {
+		f.Add("pivot-cluster", s)
+	}
+	f.Fuzz(func(t *testing.T, cluster, env string) {
+		vals, err := Render("obj", "comp", cluster, env)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T is not *Error: %v", err, err)
+			}
+			if e.Object != "obj" || e.Component != "comp" || e.Field != "env" || e.Line < 0 || e.Err == nil {
+				t.Fatalf("malformed Error %+v", e)
+			}
+			if vals != nil {
+				t.Fatal("values returned with an error")
+			}
+		} else if vals == nil {
+			t.Fatal("nil values without an error")
+		}
+		out, err := execute(cluster, env)
+		if err == nil && len(out) > maxRenderedBytes {
+			t.Fatalf("rendered %d bytes, cap is %d", len(out), maxRenderedBytes)
+		}
+	})
+}
+
+// FuzzPrintfBound checks the premise of the metered printf: the bound it
+// computes before formatting is never below what fmt then produces.
+func FuzzPrintfBound(f *testing.F) {
+	f.Add("%v", "abc", int64(1))
+	f.Add("% #x %q %+q %#v %U", "\xff\x00<'\"&", int64(-1))
+	f.Add("%[2]*[1]d %-20.10s %e %08.3f", "x", int64(1<<40))
+	f.Add("%!%%%z %d %d %d", "", int64(0))
+	f.Fuzz(func(t *testing.T, format, s string, n int64) {
+		if len(format) > 256 || len(s) > 256 {
+			t.Skip()
+		}
+		m := &meter{left: maxBound}
+		for _, args := range [][]any{{s, n}, {n, s, 1.5, true, nil}, {map[string]any{"cluster": s}}} {
+			_, widths, err := scanFormat(format)
+			if err != nil || widths > 1000 {
+				continue // refused, or too slow to format in a fuzz loop
+			}
+			before := m.left
+			out, err := m.printf(format, args...)
+			if err != nil {
+				t.Fatalf("printf refused %q within an unlimited budget: %v", format, err)
+			}
+			if want := fmt.Sprintf(format, args...); out != want {
+				t.Fatalf("printf(%q) = %q, fmt gives %q", format, out, want)
+			}
+			if used := before - m.left; used != len(out) {
+				t.Fatalf("charged %d bytes for %d", used, len(out))
+			}
+			checkBound(t, format, args, len(out))
+		}
+	})
+}
+
+// checkBound recomputes printf's bound the way meter.printf does.
+func checkBound(t *testing.T, format string, args []any, got int) {
+	t.Helper()
+	verbs, widths, _ := scanFormat(format)
+	largest := 0
+	for _, a := range args {
+		largest = max(largest, sizeOf(a))
+	}
+	bound := satAdd(len(format), satMul(verbs, satAdd(satMul(escapeFactor, largest), fixedOverhead)))
+	bound = satAdd(bound, widths)
+	bound = satAdd(bound, argsBound(args, escapeFactor))
+	if got > bound {
+		t.Fatalf("printf(%q, %v) made %d bytes, bound was %d", format, args, got, bound)
+	}
+}

@@ -1,0 +1,190 @@
+// Package merge computes one cluster's effective add-on configuration from
+// the shared `common` Hotplug and the cluster's own Hotplug. It is pure: no
+// I/O, no clock, no cluster; the same inputs always give the same Result.
+package merge
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+)
+
+// defaultNamespace is where a component goes when neither object names one.
+const defaultNamespace = "default"
+
+// Component is one component's effective configuration for one cluster.
+type Component struct {
+	Name      string
+	Namespace string         // "default" when neither object sets it
+	PkgName   string         // "" means a feature switch (no Helm release)
+	Enabled   bool           // true only when the merged status is exactly "enabled"
+	Values    map[string]any // merged, templated Helm values; never nil
+}
+
+// Result is the effective configuration: good components (sorted by name)
+// and the components that failed (sorted by component name). A component
+// that fails is absent from Components, so that the caller leaves its
+// release untouched. Errors holds at most one *Error per component name (the
+// first fault found), so that a per-component status list keyed by name
+// stays unique.
+type Result struct {
+	Components []Component
+	Errors     []*Error
+}
+
+// Effective merges common with the cluster's own Hotplug (either may be nil)
+// for cluster.
+//
+// Components are keyed by name; the union of both objects' names is
+// returned, including a component that only own names. Each of namespace,
+// pkgName and status that own sets (non-empty) wins, otherwise common's
+// applies. Env is not replaced but merged: each object's env is rendered
+// for cluster on its own (see Render), then own's values are deep-merged
+// over common's (see DeepMerge). A bad element (invalid name, namespace or
+// pkgName, a name listed twice in one object, an env that fails to render)
+// fails only its component. Errors name own's object as own.Name and
+// common's as common.Name (an unnamed object is called "common" or cluster).
+// The inputs are not modified and the Values share nothing with them.
+func Effective(cluster string, common, own *hotplugv1.Hotplug) Result {
+	base := index(common, hotplugv1.CommonName)
+	over := index(own, cluster)
+
+	names := make([]string, 0, len(base.specs)+len(over.specs))
+	for name := range base.specs {
+		names = append(names, name)
+	}
+	for name := range over.specs {
+		if _, ok := base.specs[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+
+	var res Result
+	failed := map[string]bool{}
+	for _, e := range slices.Concat(base.errs, over.errs) {
+		if !failed[e.Component] {
+			failed[e.Component] = true
+			res.Errors = append(res.Errors, e)
+		}
+	}
+	for _, name := range names {
+		if failed[name] {
+			continue
+		}
+		c, err := mergeComponent(cluster, name, base.at(name), over.at(name))
+		if err != nil {
+			res.Errors = append(res.Errors, err)
+			continue
+		}
+		res.Components = append(res.Components, c)
+	}
+	slices.SortStableFunc(res.Errors, func(a, b *Error) int { return strings.Compare(a.Component, b.Component) })
+	return res
+}
+
+// source is one object's components by name, and the names it got wrong.
+type source struct {
+	object string
+	specs  map[string]*hotplugv1.ComponentSpec
+	errs   []*Error
+}
+
+// at returns the object's view of name; its spec is nil when the object
+// does not name it.
+func (s source) at(name string) entry {
+	return entry{object: s.object, spec: s.specs[name]}
+}
+
+// entry is one object's view of one component; spec is nil when the object
+// does not name it.
+type entry struct {
+	object string
+	spec   *hotplugv1.ComponentSpec
+}
+
+func (e entry) get(f func(*hotplugv1.ComponentSpec) string) string {
+	if e.spec == nil {
+		return ""
+	}
+	return f(e.spec)
+}
+
+// index keys hp's components by name. A name listed twice fails the
+// component, not just the second entry, because which entry the author
+// meant is unknown and the release is safer left as it is.
+func index(hp *hotplugv1.Hotplug, fallbackName string) source {
+	s := source{object: fallbackName, specs: map[string]*hotplugv1.ComponentSpec{}}
+	if hp == nil {
+		return s
+	}
+	if hp.Name != "" {
+		s.object = hp.Name
+	}
+	first := map[string]int{}
+	for i := range hp.Spec.Component {
+		spec := &hp.Spec.Component[i]
+		if err := checkName(spec.Name); err != nil {
+			s.errs = append(s.errs, &Error{Object: s.object, Component: spec.Name, Field: "name", Err: err})
+			continue
+		}
+		if j, dup := first[spec.Name]; dup {
+			s.errs = append(s.errs, &Error{Object: s.object, Component: spec.Name, Field: "name",
+				Err: fmt.Errorf("%w: entries %d and %d", errDuplicate, j+1, i+1)})
+			continue
+		}
+		first[spec.Name] = i
+		s.specs[spec.Name] = spec
+	}
+	return s
+}
+
+// pick returns the value that over sets, else base's, with the object it
+// came from.
+func pick(base, over entry, f func(*hotplugv1.ComponentSpec) string) (string, string) {
+	if v := over.get(f); v != "" {
+		return v, over.object
+	}
+	return base.get(f), base.object
+}
+
+func mergeComponent(cluster, name string, base, over entry) (Component, *Error) {
+	fail := func(object, field string, line int, err error) *Error {
+		return &Error{Object: object, Component: name, Field: field, Line: line, Err: err}
+	}
+	ns, nsFrom := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.Namespace })
+	if ns == "" {
+		ns = defaultNamespace
+	} else if err := checkNamespace(ns); err != nil {
+		return Component{}, fail(nsFrom, "namespace", 0, err)
+	}
+	pkg, pkgFrom := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.PkgName })
+	if pkg != "" {
+		if err := checkPkgName(pkg); err != nil {
+			return Component{}, fail(pkgFrom, "pkgName", 0, err)
+		}
+	}
+	status, _ := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.Status })
+
+	vals, line, err := render(cluster, base.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
+	if err != nil {
+		return Component{}, fail(base.object, "env", line, err)
+	}
+	ownVals, line, err := render(cluster, over.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
+	if err != nil {
+		return Component{}, fail(over.object, "env", line, err)
+	}
+	// Both maps are fresh from render and owned here, so over can be laid
+	// onto common's values in place instead of through DeepMerge's copy.
+	overlay(vals, ownVals)
+
+	return Component{
+		Name:      name,
+		Namespace: ns,
+		PkgName:   pkg,
+		Enabled:   status == hotplugv1.StatusEnabled,
+		Values:    vals,
+	}, nil
+}

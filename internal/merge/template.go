@@ -1,0 +1,271 @@
+package merge
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"text/template/parse"
+	"unicode/utf8"
+)
+
+// templateName is the name text/template puts in its messages
+// (`template: env:3: ...`); lineOf relies on it.
+const templateName = "env"
+
+// Size caps. An env is stored in a Kubernetes object, whose whole size is
+// bounded by etcd (~1.5 MiB), so half a MiB of env is already generous; the
+// output may be larger than the input because `{{.cluster}}` expands.
+const (
+	maxEnvBytes      = 512 << 10
+	maxRenderedBytes = 1 << 20
+	// maxFuncBytes bounds the strings that the template's functions build in
+	// memory before anything is written, e.g. `{{$x = print $x $x}}`.
+	maxFuncBytes = 1 << 20
+)
+
+// execute runs env as a sandboxed text/template whose only data is
+// {"cluster": cluster} and returns the output. Errors carry text/template's
+// `template: env:LINE:` prefix so that lineOf can find the line.
+//
+// The sandbox: text/template has no access to the environment, files or the
+// network unless given functions, and none are given beyond its builtins.
+// What remains is resource abuse, closed in three ways:
+//   - range and template/define/block are rejected after parsing, because a
+//     loop or a recursion can spin without output, which no output cap stops;
+//     without them every node runs at most once;
+//   - the builtins that build strings (print, printf, println, html, js,
+//     urlquery) are replaced by metered versions that refuse to build more
+//     than maxFuncBytes in total, checked before the string is built;
+//   - the output is written to a writer that fails past maxRenderedBytes.
+func execute(cluster, env string) (string, error) {
+	if len(env) > maxEnvBytes {
+		return "", fmt.Errorf("env is %d bytes, more than %d: %w", len(env), maxEnvBytes, errTooLarge)
+	}
+	// Text without an action renders to itself; skipping the parser keeps a
+	// large plain values file cheap.
+	if !strings.Contains(env, "{{") {
+		return env, nil
+	}
+	m := &meter{left: maxFuncBytes}
+	t, err := template.New(templateName).Option("missingkey=error").Funcs(m.funcs()).Parse(env)
+	if err != nil {
+		return "", err
+	}
+	if err := checkSandbox(t); err != nil {
+		return "", err
+	}
+	w := &cappedWriter{limit: maxRenderedBytes}
+	w.b.Grow(len(env))
+	if err := t.Execute(w, map[string]any{"cluster": cluster}); err != nil {
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+// checkSandbox rejects the constructs that can repeat work: extra templates
+// (define/block, the only way to recurse) and, in the tree, range and
+// template invocations.
+func checkSandbox(t *template.Template) error {
+	for _, other := range t.Templates() {
+		if other.Name() != templateName {
+			return fmt.Errorf("template: %s: define/block %q: %w", templateName, other.Name(), errForbidden)
+		}
+	}
+	if t.Tree == nil {
+		return nil
+	}
+	return checkNode(t.Tree, t.Tree.Root)
+}
+
+func checkNode(tree *parse.Tree, n parse.Node) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := checkNode(tree, c); err != nil {
+				return err
+			}
+		}
+	case *parse.IfNode:
+		return checkBranch(tree, &n.BranchNode)
+	case *parse.WithNode:
+		return checkBranch(tree, &n.BranchNode)
+	case *parse.RangeNode:
+		return forbidden(tree, n, "range")
+	case *parse.TemplateNode:
+		return forbidden(tree, n, "template")
+	}
+	return nil
+}
+
+func checkBranch(tree *parse.Tree, b *parse.BranchNode) error {
+	if err := checkNode(tree, b.List); err != nil {
+		return err
+	}
+	return checkNode(tree, b.ElseList)
+}
+
+// forbidden formats like a text/template error so that the line is found the
+// same way.
+func forbidden(tree *parse.Tree, n parse.Node, what string) error {
+	loc, _ := tree.ErrorContext(n)
+	return fmt.Errorf("template: %s: %s: %w", loc, what, errForbidden)
+}
+
+// cappedWriter collects the output and fails once it would pass limit;
+// text/template stops at the first write error.
+type cappedWriter struct {
+	b     strings.Builder
+	limit int
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > w.limit {
+		return 0, fmt.Errorf("rendered env is more than %d bytes: %w", w.limit, errTooLarge)
+	}
+	return w.b.Write(p)
+}
+
+// meter is the allowance of one execution for the strings that functions
+// build. Each function computes an upper bound of its result from its
+// arguments first, so that an over-budget call fails before allocating.
+type meter struct {
+	left int
+}
+
+// funcs overrides the string-building builtins; text/template looks up a
+// template's own functions before its builtins, so the overrides take the
+// builtins' names and keep their semantics.
+func (m *meter) funcs() template.FuncMap {
+	return template.FuncMap{
+		"print": func(args ...any) (string, error) {
+			return m.build(argsBound(args, 1), func() string { return fmt.Sprint(args...) })
+		},
+		"println": func(args ...any) (string, error) {
+			return m.build(argsBound(args, 1), func() string { return fmt.Sprintln(args...) })
+		},
+		"printf": m.printf,
+		"html": func(args ...any) (string, error) {
+			return m.build(argsBound(args, escapeFactor), func() string { return template.HTMLEscaper(args...) })
+		},
+		"js": func(args ...any) (string, error) {
+			return m.build(argsBound(args, escapeFactor), func() string { return template.JSEscaper(args...) })
+		},
+		"urlquery": func(args ...any) (string, error) {
+			return m.build(argsBound(args, escapeFactor), func() string { return template.URLQueryEscaper(args...) })
+		},
+	}
+}
+
+// escapeFactor bounds how much one byte can grow when escaped or formatted:
+// HTML `&#34;` (5), JS `\u003C` (6), URL `%22` (3), printf `% #x` (5).
+const escapeFactor = 6
+
+// fixedOverhead bounds the text fmt adds around one operand or verb, such as
+// `%!d(MISSING)`, `%!(EXTRA string=` or a type name under %#v.
+const fixedOverhead = 64
+
+func (m *meter) build(bound int, f func() string) (string, error) {
+	if bound > m.left {
+		return "", fmt.Errorf("functions may build at most %d bytes: %w", maxFuncBytes, errTooLarge)
+	}
+	s := f()
+	m.left -= len(s)
+	return s, nil
+}
+
+func (m *meter) printf(format string, args ...any) (string, error) {
+	verbs, widths, err := scanFormat(format)
+	if err != nil {
+		return "", err
+	}
+	largest := 0
+	for _, a := range args {
+		largest = max(largest, sizeOf(a))
+	}
+	// Explicit argument indexes (%[1]v%[1]v) may repeat the largest operand
+	// at every verb, and unused operands are appended as EXTRA.
+	bound := satAdd(len(format), satMul(verbs, satAdd(satMul(escapeFactor, largest), fixedOverhead)))
+	bound = satAdd(bound, widths)
+	bound = satAdd(bound, argsBound(args, escapeFactor))
+	return m.build(bound, func() string { return fmt.Sprintf(format, args...) })
+}
+
+// scanFormat counts printf verbs and sums every number written between a
+// '%' and its verb (widths, precisions, argument indexes), which bounds the
+// padding fmt may add. '*' takes a width from an operand, which cannot be
+// bounded from the format, so it is refused.
+func scanFormat(format string) (verbs, widths int, err error) {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(format) && format[i] == '%' {
+			continue
+		}
+		num := 0
+		for ; i < len(format) && strings.IndexByte("+-# 0123456789.[]*", format[i]) >= 0; i++ {
+			c := format[i]
+			switch {
+			case c == '*':
+				return 0, 0, fmt.Errorf("printf: '*' width or precision: %w", errForbidden)
+			case c >= '0' && c <= '9':
+				num = min(num*10+int(c-'0'), 1<<24)
+			default:
+				widths = satAdd(widths, num)
+				num = 0
+			}
+		}
+		widths = satAdd(widths, num)
+		verbs++
+		if i < len(format) {
+			// The verb may be multi-byte; step over it whole.
+			_, size := utf8.DecodeRuneInString(format[i:])
+			i += size - 1
+		}
+	}
+	return verbs, widths, nil
+}
+
+// argsBound bounds fmt.Sprint/Sprintln of args, each operand grown by factor.
+func argsBound(args []any, factor int) int {
+	n := 0
+	for _, a := range args {
+		n = satAdd(n, satAdd(satMul(factor, sizeOf(a)), fixedOverhead))
+	}
+	return n
+}
+
+// sizeOf measures an operand. Only strings can be large in the sandbox: the
+// data is one short string in a map and no builtin builds a large non-string
+// value, so formatting the others to measure them is cheap.
+func sizeOf(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return len(x)
+	default:
+		return len(fmt.Sprintf("%#v", x))
+	}
+}
+
+func satAdd(a, b int) int {
+	if a > maxBound-b {
+		return maxBound
+	}
+	return a + b
+}
+
+func satMul(a, b int) int {
+	if a != 0 && b > maxBound/a {
+		return maxBound
+	}
+	return a * b
+}
+
+// maxBound keeps the saturating arithmetic far from overflow on any int size.
+const maxBound = 1 << 30

@@ -1,0 +1,85 @@
+package merge
+
+import (
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Render executes env as a sandboxed template for cluster and parses the
+// result as a YAML mapping.
+//
+// The only template data is {"cluster": cluster}; a missing key is an error;
+// no functions exist beyond text/template's builtins, and range and
+// define/template/block are refused (see execute). Env and output sizes are
+// capped. Empty or whitespace-only env, or output that is only whitespace or
+// comments, is an empty mapping. Values are JSON-compatible (map[string]any,
+// []any, string, float64, bool, nil), as Helm reads them. Duplicate keys are
+// an error rather than a silent last-wins.
+//
+// The returned map is never nil on success and is owned by the caller. A
+// non-nil error is always an *Error with Object object, Component component,
+// Field "env" and, when the cause names one, the Line.
+func Render(object, component, cluster, env string) (map[string]any, error) {
+	vals, line, err := render(cluster, env)
+	if err != nil {
+		return nil, &Error{Object: object, Component: component, Field: "env", Line: line, Err: err}
+	}
+	return vals, nil
+}
+
+// render returns the values of env and, on error, the 1-based line it
+// concerns (0 when unknown).
+func render(cluster, env string) (map[string]any, int, error) {
+	if strings.TrimSpace(env) == "" {
+		return map[string]any{}, 0, nil
+	}
+	out, err := execute(cluster, env)
+	if err != nil {
+		line := lineOf(templateStartRE, err)
+		if line == 0 {
+			line = lineOf(templateLineRE, err)
+		}
+		return nil, line, err
+	}
+	vals, err := parseMapping(out)
+	if err != nil {
+		// The line is the rendered text's; it equals env's unless an action
+		// adds or trims newlines before the fault.
+		return nil, lineOf(yamlLineRE, err), err
+	}
+	return vals, 0, nil
+}
+
+// parseMapping decodes YAML through JSON so that values have the types that
+// Helm's own values files have.
+func parseMapping(text string) (map[string]any, error) {
+	if strings.TrimSpace(text) == "" {
+		return map[string]any{}, nil
+	}
+	var v any
+	// Strict, because a repeated key in a hand-written values file is a
+	// mistake that last-wins would hide.
+	if err := yaml.UnmarshalStrict([]byte(text), &v); err != nil {
+		return nil, err
+	}
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case nil:
+		// Only comments, or an explicit null: nothing to set.
+		return map[string]any{}, nil
+	case []any:
+		return nil, fmt.Errorf("%w, not a list", errNotMapping)
+	default:
+		return nil, fmt.Errorf("%w, not the scalar %v", errNotMapping, truncate(fmt.Sprint(m), 40))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// hotplugBinary builds cmd/hotplug once per test run.
+func hotplugBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hotplug-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "hotplug")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/hotplug").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building hotplug: %v", buildErr)
+	}
+	return binPath
+}
+
+// startAgentProcess runs `hotplug agent` as a child process.
+func startAgentProcess(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(hotplugBinary(t), append([]string{"agent", "--metrics-bind-address=0", "--health-probe-bind-address=0"}, args...)...)
+	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// TestAgentKilledMidUpgrade SIGKILLs the agent while Helm waits in an
+// upgrade, restarts it, and checks the release ends deployed at the desired
+// values instead of staying pending.
+func TestAgentKilledMidUpgrade(t *testing.T) {
+	// No controller-manager: a Deployment never becomes Available, so an
+	// upgrade with --wait hangs in pending-upgrade until we kill it.
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "crash"})
+	cl := env.Cluster("crash")
+	c := newClient(t, cl.Config)
+	ctx := context.Background()
+	dir := t.TempDir()
+	testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
+	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: "common"}, Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{
+		{Name: "web", Namespace: "web", PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled, Env: "replicaCount: 1\n"},
+	}}}
+	if err := c.Create(ctx, hp); err != nil {
+		t.Fatal(err)
+	}
+	hc, err := helm.New(cl.Config, helm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--cluster-name=crash", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + dir}
+
+	first := startAgentProcess(t, args...)
+	eventually(t, 60*time.Second, "first install", func() (bool, string) {
+		r, err := hc.Get(ctx, "web", "web")
+		return err == nil && r.Status == "deployed", ""
+	})
+	_ = first.Process.Kill()
+	_ = first.Wait()
+
+	editHotplug(t, c, "common", func(s *hotplugv1.HotplugSpec) { s.Component[0].Env = "replicaCount: 3\n" })
+	waiting := startAgentProcess(t, append(args, "--wait", "--timeout=5m")...)
+	eventually(t, 60*time.Second, "upgrade in flight", func() (bool, string) {
+		r, err := hc.Get(ctx, "web", "web")
+		if err != nil {
+			return false, err.Error()
+		}
+		return r.Status == "pending-upgrade", r.Status
+	})
+	if err := waiting.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = waiting.Wait()
+	if r, _ := hc.Get(ctx, "web", "web"); r == nil || r.Status != "pending-upgrade" {
+		t.Fatalf("want the release left pending-upgrade by the kill, got %+v", r)
+	}
+
+	startAgentProcess(t, args...)
+	eventually(t, 90*time.Second, "recovered and upgraded", func() (bool, string) {
+		r, err := hc.Get(ctx, "web", "web")
+		if err != nil {
+			return false, err.Error()
+		}
+		if r.Status != "deployed" || fmt.Sprint(r.Values["replicaCount"]) != "3" {
+			return false, r.Status
+		}
+		hp := getHotplug(t, c, "common")
+		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Phase + " " + hp.Status.Message
+	})
+	hist, err := hc.History(ctx, "web", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range hist[:len(hist)-1] {
+		if r.Status == "pending-upgrade" || r.Status == "pending-install" {
+			t.Errorf("revision %d left %s", r.Revision, r.Status)
+		}
+	}
+	t.Logf("history after recovery: %d revisions, last %d", len(hist), hist[len(hist)-1].Revision)
+}
