@@ -10,6 +10,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
@@ -114,4 +115,9 @@ func wantRelease(t *testing.T, rel *Release, revision int, status string) {
 	if rel.Revision != revision || rel.Status != status {
 		t.Fatalf("release %s/%s is revision %d %s, want revision %d %s", rel.Namespace, rel.Name, rel.Revision, rel.Status, revision, status)
 	}
+}
+
+// labelsBatch selects the releases TestConcurrent labels.
+func labelsBatch() labels.Selector {
+	return labels.SelectorFromSet(labels.Set{"batch": "yes"})
 }
