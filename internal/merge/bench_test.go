@@ -114,8 +114,8 @@ func TestMonitoringFixtureIsRealistic(t *testing.T) {
 		t.Fatalf("Result = %+v", got)
 	}
 	v := got.Components[0].Values
-	if _, ok := v["alertmanager"]; ok {
-		t.Error("alertmanager survived its null")
+	if am, ok := v["alertmanager"]; !ok || am != nil {
+		t.Errorf("alertmanager = %v, want null so that Helm removes it", am)
 	}
 	spec := v["prometheus"].(map[string]any)["spec"].(map[string]any)
 	if spec["retention"] != "30d" || spec["externalLabels"].(map[string]any)["cluster"] != "pivot-cluster" {

@@ -2,13 +2,14 @@ package merge
 
 // DeepMerge returns base overlaid with over (neither is modified): maps
 // merge recursively, over wins, lists are replaced whole, and a key whose
-// value in over is nil is removed (Helm's rule).
+// value in over is nil becomes nil: Helm then removes it, from these values
+// and from the chart's defaults alike (Helm's rule for layered -f files).
 //
 // Only map[string]any is a map and only []any a list (what Render returns);
 // other values are leaves. The result shares no map or list with the inputs,
 // so the caller may change it freely; other leaf values, being immutable in
-// Render's output, are shared. A nil that over holds at any depth removes
-// its key, also inside a map that base lacks; nils from base, and nils
+// Render's output, are shared. A nil that over holds at any depth replaces
+// its key's value, so the removal reaches Helm; nils from base, and nils
 // inside lists, are kept. The result is never nil.
 func DeepMerge(base, over map[string]any) map[string]any {
 	out := copyMap(base)
@@ -21,7 +22,7 @@ func DeepMerge(base, over map[string]any) map[string]any {
 func overlay(dst, over map[string]any) {
 	for k, v := range over {
 		if v == nil {
-			delete(dst, k)
+			dst[k] = nil
 			continue
 		}
 		om, ok := v.(map[string]any)

@@ -26,8 +26,8 @@ func FuzzDeepMerge(f *testing.F) {
 		for k, v := range over {
 			switch v.(type) {
 			case nil:
-				if _, ok := got[k]; ok {
-					t.Errorf("key %q is nil in over but present in the result", k)
+				if got[k] != nil {
+					t.Errorf("key %q is nil in over but %v in the result", k, got[k])
 				}
 			case map[string]any:
 				if _, ok := got[k].(map[string]any); !ok {

@@ -172,11 +172,11 @@ func TestEffectiveMerging(t *testing.T) {
 			},
 		},
 		{
-			"env deep-merges: nested maps merge, lists replace, null deletes",
+			"env deep-merges: nested maps merge, lists replace, null reaches Helm",
 			hotplug("common", hotplugv1.ComponentSpec{Name: "a", Env: "keep: 1\ndrop: 2\nm:\n  p: 1\n  q: 2\nl: [1, 2, 3]\n"}),
 			hotplug("c1", hotplugv1.ComponentSpec{Name: "a", Env: "drop: null\nm:\n  q: 3\n  r: 4\nl: [9]\n"}),
 			[]Component{{Name: "a", Namespace: "default", Values: map[string]any{
-				"keep": 1.0, "m": map[string]any{"p": 1.0, "q": 3.0, "r": 4.0}, "l": []any{9.0},
+				"keep": 1.0, "drop": nil, "m": map[string]any{"p": 1.0, "q": 3.0, "r": 4.0}, "l": []any{9.0},
 			}}},
 		},
 		{

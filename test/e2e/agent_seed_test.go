@@ -141,6 +141,33 @@ func TestAgentSeedScenario(t *testing.T) {
 		}
 	})
 
+	t.Run("disable logseer", func(t *testing.T) {
+		mon, thanos, la := revision("kubecube-monitoring", "kubecube-monitoring"), revision("kubecube-monitoring", "kubecube-thanos"), revision("logagent", "logagent")
+		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
+			s.Component[componentIndex(t, s, "logseer")].Status = hotplugv1.StatusDisabled
+		})
+		eventually(t, 60*time.Second, "logseer uninstalled", func() (bool, string) { return absent("logseer", "logseer"), "" })
+		waitRunning("after disabling logseer")
+		if revision("kubecube-monitoring", "kubecube-monitoring") != mon || revision("kubecube-monitoring", "kubecube-thanos") != thanos || revision("logagent", "logagent") != la {
+			t.Error("other releases changed")
+		}
+	})
+
+	t.Run("change monitoring env", func(t *testing.T) {
+		rev := revision("kubecube-monitoring", "kubecube-monitoring")
+		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
+			s.Component[componentIndex(t, s, "kubecube-monitoring")].Env += "    retention: 7d\nalertmanager: null\n"
+		})
+		eventually(t, 60*time.Second, "monitoring upgraded", func() (bool, string) {
+			vals, _, _ := releaseValues(t, c, "kubecube-monitoring", "kubecube-monitoring")
+			return dig(vals, "prometheus", "prometheusSpec", "retention") == "7d", ""
+		})
+		waitRunning("after the env change")
+		if got := revision("kubecube-monitoring", "kubecube-monitoring"); got != rev+1 {
+			t.Errorf("revision %d, want %d", got, rev+1)
+		}
+	})
+
 	t.Run("no-op resync writes nothing", func(t *testing.T) {
 		before := writes.writes.Load()
 		revs := map[string]int{}
@@ -159,33 +186,6 @@ func TestAgentSeedScenario(t *testing.T) {
 			if revs[r.Namespace+"/"+r.Name] != r.Revision {
 				t.Errorf("%s/%s revision moved %d -> %d", r.Namespace, r.Name, revs[r.Namespace+"/"+r.Name], r.Revision)
 			}
-		}
-	})
-
-	t.Run("disable logseer", func(t *testing.T) {
-		mon, thanos, la := revision("kubecube-monitoring", "kubecube-monitoring"), revision("kubecube-monitoring", "kubecube-thanos"), revision("logagent", "logagent")
-		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
-			s.Component[componentIndex(t, s, "logseer")].Status = hotplugv1.StatusDisabled
-		})
-		eventually(t, 60*time.Second, "logseer uninstalled", func() (bool, string) { return absent("logseer", "logseer"), "" })
-		waitRunning("after disabling logseer")
-		if revision("kubecube-monitoring", "kubecube-monitoring") != mon || revision("kubecube-monitoring", "kubecube-thanos") != thanos || revision("logagent", "logagent") != la {
-			t.Error("other releases changed")
-		}
-	})
-
-	t.Run("change monitoring env", func(t *testing.T) {
-		rev := revision("kubecube-monitoring", "kubecube-monitoring")
-		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
-			s.Component[componentIndex(t, s, "kubecube-monitoring")].Env += "    retention: 7d\n"
-		})
-		eventually(t, 60*time.Second, "monitoring upgraded", func() (bool, string) {
-			vals, _, _ := releaseValues(t, c, "kubecube-monitoring", "kubecube-monitoring")
-			return dig(vals, "prometheus", "prometheusSpec", "retention") == "7d", ""
-		})
-		waitRunning("after the env change")
-		if got := revision("kubecube-monitoring", "kubecube-monitoring"); got != rev+1 {
-			t.Errorf("revision %d, want %d", got, rev+1)
 		}
 	})
 
