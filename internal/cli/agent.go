@@ -22,6 +22,8 @@ type agentFlags struct {
 	leaderElect bool
 }
 
+func init() { register(newAgentCommand) }
+
 func newAgentCommand() *cobra.Command {
 	f := agentFlags{}
 	cmd := &cobra.Command{

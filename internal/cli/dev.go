@@ -21,6 +21,8 @@ type devOptions struct {
 	workloads bool
 }
 
+func init() { register(newDevCommand) }
+
 func newDevCommand() *cobra.Command {
 	o := devOptions{}
 	cmd := &cobra.Command{

@@ -63,9 +63,17 @@ func NewRoot() *cobra.Command {
 	}
 	root.PersistentFlags().IntVarP(&verbose, "verbose", "v", 0, "log verbosity (0: info, higher: debug)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDevCommand(), newAgentCommand())
+	for _, newCmd := range subcommands {
+		root.AddCommand(newCmd())
+	}
 	return root
 }
+
+// subcommands holds the constructors of hotplug's commands; each command's
+// file registers itself, so adding one touches no other file.
+var subcommands []func() *cobra.Command
+
+func register(newCmd func() *cobra.Command) { subcommands = append(subcommands, newCmd) }
 
 // newLogger returns a structured (JSON when not on a terminal) logr logger.
 func newLogger(verbose int) logr.Logger {

@@ -245,4 +245,3 @@ func reconcileCount(t *testing.T) uint64 {
 	}
 	return n
 }
-
