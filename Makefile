@@ -8,6 +8,8 @@ GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GO_TEST_FLAGS ?= -count=1 -timeout 60m
 export HOTPLUG_BIN_DIR := $(BIN)
 
+-include hack/deploy.mk
+
 .PHONY: all build test unit generate manifests verify lint controlplane demo bench fmt vet tools
 
 all: build

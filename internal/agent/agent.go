@@ -28,6 +28,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
 // Setup adds the agent's controller to mgr. cfg is the configuration the
@@ -56,6 +57,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 	}
+	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
+		return nil, err
+	}
 	ours := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == hotplugv1.CommonName || o.GetName() == opts.ClusterName
 	})
@@ -69,6 +73,40 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		return nil, fmt.Errorf("agent: controller: %w", err)
 	}
 	return r, nil
+}
+
+// setupFleet wires the agent into the fleet: the reporter that sends the
+// cluster's result to the pivot and, in a member, the mirror of the pivot's
+// configuration and the policy that protects the mirrors.
+func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct client.Client, log logr.Logger) error {
+	target, member := direct, r.opts.PivotConfig != nil
+	if member {
+		pivot, err := client.New(r.opts.PivotConfig, client.Options{Scheme: mgr.GetScheme()})
+		if err != nil {
+			return fmt.Errorf("agent: pivot client: %w", err)
+		}
+		target = pivot
+		if err := protectMirrors(ctx, direct, r.opts.ClusterName); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		m, err := mirror.New(r.opts.ClusterName, r.opts.PivotConfig, direct, log, func() {
+			if err := r.status.refresh(ctx, r.directConfig); err != nil {
+				log.Error(err, "refreshing status")
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		r.status.connected = m.Connected
+		if err := mgr.Add(m); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+	}
+	r.status.reporter = newReporter(r.opts.ClusterName, target, member, r.opts.HeartbeatInterval, log)
+	if err := mgr.Add(r.status.reporter); err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	return nil
 }
 
 // specChanged ignores the agent's own status writes.

@@ -2,6 +2,8 @@ package agent
 
 import (
 	"time"
+
+	"k8s.io/client-go/rest"
 )
 
 // Options configure an agent. Zero values take the defaults documented on
@@ -30,6 +32,12 @@ type Options struct {
 	Timeout time.Duration
 	// MaxHistory caps the revisions kept per release; default 10.
 	MaxHistory int
+	// PivotConfig reaches the pivot cluster from a member; nil means this
+	// cluster is the pivot.
+	PivotConfig *rest.Config
+	// HeartbeatInterval is how often the agent reports to the pivot even
+	// when nothing changed; default 30s.
+	HeartbeatInterval time.Duration
 }
 
 // Defaults used for empty Options fields.
@@ -61,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Minute
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 30 * time.Second
 	}
 	if o.MaxHistory <= 0 {
 		o.MaxHistory = 10

@@ -37,9 +37,18 @@ type Reconciler struct {
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
 func (r *Reconciler) config(ctx context.Context) (common, own *hotplugv1.Hotplug, err error) {
+	return r.configFrom(ctx, r.client)
+}
+
+// directConfig is config read past the cache, for use outside reconciles.
+func (r *Reconciler) directConfig(ctx context.Context) (common, own *hotplugv1.Hotplug, err error) {
+	return r.configFrom(ctx, r.reader)
+}
+
+func (r *Reconciler) configFrom(ctx context.Context, reader client.Reader) (common, own *hotplugv1.Hotplug, err error) {
 	get := func(name string) (*hotplugv1.Hotplug, error) {
 		hp := &hotplugv1.Hotplug{}
-		if err := r.client.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
+		if err := reader.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
 			if apierrors.IsNotFound(err) {
 				return nil, nil
 			}

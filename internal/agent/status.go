@@ -19,6 +19,9 @@ const MessageRunning = "release is running"
 // ConditionReady is the type of the per-component and per-object condition.
 const ConditionReady = "Ready"
 
+// ConditionPivotConnected, in a member, tells whether the pivot answers.
+const ConditionPivotConnected = "PivotConnected"
+
 // Reasons of the Ready condition.
 const (
 	ReasonDeployed      = "Deployed"

@@ -14,17 +14,22 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/merge"
+	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
 // statusWriter publishes what ComputeStatus decides: the status of the
 // cluster's own Hotplug and of `common`, the feature ConfigMap and the ready
 // gauge. It writes only what changed, so a converged resync writes nothing.
 type statusWriter struct {
-	mu     sync.Mutex // one writer at a time keeps conflicts rare
-	c      client.Client
-	outs   *outcomes
-	opts   Options
-	lastFC map[string]string
+	mu       sync.Mutex // one writer at a time keeps conflicts rare
+	c        client.Client
+	outs     *outcomes
+	opts     Options
+	lastFC   map[string]string
+	reporter *reporter
+	reported hotplugv1.HotplugStatus
+	// connected, in a member, tells whether the pivot is reachable.
+	connected func() (bool, string)
 }
 
 func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug, eff merge.Result) error {
@@ -33,12 +38,23 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 	outs := w.outs.snapshot()
 	now := metav1.Now()
 	for _, obj := range []*hotplugv1.Hotplug{own, common} {
-		if obj == nil {
+		// On the pivot the hub rolls every cluster up into common's status.
+		if obj == nil || obj.Annotations[mirror.AnnotationStatusBy] == "hub" {
 			continue
 		}
 		if err := w.writeOne(ctx, obj.Name, eff, outs, now); err != nil {
 			return err
 		}
+	}
+	if w.reporter != nil {
+		// The previous report keeps transition times still when nothing changed.
+		w.reported = w.compute(eff, outs, w.reported, 0, now)
+		if common == nil && own == nil {
+			// Nothing to apply is not the same as all applied.
+			w.reported.Phase = hotplugv1.PhaseProgressing
+			w.reported.Message = "{}"
+		}
+		w.reporter.update(w.reported, own)
 	}
 	for _, c := range eff.Components {
 		v := 0.0
@@ -58,7 +74,7 @@ func (w *statusWriter) writeOne(ctx context.Context, name string, eff merge.Resu
 		if err := w.c.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
 			return client.IgnoreNotFound(err)
 		}
-		st := ComputeStatus(eff, outs, hp.Status, hp.Generation, now)
+		st := w.compute(eff, outs, hp.Status, hp.Generation, now)
 		if equality.Semantic.DeepEqual(st, hp.Status) {
 			return nil
 		}
@@ -69,6 +85,31 @@ func (w *statusWriter) writeOne(ctx context.Context, name string, eff merge.Resu
 		return fmt.Errorf("writing status of Hotplug %s: %w", name, err)
 	}
 	return nil
+}
+
+// compute is ComputeStatus plus, in a member, the PivotConnected condition.
+func (w *statusWriter) compute(eff merge.Result, outs map[string]Outcome, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
+	st := ComputeStatus(eff, outs, prev, generation, now)
+	if w.connected != nil {
+		ok, why := w.connected()
+		c := metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionTrue, Reason: "Reachable", Message: "the pivot cluster answers"}
+		if !ok {
+			c = metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionFalse, Reason: "Unreachable",
+				Message: "working from the last mirrored configuration: " + why}
+		}
+		setCondition(&st.Conditions, c, generation, now)
+	}
+	return st
+}
+
+// refresh recomputes and writes the status outside a reconcile, e.g. when
+// the pivot connection changes.
+func (w *statusWriter) refresh(ctx context.Context, read func(context.Context) (*hotplugv1.Hotplug, *hotplugv1.Hotplug, error)) error {
+	common, own, err := read(ctx)
+	if err != nil {
+		return err
+	}
+	return w.write(ctx, common, own, merge.Effective(w.opts.ClusterName, common, own))
 }
 
 // publishFeatures writes `<component>: enabled|disabled` for every

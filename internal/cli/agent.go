@@ -17,6 +17,7 @@ import (
 type agentFlags struct {
 	opts        agent.Options
 	kubeconfig  string
+	pivot       string
 	metrics     string
 	probes      string
 	leaderElect bool
@@ -43,6 +44,11 @@ kubecube-feature-config.`,
 			if err != nil {
 				return err
 			}
+			if f.pivot != "" {
+				if f.opts.PivotConfig, err = kube.LoadConfig(f.pivot); err != nil {
+					return fmt.Errorf("--pivot-kubeconfig: %w", err)
+				}
+			}
 			ctx := cmd.Context()
 			log := logr.FromContextOrDiscard(ctx)
 			ctrl.SetLogger(log)
@@ -62,6 +68,8 @@ kubecube-feature-config.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "name of the cluster this agent runs in (required)")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of this cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)")
+	fl.StringVar(&f.pivot, "pivot-kubeconfig", "", "kubeconfig of the pivot cluster; set in member clusters to mirror common and this cluster's Hotplug from the pivot and report back")
+	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to report to the pivot when nothing changes")
 	fl.StringVar(&f.opts.ChartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages (.tgz files or chart directories)")
 	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")

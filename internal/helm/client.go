@@ -68,7 +68,8 @@ func (c *Client) configuration(namespace string) (*action.Configuration, error) 
 }
 
 // begin validates the release key, applies Options.Timeout to ctx and takes
-// the release's lock. The returned done function must be called once.
+// the release's lock. It returns the bounded ctx, the timeout to give Helm
+// actions and a done function that must be called once.
 func (c *Client) begin(ctx context.Context, namespace, name string) (context.Context, time.Duration, func(), error) {
 	if err := checkKey(ctx, namespace, name); err != nil {
 		return nil, 0, nil, err
@@ -83,6 +84,9 @@ func (c *Client) begin(ctx context.Context, namespace, name string) (context.Con
 	if deadline, ok := ctx.Deadline(); ok {
 		timeout = time.Until(deadline)
 	}
+	// Helm's own timeout fires slightly before ctx, so its more telling error
+	// (which resource is not ready) wins over "context deadline exceeded".
+	timeout -= min(timeout/10, 5*time.Second)
 	return ctx, timeout, func() { unlock(); cancel() }, nil
 }
 

@@ -42,6 +42,22 @@ func TestInstallFailures(t *testing.T) {
 			}
 		})
 	}
+	// An install failing at apply time leaves a failed revision 1; uninstall then install retries it.
+	ctx := testCtx(t)
+	if _, err := e.client.Install(ctx, Request{Name: "applyfail", Namespace: "fail", Chart: invalidName(t, "1.0.0")}); err == nil ||
+		!strings.Contains(err.Error(), "Invalid_Name") {
+		t.Fatalf("Install of invalid object error = %v", err)
+	}
+	wantRelease(t, e.mustGet(t, "fail", "applyfail"), 1, "failed")
+	if err := e.client.Uninstall(ctx, "fail", "applyfail"); err != nil {
+		t.Fatalf("Uninstall failed release: %v", err)
+	}
+	retried, err := e.client.Install(ctx, Request{Name: "applyfail", Namespace: "fail", Chart: chart(t, "configmap", "applyfail", "1.0.0")})
+	if err != nil {
+		t.Fatalf("reinstall: %v", err)
+	}
+	wantRelease(t, retried, 1, "deployed")
+
 	// The schema chart installs with valid values.
 	rel, err := e.client.Install(testCtx(t), Request{Name: "valid", Namespace: "fail", Chart: chart(t, "schema", "valid", "0.1.0"), Values: map[string]any{"replicaCount": 3}})
 	if err != nil {
@@ -92,7 +108,7 @@ func TestFailedUpgradeKeepsServing(t *testing.T) {
 
 			// Apply failure: revision 2 recorded and failed, rolled back to 1 as revision 3.
 			_, err = c.Upgrade(ctx, Request{Name: "logagent", Namespace: ns, Chart: invalidName(t, "3.0.0"), Values: map[string]any{"greeting": "v3"}})
-			if err == nil || !strings.Contains(err.Error(), "Invalid_Name") {
+			if err == nil || !strings.Contains(err.Error(), "Invalid_Name") || !strings.Contains(err.Error(), "rolled back to revision 1") {
 				t.Fatalf("Upgrade with invalid object error = %v", err)
 			}
 			g := e.mustGet(t, ns, "logagent")

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -33,7 +34,7 @@ func start(t *testing.T, opts Options) *testEnv {
 	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "helm"})
 	cfg := env.Cluster("helm").Config
 	if opts.Log.GetSink() == nil {
-		opts.Log = testr.NewWithOptions(t, testr.Options{Verbosity: 1})
+		opts.Log = testLogger(t)
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Minute
@@ -120,4 +121,9 @@ func wantRelease(t *testing.T, rel *Release, revision int, status string) {
 // labelsBatch selects the releases TestConcurrent labels.
 func labelsBatch() labels.Selector {
 	return labels.SelectorFromSet(labels.Set{"batch": "yes"})
+}
+
+// testLogger logs to t, including the client's V(1) messages.
+func testLogger(t *testing.T) logr.Logger {
+	return testr.NewWithOptions(t, testr.Options{Verbosity: 1})
 }

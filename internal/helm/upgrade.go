@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"time"
 
 	"helm.sh/helm/v4/pkg/action"
 )
@@ -15,12 +14,15 @@ import (
 // (labels absent from req are removed). Neither req.Chart nor req.Values is
 // modified. It wraps ErrNotFound when the release does not exist.
 //
-// When the upgrade fails after Helm recorded a new revision, the release is
-// rolled back to its last deployed revision so it keeps serving: by Helm's
-// RollbackOnFailure when Options.Wait is set, otherwise by an explicit rollback
-// (Helm's RollbackOnFailure would force waiting for readiness). A failure while
-// rendering or validating records nothing and leaves the release untouched.
-// The error carries Helm's message.
+// When the upgrade fails after Helm recorded a new revision (apply error,
+// readiness timeout with Options.Wait, cancelled ctx), the release is rolled
+// back to its last deployed revision so it keeps serving, like Helm's
+// RollbackOnFailure. The rollback is done here rather than by Helm's
+// RollbackOnFailure because that one forces waiting even without
+// Options.Wait, and shares the upgrade's deadline; this one gets its own
+// Options.Timeout and runs even when ctx has ended. A failure while rendering
+// or validating (bad template, schema violation) records nothing and leaves
+// the release untouched. The error carries Helm's message.
 func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
 	if err != nil {
@@ -51,17 +53,17 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	act.WaitStrategy = c.opts.waitStrategy()
 	act.WaitOptions = waitOptions(ctx)
 	act.ResetValues = true
-	act.RollbackOnFailure = c.opts.Wait
 
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("upgrading release", "fromRevision", last.Version)
 	res, err := act.RunWithContext(ctx, req.Name, cloneChart(req.Chart), cloneValues(req.Values))
 	if err != nil {
 		err = fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
-		if !c.opts.Wait {
-			if rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version, timeout); rbErr != nil {
-				err = errors.Join(err, rbErr)
-			}
+		switch to, rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version); {
+		case rbErr != nil:
+			err = errors.Join(err, rbErr)
+		case to > 0:
+			err = fmt.Errorf("%w (rolled back to revision %d)", err, to)
 		}
 		log.Info("upgrade failed", "error", err.Error())
 		return nil, err
@@ -92,31 +94,32 @@ func exactLabels(current, want map[string]string) map[string]string {
 
 // rollbackFailedUpgrade rolls namespace/name back to its last deployed
 // revision when the upgrade from revision prev recorded a newer revision that
-// is not deployed. It does nothing when no revision was recorded or none was
-// ever deployed.
-func (c *Client) rollbackFailedUpgrade(ctx context.Context, namespace, name string, prev int, timeout time.Duration) error {
+// is not deployed, and returns the revision rolled back to. It does nothing
+// (returns 0) when no revision was recorded or none was ever deployed.
+func (c *Client) rollbackFailedUpgrade(ctx context.Context, namespace, name string, prev int) (int, error) {
 	cfg, err := c.configuration(namespace)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	hist, err := cfg.Releases.History(name)
 	if err != nil {
-		return fmt.Errorf("rollback after failed upgrade: %w", notFound(err, namespace, name))
+		return 0, fmt.Errorf("rollback after failed upgrade: %w", notFound(err, namespace, name))
 	}
 	last, target, err := lastAndDeployed(hist)
 	if err != nil {
-		return fmt.Errorf("rollback after failed upgrade: %w", err)
+		return 0, fmt.Errorf("rollback after failed upgrade: %w", err)
 	}
 	if last == nil || last.Version <= prev || last.Info.Status == statusDeployed || target == 0 {
-		return nil
+		return 0, nil
 	}
 	// The caller's ctx may have ended (that can be why the upgrade failed);
-	// the rollback still gets its own timeout.
+	// the rollback still runs, with its own timeout.
+	timeout := c.opts.timeout()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	if err := c.rollback(rctx, cfg, name, target, timeout); err != nil {
-		return fmt.Errorf("rollback after failed upgrade to revision %d: %w", target, err)
+		return 0, fmt.Errorf("rollback after failed upgrade to revision %d: %w", target, err)
 	}
 	c.log.Info("rolled back failed upgrade", "namespace", namespace, "release", name, "failedRevision", last.Version, "toRevision", target)
-	return nil
+	return target, nil
 }

@@ -62,7 +62,7 @@ func TestAgentSeedScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	writes := runAgent(t, cfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Resync: 2 * time.Second})
+	writes := runAgent(t, cfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Resync: 2 * time.Second, HeartbeatInterval: time.Hour})
 
 	waitRunning := func(what string) {
 		t.Helper()

@@ -1,0 +1,127 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/mirror"
+)
+
+// reporter sends the cluster's result to the pivot: the status of the
+// cluster's Cluster object (state, heartbeat, phase, components) and, in a
+// member, of the cluster's own Hotplug on the pivot. It runs on its own
+// loop so an unreachable pivot never slows reconciling.
+type reporter struct {
+	cluster  string
+	target   client.Client // the pivot; this cluster when it is the pivot
+	member   bool
+	interval time.Duration
+	log      logr.Logger
+
+	mu      sync.Mutex
+	status  *hotplugv1.HotplugStatus
+	srcGen  int64
+	pending chan struct{}
+}
+
+func newReporter(cluster string, target client.Client, member bool, interval time.Duration, log logr.Logger) *reporter {
+	return &reporter{cluster: cluster, target: target, member: member, interval: interval,
+		log: log.WithName("report"), pending: make(chan struct{}, 1)}
+}
+
+// update records the latest computed status; own is the mirrored own
+// Hotplug (or nil), whose annotation names the pivot generation it copies.
+func (r *reporter) update(st hotplugv1.HotplugStatus, own *hotplugv1.Hotplug) {
+	r.mu.Lock()
+	changed := r.status == nil || !equality.Semantic.DeepEqual(*r.status, st)
+	r.status = st.DeepCopy()
+	r.srcGen = 0
+	if own != nil {
+		r.srcGen, _ = strconv.ParseInt(own.Annotations[mirror.AnnotationSourceGeneration], 10, 64)
+	}
+	r.mu.Unlock()
+	if changed {
+		select {
+		case r.pending <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Start pushes on every change and at least every interval (the heartbeat
+// the hub watches).
+func (r *reporter) Start(ctx context.Context) error {
+	tick := time.NewTicker(r.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.pending:
+		case <-tick.C:
+		}
+		if err := r.push(ctx); err != nil {
+			r.log.Info("could not report to the pivot; will retry", "error", err.Error())
+		}
+	}
+}
+
+func (r *reporter) push(ctx context.Context) error {
+	r.mu.Lock()
+	if r.status == nil {
+		r.mu.Unlock()
+		return nil
+	}
+	st, srcGen := r.status.DeepCopy(), r.srcGen
+	r.mu.Unlock()
+	now := metav1.Now()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		c := &clusterv1.Cluster{}
+		if err := r.target.Get(ctx, client.ObjectKey{Name: r.cluster}, c); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil // not registered on the pivot: nothing to report into
+			}
+			return err
+		}
+		c.Status.State, c.Status.Reason = clusterv1.ClusterNormal, ""
+		c.Status.LastHeartbeat = &now
+		c.Status.HotplugPhase = st.Phase
+		c.Status.Components = st.Components
+		return r.target.Status().Update(ctx, c)
+	})
+	if err != nil {
+		return fmt.Errorf("reporting into Cluster %s: %w", r.cluster, err)
+	}
+	if !r.member {
+		return nil // the agent wrote its own Hotplug's status directly
+	}
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := &hotplugv1.Hotplug{}
+		if err := r.target.Get(ctx, client.ObjectKey{Name: r.cluster}, hp); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		want := st.DeepCopy()
+		want.ObservedGeneration = srcGen
+		if equality.Semantic.DeepEqual(*want, hp.Status) {
+			return nil
+		}
+		hp.Status = *want
+		return r.target.Status().Update(ctx, hp)
+	})
+	if err != nil {
+		return fmt.Errorf("reporting into Hotplug %s on the pivot: %w", r.cluster, err)
+	}
+	return nil
+}

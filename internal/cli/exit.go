@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// ExitChanges is `hotplug diff`'s exit code when changes are pending, after
+// diff(1)'s convention that a difference is not an error (0 = no changes,
+// 1 = error, 2 = usage error).
+const ExitChanges = 3
+
+// exitCodeError ends a command with a specific exit code. It carries no
+// message worth printing as "Error:": the command has already said
+// everything on stdout.
+type exitCodeError struct {
+	code int
+	msg  string
+}
+
+func (e exitCodeError) Error() string { return e.msg }
+
+// ExitCode returns the exit code err asks for.
+func (e exitCodeError) ExitCode() int { return e.code }
+
+// ExitCode maps an error returned by a command to the process exit code:
+// 0 for nil, the code of an error that carries one (diff's 3), 2 for usage
+// errors, 1 otherwise.
+func ExitCode(err error) int {
+	var ec interface{ ExitCode() int }
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ec):
+		return ec.ExitCode()
+	case errors.As(err, &ue):
+		return ExitUsage
+	default:
+		return ExitError
+	}
+}
+
+// exitProcess ends the process with an exit code that Execute (root.go)
+// cannot yet return: Execute maps only usage errors. Commands call
+// exitNow instead of returning such errors when run as the real binary;
+// tests set exitProcess to nil so that the error is returned instead.
+//
+// TODO(root.go owner): have Execute return ExitCode(err) (and not print
+// "Error:" for exitCodeError), then drop exitProcess and exitNow.
+var exitProcess = os.Exit
+
+// exitNow exits with err's code when exitProcess is set, after a final
+// flush of stdout; otherwise it returns err.
+func exitNow(err exitCodeError) error {
+	if exitProcess == nil {
+		return err
+	}
+	_ = os.Stdout.Sync()
+	fmt.Fprintln(os.Stderr, err.msg)
+	exitProcess(err.code)
+	return err
+}

@@ -1,0 +1,112 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+)
+
+// Applied reports whether the status of hp shows that the agent applied
+// generation with component switched on (enable) or off, and a sentence
+// about where things stand. It is pure.
+//
+// Applied means: status.observedGeneration >= generation, and the
+// component's message is "release is running" (enable; "enabled" for a
+// feature switch, which has no release) or "disabled" (disable). The
+// structured status.components is read first, the original JSON
+// status.message when an agent wrote only that.
+func Applied(hp *hotplugv1.Hotplug, component string, enable bool, generation int64) (bool, string) {
+	if hp.Status.ObservedGeneration < generation {
+		return false, fmt.Sprintf("waiting for the agent to see generation %d of Hotplug %s (status is for %d)", generation, hp.Name, hp.Status.ObservedGeneration)
+	}
+	msg, featureSwitch, found := componentMessage(hp, component)
+	if !found {
+		return false, fmt.Sprintf("%s: not yet in the status of Hotplug %s", component, hp.Name)
+	}
+	var ok bool
+	if enable {
+		ok = msg == messageRunning || (featureSwitch && msg == hotplugv1.StatusEnabled)
+	} else {
+		ok = msg == hotplugv1.StatusDisabled
+	}
+	return ok, fmt.Sprintf("%s: %s", component, msg)
+}
+
+// componentMessage finds the agent's message for component in hp's status.
+func componentMessage(hp *hotplugv1.Hotplug, component string) (msg string, featureSwitch, found bool) {
+	for _, cs := range hp.Status.Components {
+		if cs.Name == component {
+			return cs.Message, cs.PkgName == "", true
+		}
+	}
+	var m map[string]string
+	if json.Unmarshal([]byte(hp.Status.Message), &m) == nil {
+		if s, ok := m[component]; ok {
+			return s, false, true
+		}
+	}
+	return "", false, false
+}
+
+// ErrInvalidConfig is wrapped when the agent refused the configuration: it
+// will not retry until the object is edited, so waiting is pointless.
+var ErrInvalidConfig = errors.New("the agent rejected the configuration")
+
+// WaitApplied polls the Hotplug named object every interval until Applied
+// holds, ctx ends, or the agent reports the component's configuration
+// invalid for the awaited generation. progress receives each new sentence.
+// On timeout the error includes the last sentence, which says what the
+// agent was doing.
+func WaitApplied(ctx context.Context, c client.Reader, object, component string, enable bool, generation int64, interval time.Duration, progress func(string)) error {
+	last := ""
+	for {
+		hp := &hotplugv1.Hotplug{}
+		if err := c.Get(ctx, client.ObjectKey{Name: object}, hp); err != nil {
+			if ctx.Err() != nil {
+				return timeoutErr(ctx, object, last)
+			}
+			return fmt.Errorf("reading Hotplug %s: %w", object, err)
+		}
+		ok, why := Applied(hp, component, enable, generation)
+		if why != last {
+			last = why
+			progress(why)
+		}
+		if ok {
+			return nil
+		}
+		if invalid(hp, component, generation) {
+			return fmt.Errorf("%w: %s; fix Hotplug %s and try again", ErrInvalidConfig, why, object)
+		}
+		select {
+		case <-ctx.Done():
+			return timeoutErr(ctx, object, last)
+		case <-time.After(interval):
+		}
+	}
+}
+
+// invalid tells whether the agent's Ready condition for component, for the
+// awaited generation, says the configuration is invalid.
+func invalid(hp *hotplugv1.Hotplug, component string, generation int64) bool {
+	for _, cs := range hp.Status.Components {
+		if cs.Name != component {
+			continue
+		}
+		c := meta.FindStatusCondition(cs.Conditions, "Ready")
+		return c != nil && c.Reason == "InvalidConfig" && c.ObservedGeneration >= generation
+	}
+	return false
+}
+
+func timeoutErr(ctx context.Context, object, last string) error {
+	return fmt.Errorf("gave up waiting for the agent to apply Hotplug %s (%w); last status: %s; the change is saved and will still be applied: check the agent (hotplug status, its logs) or wait longer with --timeout",
+		object, context.Cause(ctx), last)
+}

@@ -1,0 +1,119 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/mirror"
+)
+
+// rollup keeps `common`'s status on the pivot equal to RollUp over every
+// cluster, and marks common so that the pivot's own agent leaves that
+// status to the hub.
+type rollup struct {
+	c client.Client
+}
+
+func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		common := &hotplugv1.Hotplug{}
+		if err := r.c.Get(ctx, types.NamespacedName{Name: hotplugv1.CommonName}, common); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		if common.Annotations[mirror.AnnotationStatusBy] != "hub" {
+			patch := client.MergeFrom(common.DeepCopy())
+			if common.Annotations == nil {
+				common.Annotations = map[string]string{}
+			}
+			common.Annotations[mirror.AnnotationStatusBy] = "hub"
+			if err := r.c.Patch(ctx, common, patch); err != nil {
+				return err
+			}
+		}
+		list := &clusterv1.ClusterList{}
+		if err := r.c.List(ctx, list); err != nil {
+			return err
+		}
+		st := RollUp(list.Items, common.Status, common.Generation, metav1.Now())
+		if equality.Semantic.DeepEqual(st, common.Status) {
+			return nil
+		}
+		common.Status = st
+		return r.c.Status().Update(ctx, common)
+	})
+	if err != nil {
+		return reconcile.Result{}, fmt.Errorf("rolling up into common: %w", err)
+	}
+	return reconcile.Result{}, nil
+}
+
+func setupRollup(mgr ctrl.Manager) error {
+	toCommon := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: hotplugv1.CommonName}}}
+	})
+	return ctrl.NewControllerManagedBy(mgr).Named("hotplug-hub-rollup").
+		Watches(&clusterv1.Cluster{}, toCommon).
+		Watches(&hotplugv1.Hotplug{}, toCommon).
+		Complete(&rollup{c: mgr.GetClient()})
+}
+
+// health marks clusters whose agent stopped reporting as abnormal.
+type health struct {
+	c       client.Client
+	timeout time.Duration
+	period  time.Duration
+	log     logr.Logger
+}
+
+// NeedLeaderElection keeps the check to one replica.
+func (h *health) NeedLeaderElection() bool { return true }
+
+// Start checks every period until ctx ends.
+func (h *health) Start(ctx context.Context) error {
+	t := time.NewTicker(h.period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := h.check(ctx); err != nil {
+				h.log.Error(err, "checking cluster health")
+			}
+		}
+	}
+}
+
+func (h *health) check(ctx context.Context) error {
+	list := &clusterv1.ClusterList{}
+	if err := h.c.List(ctx, list); err != nil {
+		return fmt.Errorf("listing clusters: %w", err)
+	}
+	now := time.Now()
+	for i := range list.Items {
+		c := &list.Items[i]
+		stale, reason := Stale(c, h.timeout, now)
+		if !stale || c.Status.State == clusterv1.ClusterAbnormal {
+			continue
+		}
+		c.Status.State, c.Status.Reason = clusterv1.ClusterAbnormal, reason
+		if err := h.c.Status().Update(ctx, c); err != nil {
+			return fmt.Errorf("marking cluster %s abnormal: %w", c.Name, err)
+		}
+		h.log.Info("cluster marked abnormal", "cluster", c.Name, "reason", reason)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+// Package hub runs in the pivot cluster: it validates Hotplug objects
+// (admission webhook, with a certificate it issues and renews), rolls every
+// cluster's report up into `common`'s status, and marks clusters whose agent
+// stopped reporting as abnormal.
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+)
+
+// Options configure the hub.
+type Options struct {
+	// Namespace holds the webhook certificate Secret; default kubecube-system.
+	Namespace string
+	// WebhookHost and WebhookPort are where the webhook listens; default
+	// 0.0.0.0:9443.
+	WebhookHost string
+	WebhookPort int
+	// WebhookURL, when set, is how the API server reaches the webhook
+	// (outside a cluster, e.g. https://127.0.0.1:9443); else WebhookService.
+	WebhookURL string
+	// WebhookService is the Service in Namespace in front of the hub.
+	WebhookService string
+	// CertDir holds tls.crt and tls.key for the webhook server.
+	CertDir string
+	// ManageCerts makes the hub issue its certificate (default on); off
+	// when cert-manager provides it in CertDir.
+	ManageCerts bool
+	// HeartbeatTimeout marks a silent cluster abnormal; default 2m.
+	HeartbeatTimeout time.Duration
+	// CheckPeriod is how often cluster health is checked; default 15s.
+	CheckPeriod time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Namespace == "" {
+		o.Namespace = "kubecube-system"
+	}
+	if o.WebhookPort == 0 {
+		o.WebhookPort = 9443
+	}
+	if o.WebhookService == "" {
+		o.WebhookService = "hotplug-hub"
+	}
+	if o.HeartbeatTimeout <= 0 {
+		o.HeartbeatTimeout = 2 * time.Minute
+	}
+	if o.CheckPeriod <= 0 {
+		o.CheckPeriod = 15 * time.Second
+	}
+	if o.CertDir == "" {
+		o.CertDir = filepath.Join(os.TempDir(), "hotplug-hub-certs")
+	}
+	return o
+}
+
+// WebhookServer returns the webhook server the manager must be built with.
+func WebhookServer(opts Options) webhook.Server {
+	opts = opts.withDefaults()
+	return webhook.NewServer(webhook.Options{Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: opts.CertDir,
+		CertName: "tls.crt", KeyName: "tls.key"})
+}
+
+// Setup makes sure the webhook certificate exists (the server needs it to
+// start), then adds the webhook, the roll-up and the health check to mgr.
+func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Options) error {
+	opts = opts.withDefaults()
+	log := ctrl.LoggerFrom(ctx).WithName("hub")
+	direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		return fmt.Errorf("hub: client: %w", err)
+	}
+	if opts.ManageCerts {
+		keeper, err := newCertKeeper(direct, opts, log)
+		if err != nil {
+			return err
+		}
+		if err := keeper.ensure(ctx); err != nil {
+			return fmt.Errorf("hub: %w", err)
+		}
+		if err := mgr.Add(keeper); err != nil {
+			return fmt.Errorf("hub: %w", err)
+		}
+	}
+	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: newValidator(direct)})
+	if err := setupRollup(mgr); err != nil {
+		return fmt.Errorf("hub: roll-up controller: %w", err)
+	}
+	h := &health{c: mgr.GetClient(), timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
+	if err := mgr.Add(h); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	return nil
+}
+
+func newCertKeeper(c client.Client, opts Options, log logr.Logger) (*certKeeper, error) {
+	k := &certKeeper{c: c, key: client.ObjectKey{Namespace: opts.Namespace, Name: "hotplug-hub-tls"}, certDir: opts.CertDir, log: log}
+	if opts.WebhookURL != "" {
+		u, err := url.Parse(opts.WebhookURL)
+		if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+			return nil, fmt.Errorf("hub: --webhook-url %q must be an https URL", opts.WebhookURL)
+		}
+		if u.Path == "" || u.Path == "/" {
+			u.Path = WebhookPath
+		}
+		k.hosts = []string{u.Hostname()}
+		k.clientConfig = admissionv1.WebhookClientConfig{URL: ptr.To(u.String())}
+		return k, nil
+	}
+	svc := opts.WebhookService
+	k.hosts = []string{svc + "." + opts.Namespace + ".svc", svc + "." + opts.Namespace + ".svc.cluster.local", svc}
+	k.clientConfig = admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{
+		Namespace: opts.Namespace, Name: svc, Path: ptr.To(WebhookPath), Port: ptr.To[int32](443)}}
+	return k, nil
+}
+
+// Run starts a manager for the hub and blocks until ctx ends.
+func Run(ctx context.Context, cfg *rest.Config, opts Options, mopts manager.Options) error {
+	mopts.WebhookServer = WebhookServer(opts)
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		return fmt.Errorf("hub: manager: %w", err)
+	}
+	if err := Setup(ctx, mgr, cfg, opts); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", func(*http.Request) error { return nil }); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	return mgr.Start(ctx)
+}

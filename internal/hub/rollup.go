@@ -1,0 +1,131 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+)
+
+// Messages of a component that is as configured in a cluster.
+const (
+	msgRunning  = "release is running"
+	msgDisabled = "disabled"
+)
+
+// RollUp computes the status of `common` on the pivot from every cluster's
+// report: running only when every cluster is running. The message keeps the
+// original's JSON object of component → sentence; a component that is not
+// well somewhere names those clusters, and a cluster that does not report
+// at all appears under the key "cluster <name>".
+func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
+	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
+	type agg struct {
+		running bool
+		bad     []string
+	}
+	comps := map[string]*agg{}
+	messages := map[string]string{}
+	var notRunning []string
+	worst := hotplugv1.PhaseRunning
+	rank := map[string]int{hotplugv1.PhaseRunning: 0, hotplugv1.PhaseProgressing: 1, hotplugv1.PhaseFail: 2}
+	raise := func(p string) {
+		if rank[p] > rank[worst] {
+			worst = p
+		}
+	}
+	for _, c := range clusters {
+		switch {
+		case c.Status.State == clusterv1.ClusterAbnormal:
+			messages["cluster "+c.Name] = "abnormal: " + c.Status.Reason
+			notRunning = append(notRunning, c.Name)
+			raise(hotplugv1.PhaseFail)
+			continue
+		case c.Status.HotplugPhase == "":
+			messages["cluster "+c.Name] = "waiting for the cluster's agent to report"
+			notRunning = append(notRunning, c.Name)
+			raise(hotplugv1.PhaseProgressing)
+			continue
+		case c.Status.HotplugPhase != hotplugv1.PhaseRunning:
+			notRunning = append(notRunning, c.Name)
+			raise(c.Status.HotplugPhase)
+		}
+		for _, cs := range c.Status.Components {
+			a := comps[cs.Name]
+			if a == nil {
+				a = &agg{}
+				comps[cs.Name] = a
+			}
+			switch cs.Message {
+			case msgRunning:
+				a.running = true
+			case msgDisabled, hotplugv1.StatusEnabled:
+			default:
+				a.bad = append(a.bad, c.Name+": "+cs.Message)
+			}
+		}
+	}
+	var components []hotplugv1.ComponentStatus
+	names := make([]string, 0, len(comps))
+	for n := range comps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := comps[n]
+		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
+		status, reason := metav1.ConditionTrue, "AllClustersReady"
+		switch {
+		case len(a.bad) > 0:
+			cs.Message, status, reason = strings.Join(a.bad, "; "), metav1.ConditionFalse, "NotReadyInSomeClusters"
+		case a.running:
+			cs.Message = msgRunning
+		}
+		prevConds := []metav1.Condition(nil)
+		for _, p := range prev.Components {
+			if p.Name == n {
+				prevConds = append(prevConds, p.Conditions...)
+			}
+		}
+		cs.Conditions = prevConds
+		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: "Ready", Status: status, Reason: reason,
+			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
+		components = append(components, cs)
+		messages[n] = cs.Message
+	}
+	data, _ := json.Marshal(messages)
+	st := hotplugv1.HotplugStatus{
+		Phase: worst, Message: string(data), ObservedGeneration: generation, Components: components,
+		Conditions: append([]metav1.Condition(nil), prev.Conditions...),
+	}
+	cond := metav1.Condition{Type: "Ready", Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
+		Message: fmt.Sprintf("all %d clusters are running", len(clusters)), ObservedGeneration: generation, LastTransitionTime: now}
+	if len(notRunning) > 0 {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, "ClustersNotRunning", "not running: "+strings.Join(notRunning, ", ")
+	}
+	meta.SetStatusCondition(&st.Conditions, cond)
+	return st
+}
+
+// Stale tells whether a cluster's agent has missed its heartbeat: it never
+// reported within timeout of the Cluster's creation, or its last report is
+// older than timeout. The reason says which.
+func Stale(c *clusterv1.Cluster, timeout time.Duration, now time.Time) (bool, string) {
+	if hb := c.Status.LastHeartbeat; hb != nil {
+		if age := now.Sub(hb.Time); age > timeout {
+			return true, fmt.Sprintf("hotplug agent has not reported since %s (timeout %s)", hb.UTC().Format(time.RFC3339), timeout)
+		}
+		return false, ""
+	}
+	if now.Sub(c.CreationTimestamp.Time) > timeout {
+		return true, fmt.Sprintf("hotplug agent has never reported (cluster registered %s, timeout %s)", c.CreationTimestamp.UTC().Format(time.RFC3339), timeout)
+	}
+	return false, ""
+}

@@ -1,0 +1,74 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/action"
+	release "helm.sh/helm/v4/pkg/release/v1"
+
+	"github.com/kubecube-io/hotplug/internal/chartpkg"
+)
+
+// WriteManifests renders the chart of every enabled component that has a
+// package, from chartDir with the component's merged values, and writes the
+// Kubernetes manifests to w as `helm template` does (`# Source:` comments,
+// hooks after the manifest, CRDs included). Each component is introduced by
+// a `# hotplug component:` comment. The release name is the component name
+// and the release namespace its namespace, as the agent installs it.
+// Rendering is client-only: no cluster is contacted and the default
+// capabilities of the Helm SDK apply. A component that fails does not stop
+// the others; the failures are returned joined.
+func (v View) WriteManifests(ctx context.Context, w io.Writer, chartDir string) error {
+	var errs []error
+	for _, c := range v.merged {
+		if !c.Enabled || c.PkgName == "" {
+			continue
+		}
+		text, err := renderChart(ctx, chartDir, c.Name, c.Namespace, c.PkgName, c.Values)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "# hotplug component: %s (namespace %s, package %s)\n%s", c.Name, c.Namespace, c.PkgName, text); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// renderChart is `helm template` for one release.
+func renderChart(ctx context.Context, chartDir, name, namespace, pkgName string, values map[string]any) (string, error) {
+	ch, err := chartpkg.Load(chartDir, pkgName)
+	if err != nil {
+		return "", fmt.Errorf("%w (is --chart-dir right?)", err)
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	inst := action.NewInstall(cfg)
+	inst.DryRunStrategy = action.DryRunClient
+	inst.Replace = true
+	inst.IncludeCRDs = true
+	inst.ReleaseName = name
+	inst.Namespace = namespace
+	rel, err := inst.RunWithContext(ctx, ch, values)
+	if err != nil {
+		return "", fmt.Errorf("rendering chart %s: %w", pkgName, err)
+	}
+	r, ok := rel.(*release.Release)
+	if !ok {
+		return "", fmt.Errorf("rendering chart %s: unexpected release type %T", pkgName, rel)
+	}
+	var b strings.Builder
+	if m := strings.TrimSpace(r.Manifest); m != "" {
+		b.WriteString(m)
+		b.WriteString("\n")
+	}
+	for _, h := range r.Hooks {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", h.Path, strings.TrimSpace(h.Manifest))
+	}
+	return b.String(), nil
+}
