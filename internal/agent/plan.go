@@ -92,7 +92,7 @@ func Plan(d Desired, obs Observed) []Step {
 	case here.Status == "failed" && here.Revision == 1:
 		// A first install that failed never served: start again from scratch.
 		steps = append(steps, Step{ActionUninstall, ns, "first install failed"}, Step{ActionInstall, ns, "retrying install"})
-	case here.Status != "deployed" || here.Digest != d.Digest:
+	case here.Status != "deployed" || releaseDigest(here) != shortDigest(d.Digest):
 		steps = append(steps, Step{ActionUpgrade, ns, "chart or values changed"})
 	}
 	return steps

@@ -95,7 +95,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			werr := r.status.write(ctx, common, own, eff)
 			return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 		}
-		d.Digest = chartpkg.Digest(ch, d.Component.Values)
+		d.Digest = shortDigest(chartpkg.Digest(ch, d.Component.Values))
 		r.outs.update(name, func(o *Outcome) { o.Digest = d.Digest })
 		return r.converge(ctx, name, common, own, eff, d, ch)
 	}
@@ -256,7 +256,7 @@ func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired
 	switch s.Action {
 	case ActionInstall, ActionUpgrade:
 		req := helm.Request{Name: name, Namespace: s.Namespace, Chart: ch, Values: d.Component.Values,
-			Labels: map[string]string{LabelManagedBy: ManagedByValue, LabelCluster: r.opts.ClusterName}}
+			Labels: map[string]string{LabelManagedBy: ManagedByValue, LabelCluster: r.opts.ClusterName, LabelDigest: d.Digest}}
 		var rel *helm.Release
 		if s.Action == ActionInstall {
 			rel, err = r.helm.Install(ctx, req)

@@ -117,7 +117,7 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, health, string) {
 	cs := hotplugv1.ComponentStatus{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName}
 	if r := o.Release; r != nil {
-		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, r.Digest
+		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, releaseDigest(r)
 	}
 	switch {
 	case c.PkgName == "":
@@ -146,7 +146,7 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		}
 		cs.Message = hotplugv1.StatusDisabled
 		return cs, healthReady, ReasonDisabled
-	case o.Release != nil && o.Release.Status == "deployed" && o.Release.Digest == o.Digest:
+	case o.Release != nil && o.Release.Status == "deployed" && releaseDigest(o.Release) == o.Digest:
 		cs.Message = MessageRunning
 		return cs, healthReady, ReasonDeployed
 	default:

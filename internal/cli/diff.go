@@ -88,7 +88,7 @@ agent would not change it); 2 usage error.`,
 		case blocked > 0:
 			return fmt.Errorf("%d component(s) blocked: the agent would not change them; fix the configuration or --chart-dir (see DETAIL)", blocked)
 		case pending > 0:
-			return exitNow(exitCodeError{code: ExitChanges, msg: fmt.Sprintf("%d component(s) would change", pending)})
+			return exitCodeError{code: ExitChanges, msg: fmt.Sprintf("%d component(s) would change", pending)}
 		}
 		return nil
 	}

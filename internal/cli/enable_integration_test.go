@@ -117,7 +117,7 @@ func TestEnableDisableRoundTrip(t *testing.T) {
 
 	t.Run("common override warning", func(t *testing.T) {
 		_, errOut, code := runCLI(t, "enable", "logseer", "--no-wait", "--kubeconfig", cl.Kubeconfig)
-		if code != 0 || !strings.Contains(errOut, "warning: these clusters set logseer's status in their own Hotplug and keep it: pivot-cluster (status: enabled)") {
+		if code != 0 || !strings.Contains(errOut, "warning: these clusters set logseer's status in their own Hotplug and keep it: ") || !strings.Contains(errOut, "pivot-cluster (status: enabled)") {
 			t.Errorf("exit %d, stderr %s", code, errOut)
 		}
 	})

@@ -1,10 +1,6 @@
 package cli
 
-import (
-	"errors"
-	"fmt"
-	"os"
-)
+import "errors"
 
 // ExitChanges is `hotplug diff`'s exit code when changes are pending, after
 // diff(1)'s convention that a difference is not an error (0 = no changes,
@@ -40,25 +36,4 @@ func ExitCode(err error) int {
 	default:
 		return ExitError
 	}
-}
-
-// exitProcess ends the process with an exit code that Execute (root.go)
-// cannot yet return: Execute maps only usage errors. Commands call
-// exitNow instead of returning such errors when run as the real binary;
-// tests set exitProcess to nil so that the error is returned instead.
-//
-// TODO(root.go owner): have Execute return ExitCode(err) (and not print
-// "Error:" for exitCodeError), then drop exitProcess and exitNow.
-var exitProcess = os.Exit
-
-// exitNow exits with err's code when exitProcess is set, after a final
-// flush of stdout; otherwise it returns err.
-func exitNow(err exitCodeError) error {
-	if exitProcess == nil {
-		return err
-	}
-	_ = os.Stdout.Sync()
-	fmt.Fprintln(os.Stderr, err.msg)
-	exitProcess(err.code)
-	return err
 }

@@ -33,15 +33,16 @@ func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmd := NewRoot()
-	if err := cmd.ExecuteContext(ctx); err != nil {
+	err := cmd.ExecuteContext(ctx)
+	var ec exitCodeError
+	switch {
+	case err == nil:
+	case errors.As(err, &ec):
+		fmt.Fprintln(os.Stderr, ec.msg) // the command already printed its result
+	default:
 		fmt.Fprintln(os.Stderr, "Error:", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return ExitUsage
-		}
-		return ExitError
 	}
-	return ExitOK
+	return ExitCode(err)
 }
 
 // NewRoot builds the command tree. Invoked as kubectl-hotplug it presents

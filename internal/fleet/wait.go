@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,7 +61,7 @@ func componentMessage(hp *hotplugv1.Hotplug, component string) (msg string, feat
 var ErrInvalidConfig = errors.New("the agent rejected the configuration")
 
 // WaitApplied polls the Hotplug named object every interval until Applied
-// holds, ctx ends, or the agent reports the component's configuration
+// holds, ctx ends, the object is deleted, or the agent reports the component's configuration
 // invalid for the awaited generation. progress receives each new sentence.
 // On timeout the error includes the last sentence, which says what the
 // agent was doing.
@@ -68,13 +69,19 @@ func WaitApplied(ctx context.Context, c client.Reader, object, component string,
 	last := ""
 	for {
 		hp := &hotplugv1.Hotplug{}
-		if err := c.Get(ctx, client.ObjectKey{Name: object}, hp); err != nil {
-			if ctx.Err() != nil {
-				return timeoutErr(ctx, object, last)
-			}
-			return fmt.Errorf("reading Hotplug %s: %w", object, err)
+		err := c.Get(ctx, client.ObjectKey{Name: object}, hp)
+		var ok bool
+		var why string
+		switch {
+		case apierrors.IsNotFound(err):
+			return fmt.Errorf("Hotplug %s was deleted while waiting: %w", object, err)
+		case err != nil:
+			// A failed read (API server restarting, a client-side deadline
+			// just before ours) is reported and retried until the timeout.
+			why = fmt.Sprintf("reading Hotplug %s: %v; retrying", object, err)
+		default:
+			ok, why = Applied(hp, component, enable, generation)
 		}
-		ok, why := Applied(hp, component, enable, generation)
 		if why != last {
 			last = why
 			progress(why)
@@ -82,7 +89,7 @@ func WaitApplied(ctx context.Context, c client.Reader, object, component string,
 		if ok {
 			return nil
 		}
-		if invalid(hp, component, generation) {
+		if err == nil && invalid(hp, component, generation) {
 			return fmt.Errorf("%w: %s; fix Hotplug %s and try again", ErrInvalidConfig, why, object)
 		}
 		select {

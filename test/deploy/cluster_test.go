@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -258,4 +259,10 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 // isForbidden tells whether err is the API server refusing the identity.
 func isForbidden(err error) bool {
 	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), "cannot")
+}
+
+func init() {
+	// client-go reflectors that log before a test hands them a logger would
+	// otherwise print a warning with a stack trace.
+	ctrl.SetLogger(logr.Discard())
 }
