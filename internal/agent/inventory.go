@@ -100,7 +100,7 @@ func (i *inventory) forget(ctx context.Context, name, namespace string) error {
 // save writes the whole inventory; callers hold the lock.
 func (i *inventory) save(ctx context.Context) error {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: i.key.Name, Namespace: i.key.Namespace}}
-	_, err := createOrUpdate(ctx, i.c, cm, func() { cm.Data = maps.Clone(i.entries) })
+	err := createOrUpdate(ctx, i.c, cm, func() { cm.Data = maps.Clone(i.entries) })
 	if err != nil {
 		return fmt.Errorf("saving inventory %s: %w", i.key, err)
 	}

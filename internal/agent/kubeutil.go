@@ -22,23 +22,22 @@ func ensureNamespace(ctx context.Context, c client.Client, namespace string) err
 
 // createOrUpdate reads cm (through the direct client, so no cache of all
 // ConfigMaps is needed), applies mutate and writes only when it changed.
-// It reports whether it wrote.
-func createOrUpdate(ctx context.Context, c client.Client, cm *corev1.ConfigMap, mutate func()) (bool, error) {
+func createOrUpdate(ctx context.Context, c client.Client, cm *corev1.ConfigMap, mutate func()) error {
 	err := c.Get(ctx, client.ObjectKeyFromObject(cm), cm)
 	if apierrors.IsNotFound(err) {
 		if err := ensureNamespace(ctx, c, cm.Namespace); err != nil {
-			return false, err
+			return err
 		}
 		mutate()
-		return true, c.Create(ctx, cm)
+		return c.Create(ctx, cm)
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
 	before := cm.DeepCopy()
 	mutate()
 	if equality.Semantic.DeepEqual(before, cm) {
-		return false, nil
+		return nil
 	}
-	return true, c.Update(ctx, cm)
+	return c.Update(ctx, cm)
 }

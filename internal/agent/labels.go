@@ -10,7 +10,7 @@ const (
 	// made from. Helm does not store subcharts with a release, so a digest
 	// recomputed from a stored release cannot match the package on disk for
 	// charts with dependencies; the label can.
-	LabelDigest = "hotplug.kubecube.io/digest"
+	LabelDigest    = "hotplug.kubecube.io/digest"
 	ManagedByValue = "hotplug-agent"
 )
 

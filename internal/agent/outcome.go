@@ -36,12 +36,6 @@ type outcomes struct {
 
 func newOutcomes() *outcomes { return &outcomes{m: map[string]Outcome{}} }
 
-func (o *outcomes) get(name string) Outcome {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.m[name]
-}
-
 func (o *outcomes) update(name string, f func(*Outcome)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -128,7 +128,7 @@ func (w *statusWriter) publishFeatures(ctx context.Context, eff merge.Result) er
 	}
 	cm := &corev1.ConfigMap{}
 	cm.Name, cm.Namespace = FeatureConfigMap, w.opts.Namespace
-	_, err := createOrUpdate(ctx, w.c, cm, func() {
+	err := createOrUpdate(ctx, w.c, cm, func() {
 		if cm.Data == nil {
 			cm.Data = map[string]string{}
 		}

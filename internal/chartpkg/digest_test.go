@@ -152,7 +152,8 @@ func TestDigestDependencyContent(t *testing.T) {
 		p.AddDependency(loadTestChart(t, sub))
 		return p
 	}
-	if Digest(parent("schema"), nil) != Digest(parent("schema"), nil) {
+	first, second := Digest(parent("schema"), nil), Digest(parent("schema"), nil)
+	if first != second {
 		t.Fatal("dependency digest not stable")
 	}
 	if Digest(parent("schema"), nil) == Digest(parent("webapp"), nil) {

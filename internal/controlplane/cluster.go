@@ -159,15 +159,15 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 // StopAPIServer stops only the kube-apiserver, leaving its data in etcd, so
 // that tests can make the cluster unreachable and bring it back.
 func (c *Cluster) StopAPIServer() error {
-	return c.apiserver.stop(stopGrace)
+	return c.apiserver.stop()
 }
 
 // stop ends every process of the cluster, the API server last.
 func (c *Cluster) stop() {
 	for i := len(c.others) - 1; i >= 0; i-- {
-		_ = c.others[i].stop(stopGrace)
+		_ = c.others[i].stop()
 	}
-	_ = c.apiserver.stop(stopGrace)
+	_ = c.apiserver.stop()
 }
 
 // processes lists the cluster's processes that were started.

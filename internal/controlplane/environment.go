@@ -149,7 +149,7 @@ func (e *Environment) Stop() error {
 		wg.Go(c.stop)
 	}
 	wg.Wait()
-	_ = e.etcd.stop(stopGrace)
+	_ = e.etcd.stop()
 	if e.ownDir {
 		if err := os.RemoveAll(e.Dir); err != nil {
 			return fmt.Errorf("removing %s: %w", e.Dir, err)

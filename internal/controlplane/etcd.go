@@ -53,7 +53,7 @@ func startEtcd(ctx context.Context, binDir, dir string) (*process, string, error
 		return nil
 	})
 	if err != nil {
-		_ = p.stop(stopGrace)
+		_ = p.stop()
 		return nil, "", err
 	}
 	return p, client, nil

@@ -79,8 +79,8 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop asks the process group to terminate and kills it after grace.
-func (p *process) stop(grace time.Duration) error {
+// stop asks the process group to terminate and kills it after stopGrace.
+func (p *process) stop() error {
 	if p == nil || p.exited() {
 		return nil
 	}
@@ -88,7 +88,7 @@ func (p *process) stop(grace time.Duration) error {
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(grace):
+	case <-time.After(stopGrace):
 		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-p.done
 	}
@@ -119,12 +119,20 @@ func (p *process) waitFor(ctx context.Context, what string, ready func(context.C
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited before %s (%v); log %s:\n%s", p.name, what, p.err, p.logPath, p.logTail(20))
+			return fmt.Errorf("%s exited before %s: %w; log %s:\n%s", p.name, what, exitError(p.err), p.logPath, p.logTail(20))
 		case <-ctx.Done():
-			return fmt.Errorf("%s not %s: %w (last: %v); log %s:\n%s", p.name, what, ctx.Err(), last, p.logPath, p.logTail(20))
+			return fmt.Errorf("%s not %s: %w (last: %w); log %s:\n%s", p.name, what, ctx.Err(), last, p.logPath, p.logTail(20))
 		case <-tick.C:
 		}
 	}
+}
+
+// exitError names a clean exit too, so that it can be wrapped.
+func exitError(err error) error {
+	if err == nil {
+		return errors.New("exit status 0")
+	}
+	return err
 }
 
 // freePorts reserves n distinct free loopback ports. The listeners are held

@@ -74,7 +74,7 @@ func WaitApplied(ctx context.Context, c client.Reader, object, component string,
 		var why string
 		switch {
 		case apierrors.IsNotFound(err):
-			return fmt.Errorf("Hotplug %s was deleted while waiting: %w", object, err)
+			return fmt.Errorf("hotplug %s was deleted while waiting: %w", object, err)
 		case err != nil:
 			// A failed read (API server restarting, a client-side deadline
 			// just before ours) is reported and retried until the timeout.

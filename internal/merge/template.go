@@ -74,7 +74,7 @@ func checkSandbox(t *template.Template) error {
 	if t.Tree == nil {
 		return nil
 	}
-	return checkNode(t.Tree, t.Tree.Root)
+	return checkNode(t.Tree, t.Root)
 }
 
 func checkNode(tree *parse.Tree, n parse.Node) error {

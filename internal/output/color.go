@@ -20,8 +20,8 @@ const (
 	Cyan   Color = "\x1b[36m"
 	Faint  Color = "\x1b[90m"
 	// plain is the "default colour" code, used to pad unpainted cells.
-	plain Color = "\x1b[39m"
-	reset       = "\x1b[0m"
+	plain Color  = "\x1b[39m"
+	reset string = "\x1b[0m"
 )
 
 // Styler paints text when colour is on and leaves it alone otherwise.

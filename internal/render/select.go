@@ -22,7 +22,7 @@ func Select(docs []Document, cluster string) (common, own *Document, err error) 
 		d := &docs[i]
 		name := d.Hotplug.Name
 		if prev, dup := seen[name]; dup {
-			return nil, nil, fmt.Errorf("Hotplug %s is defined twice, at %s:%d and %s:%d: pass each object once", name, prev.File, prev.Line, d.File, d.Line)
+			return nil, nil, fmt.Errorf("hotplug %s is defined twice, at %s:%d and %s:%d: pass each object once", name, prev.File, prev.Line, d.File, d.Line)
 		}
 		seen[name] = d
 	}

@@ -158,7 +158,3 @@ type HotplugList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []Hotplug `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Hotplug{}, &HotplugList{})
-}
