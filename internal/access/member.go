@@ -23,11 +23,11 @@ func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole,
 			{APIGroups: []string{hotplugv1.GroupVersion.Group}, Resources: []string{"hotplugs"},
 				ResourceNames: []string{hotplugv1.CommonName, cluster}, Verbs: []string{"get", "list", "watch"}},
 			{APIGroups: []string{hotplugv1.GroupVersion.Group}, Resources: []string{"hotplugs/status"},
-				ResourceNames: []string{cluster}, Verbs: []string{"get", "update", "patch"}},
+				ResourceNames: []string{cluster}, Verbs: []string{"update", "patch"}},
 			{APIGroups: []string{"cluster.kubecube.io"}, Resources: []string{"clusters"},
 				ResourceNames: []string{cluster}, Verbs: []string{"get"}},
 			{APIGroups: []string{"cluster.kubecube.io"}, Resources: []string{"clusters/status"},
-				ResourceNames: []string{cluster}, Verbs: []string{"get", "update", "patch"}},
+				ResourceNames: []string{cluster}, Verbs: []string{"update", "patch"}},
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

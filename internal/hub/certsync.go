@@ -168,7 +168,9 @@ func writeIfChanged(path string, data []byte) error {
 
 func ensureNamespace(ctx context.Context, c client.Client, name string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+	// A hub allowed only its own namespace gets Forbidden for an existing
+	// namespace: the authorizer answers before the existence check.
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) && !apierrors.IsForbidden(err) {
 		return fmt.Errorf("creating namespace %s: %w", name, err)
 	}
 	return nil
