@@ -43,13 +43,13 @@ $(GOLANGCI_LINT):
 generate: $(CONTROLLER_GEN) ## Regenerate deepcopy code.
 	$(CONTROLLER_GEN) object paths=./api/...
 
-manifests: $(CONTROLLER_GEN) ## Regenerate CRDs and RBAC under config/.
+manifests: $(CONTROLLER_GEN) ## Regenerate the CRDs under config/ and their copy in the chart.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=hotplug-agent paths=./internal/... output:rbac:artifacts:config=config/rbac
+	$(MAKE) -s chart-crds
 
 verify: generate manifests ## Fail when generated files differ from the committed ones.
-	@git diff --exit-code -- api config || { echo "generated files drifted: run 'make generate manifests' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: commit them"; exit 1; }
+	@git diff --exit-code -- api config deploy/hotplug/crds || { echo "generated files drifted: run 'make generate manifests' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config deploy/hotplug/crds)" || { git status --porcelain -- api config deploy/hotplug/crds; echo "untracked generated files: commit them"; exit 1; }
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
