@@ -40,7 +40,7 @@ spec:
 		{name: "no common", input: strings.SplitN(twoDocs, "---", 3)[2], cluster: "c1",
 			wantErr: "no Hotplug named common in in.yaml: pass the file that holds it with -f"},
 		{name: "duplicate", input: twoDocs + "---\n" + strings.SplitN(twoDocs, "---", 2)[0], cluster: "c1",
-			wantErr: "Hotplug common is defined twice, at in.yaml:2 and in.yaml:25"},
+			wantErr: "hotplug common is defined twice, at in.yaml:2 and in.yaml:25"},
 		{name: "unknown field names the line", input: "apiVersion: hotplug.kubecube.io/v1\nkind: Hotplug\nmetadata: {name: common}\nspec:\n  component:\n  - name: x\n    namepsace: y\n",
 			cluster: "c1", wantErr: `in.yaml:1: Hotplug document: error unmarshaling JSON: while decoding JSON: json: unknown field "namepsace"`},
 		{name: "broken yaml names the line", input: "---\napiVersion: v1\nkind: [\n", cluster: "c1", wantErr: "in.yaml:3"},
