@@ -84,14 +84,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if cfgErr != nil {
 		// A bad configuration leaves the release exactly as it is.
 		log.Info("configuration rejected; release left untouched", "error", cfgErr.Error())
-		r.event(common, own, corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
+		r.event(common, own, name, "", corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
 		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
 	}
 	if d.wantsRelease() {
 		ch, err := chartpkg.Load(r.opts.ChartDir, d.Component.PkgName)
 		r.outs.update(name, func(o *Outcome) { o.PackageErr = err })
 		if err != nil {
-			r.event(common, own, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
+			r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
 			werr := r.status.write(ctx, common, own, eff)
 			return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 		}
@@ -183,11 +183,11 @@ func (r *Reconciler) run(ctx context.Context, name string, steps []Step, common,
 				o.Failures++
 			})
 			log.Error(err, "helm action failed", "action", s.Action, "namespace", s.Namespace)
-			r.event(common, own, corev1.EventTypeWarning, "HelmFailed", string(s.Action),
+			r.event(common, own, name, s.Namespace, corev1.EventTypeWarning, "HelmFailed", string(s.Action),
 				fmt.Sprintf("component %s: helm %s failed: %v", name, s.Action, err))
 			return err
 		}
-		r.event(common, own, corev1.EventTypeNormal, eventReason(s.Action), string(s.Action),
+		r.event(common, own, name, s.Namespace, corev1.EventTypeNormal, eventReason(s.Action), string(s.Action),
 			fmt.Sprintf("component %s: %s in namespace %s (%s)", name, s.Action, s.Namespace, s.Reason))
 		if s.Action == ActionUninstall && s.Namespace != desiredNamespaceIfWanted(d) {
 			if err := r.inv.forget(ctx, name, s.Namespace); err != nil {
@@ -308,8 +308,11 @@ func eventReason(a Action) string {
 	}
 }
 
-// event records an event on the cluster's own Hotplug, or on common.
-func (r *Reconciler) event(common, own *hotplugv1.Hotplug, kind, reason, action, note string) {
+// event records an event on the cluster's own Hotplug, or on common. The
+// events API folds events that share regarding, related, reason and action
+// into one series whatever their note, so the related reference names the
+// component's release: each component keeps its own events.
+func (r *Reconciler) event(common, own *hotplugv1.Hotplug, component, namespace, kind, reason, action, note string) {
 	obj := own
 	if obj == nil {
 		obj = common
@@ -317,5 +320,6 @@ func (r *Reconciler) event(common, own *hotplugv1.Hotplug, kind, reason, action,
 	if obj == nil || r.recorder == nil {
 		return
 	}
-	r.recorder.Eventf(obj, nil, kind, reason, action, "%s", note)
+	related := &corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: namespace, FieldPath: "helm-release/" + component}
+	r.recorder.Eventf(obj, related, kind, reason, action, "%s", note)
 }

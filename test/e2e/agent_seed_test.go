@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -132,6 +134,21 @@ func TestAgentSeedScenario(t *testing.T) {
 		}
 		if fc.Data["audit"] != "disabled" || fc.Data["logseer"] != "enabled" {
 			t.Errorf("feature config = %v", fc.Data)
+		}
+		events := &eventsv1.EventList{}
+		if err := c.List(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		installed := map[string]bool{}
+		for _, e := range events.Items {
+			if e.Regarding.Name == "pivot-cluster" && e.Reason == "Installed" {
+				installed[strings.TrimSuffix(strings.Fields(e.Note)[1], ":")] = true
+			}
+		}
+		for _, comp := range []string{"logseer", "logagent", "kubecube-monitoring", "kubecube-thanos"} {
+			if !installed[comp] {
+				t.Errorf("no Installed event for %s (events: %d)", comp, len(events.Items))
+			}
 		}
 		hp := getHotplug(t, c, "pivot-cluster")
 		for _, cs := range hp.Status.Components {

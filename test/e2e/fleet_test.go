@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,7 +22,9 @@ import (
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/access"
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/cli"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
+	fleetpkg "github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/hub"
 	"github.com/kubecube-io/hotplug/internal/manifest"
@@ -358,6 +362,38 @@ func TestFleet(t *testing.T) {
 			t.Error("member-1 lost logseer")
 		}
 		allRunning("after deleting member-2's config")
+	})
+
+	t.Run("hotplug status shows the fleet", func(t *testing.T) {
+		var out bytes.Buffer
+		root := cli.NewRoot()
+		root.SetArgs([]string{"status", "--kubeconfig", pivot.cl.Kubeconfig, "-o", "json"})
+		root.SetOut(&out)
+		if err := root.ExecuteContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var rows []fleetpkg.Row
+		if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+			t.Fatalf("status -o json: %v\n%s", err, out.String())
+		}
+		got := map[string]fleetpkg.Row{}
+		for _, r := range rows {
+			got[r.Cluster+"/"+r.Component] = r
+		}
+		for _, name := range []string{"pivot-cluster", "member-1", "member-2"} {
+			for _, comp := range []string{"logagent", "kubecube-monitoring"} {
+				r, ok := got[name+"/"+comp]
+				if !ok || !r.Ready || r.State != "normal" || !r.Enabled || r.Revision == 0 {
+					t.Errorf("%s/%s row: %+v", name, comp, r)
+				}
+			}
+		}
+		if r := got["member-2/logseer"]; r.Enabled || !r.Ready {
+			t.Errorf("member-2 logseer should be disabled and as configured: %+v", r)
+		}
+		if r := got["pivot-cluster/kubecube-thanos"]; !r.Enabled || !r.Ready || r.ChartVersion != "3.18.0" {
+			t.Errorf("pivot thanos row: %+v", r)
+		}
 	})
 
 	t.Run("rollup and health on the pivot", func(t *testing.T) {
