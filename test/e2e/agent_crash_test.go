@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,7 +113,8 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 		t.Fatalf("want the release left pending-upgrade by the kill, got %+v", r)
 	}
 
-	startAgentProcess(t, args...)
+	ports := freeLoopbackPorts(t, 2)
+	startAgentProcess(t, append(args, "--metrics-bind-address="+ports[0], "--health-probe-bind-address="+ports[1])...)
 	eventually(t, 90*time.Second, "recovered and upgraded", func() (bool, string) {
 		r, err := hc.Get(ctx, "web", "web")
 		if err != nil {
@@ -131,4 +136,48 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 		}
 	}
 	t.Logf("history after recovery: %d revisions, last %d", len(hist), hist[len(hist)-1].Revision)
+
+	// The restarted agent serves health, readiness and its metrics.
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _ := httpGet(t, "http://"+ports[1]+path); code != http.StatusOK {
+			t.Errorf("%s: %d", path, code)
+		}
+	}
+	_, metrics := httpGet(t, "http://"+ports[0]+"/metrics")
+	for _, want := range []string{
+		`hotplug_helm_actions_total{action="recover",component="web",result="success"} 1`,
+		`hotplug_helm_actions_total{action="upgrade",component="web",result="success"} 1`,
+		`hotplug_component_ready{component="web"} 1`,
+		"hotplug_reconcile_duration_seconds_count",
+		"hotplug_helm_action_duration_seconds_bucket",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func freeLoopbackPorts(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l.Addr().String())
+		defer l.Close()
+	}
+	return out
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url) //nolint:gosec,noctx // a loopback test endpoint
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
