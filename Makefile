@@ -27,7 +27,8 @@ unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...
 
 bench: ## Go benchmarks.
-	go test -run '^$$' -bench . -benchmem ./internal/...
+	go test -run '^$$' -bench . -benchmem -benchtime=1x ./internal/controlplane/ ./test/e2e/
+	go test -run '^$$' -bench . -benchmem ./internal/merge/ ./internal/chartpkg/ ./internal/agent/
 
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/ (once).
 	BIN_DIR=$(BIN) ./hack/build-controlplane.sh

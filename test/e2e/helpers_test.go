@@ -45,7 +45,7 @@ func (w *writeCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // runAgent runs the agent in-process for cluster until the test ends and
 // returns a counter of the API writes it makes.
-func runAgent(t *testing.T, cfg *rest.Config, opts agent.Options) *writeCounter {
+func runAgent(t testing.TB, cfg *rest.Config, opts agent.Options) *writeCounter {
 	t.Helper()
 	counter := &writeCounter{}
 	cfg = rest.CopyConfig(cfg)
@@ -76,7 +76,7 @@ func runAgent(t *testing.T, cfg *rest.Config, opts agent.Options) *writeCounter 
 	return counter
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -156,7 +156,7 @@ func dig(m map[string]any, path ...string) any {
 	return cur
 }
 
-func newClient(t *testing.T, cfg *rest.Config) client.Client {
+func newClient(t testing.TB, cfg *rest.Config) client.Client {
 	t.Helper()
 	c, err := kube.NewClient(cfg)
 	if err != nil {
