@@ -5,7 +5,7 @@ CONTROLLER_GEN_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
-GO_TEST_FLAGS ?= -count=1 -timeout 60m
+GO_TEST_FLAGS ?= -count=1 -timeout 60m -p 1
 export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
