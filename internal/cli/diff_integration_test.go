@@ -17,6 +17,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestDiffListsWhatTheAgentDoes edits common while the agent is stopped,
@@ -34,7 +35,7 @@ func TestDiffListsWhatTheAgentDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	charts := t.TempDir()
-	seedCharts(t, charts)
+	testenv.SeedCharts(t, charts)
 	applySamples(t, c)
 	opts := agent.Options{ClusterName: "pivot-cluster", ChartDir: charts, Resync: 2 * time.Second}
 	stop := startAgent(t, cl.Config, opts)
@@ -111,7 +112,7 @@ func TestDiffListsWhatTheAgentDoes(t *testing.T) {
 	before := revisions(t, h)
 	startAgent(t, cl.Config, opts)
 	waitConverged(t, c, "common", "pivot-cluster")
-	eventually(t, 60*time.Second, "diff reports no changes once the agent ran", func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "diff reports no changes once the agent ran", func() (bool, string) {
 		out, errOut, code := runCLI(t, diffArgs...)
 		return code == 0, out + errOut
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestEnableDisableRoundTrip switches components with the agent running
@@ -31,7 +32,7 @@ func TestEnableDisableRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	charts := t.TempDir()
-	seedCharts(t, charts)
+	testenv.SeedCharts(t, charts)
 	applySamples(t, c)
 	startAgent(t, cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: charts, Resync: 2 * time.Second})
 	waitConverged(t, c, "common", "pivot-cluster")

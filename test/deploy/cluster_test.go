@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,22 +17,18 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
-	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // startClusters starts local clusters WITHOUT hotplug's CRDs, so the tests
@@ -98,7 +93,7 @@ func installChartCRDs(t *testing.T, c client.Client) {
 		if err := c.Create(ctx, crd); err != nil {
 			t.Fatalf("creating CRD from %s: %v", f.Filename, err)
 		}
-		eventually(t, 30*time.Second, "CRD "+crd.Name+" established", func() (bool, string) {
+		testenv.Eventually(t, 30*time.Second, "CRD "+crd.Name+" established", func() (bool, string) {
 			got := &apiextensionsv1.CustomResourceDefinition{}
 			if err := c.Get(ctx, client.ObjectKeyFromObject(crd), got); err != nil {
 				return false, err.Error()
@@ -168,91 +163,6 @@ func tokenConfig(t *testing.T, admin *rest.Config, ns, name string) *rest.Config
 	return &rest.Config{
 		Host: admin.Host, BearerToken: tr.Status.Token, QPS: 200, Burst: 400,
 		TLSClientConfig: rest.TLSClientConfig{CAData: admin.CAData},
-	}
-}
-
-// forbiddenCounter counts the 403 answers a client gets: an agent that runs
-// with too few rights keeps retrying, and this makes that visible.
-type forbiddenCounter struct {
-	rt   http.RoundTripper
-	seen chan string
-}
-
-func (f *forbiddenCounter) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := f.rt.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusForbidden {
-		select {
-		case f.seen <- req.Method + " " + req.URL.Path:
-		default:
-		}
-	}
-	return resp, err
-}
-
-// runAgent runs the agent in-process with cfg until the test ends, the way
-// test/e2e does, and returns a channel of the requests it was refused.
-func runAgent(t *testing.T, cfg *rest.Config, opts agent.Options) <-chan string {
-	t.Helper()
-	fc := &forbiddenCounter{seen: make(chan string, 1000)}
-	cfg = rest.CopyConfig(cfg)
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { fc.rt = rt; return fc })
-	if opts.PivotConfig != nil {
-		pc := rest.CopyConfig(opts.PivotConfig)
-		pfc := &forbiddenCounter{seen: fc.seen}
-		pc.Wrap(func(rt http.RoundTripper) http.RoundTripper { pfc.rt = rt; return pfc })
-		opts.PivotConfig = pc
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	log := testr.NewWithOptions(t, testr.Options{Verbosity: 0})
-	ctx = ctrl.LoggerInto(ctx, log)
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:     kube.Scheme,
-		Metrics:    metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-		Logger:     log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Setup(ctx, mgr, cfg, opts); err != nil {
-		t.Fatalf("agent setup with the chart's RBAC: %v", err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("agent stopped: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return fc.seen
-}
-
-// drain returns what arrived on ch so far.
-func drain(ch <-chan string) []string {
-	var out []string
-	for {
-		select {
-		case s := <-ch:
-			out = append(out, s)
-		default:
-			return out
-		}
-	}
-}
-
-// eventually polls cond until it holds or timeout passes, then fails with
-// cond's last explanation.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	var last string
-	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
-		ok, why := cond()
-		last = why
-		return ok, nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v; last: %s", what, err, last)
 	}
 }
 

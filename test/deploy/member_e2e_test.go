@@ -13,6 +13,7 @@ import (
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/manifest"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestMemberAgentRunsWithChartRBAC runs a member agent with only the
@@ -57,14 +58,14 @@ func TestMemberAgentRunsWithChartRBAC(t *testing.T) {
 	pivotCfg := tokenConfig(t, pivotAdmin, releaseNamespace, "hotplug-member-member-1")
 	memberCfg := tokenConfig(t, memberAdmin, releaseNamespace, "hotplug-agent")
 	chartDir := t.TempDir()
-	seedCharts(t, chartDir)
-	refused := runAgent(t, memberCfg, agent.Options{
+	testenv.SeedCharts(t, chartDir)
+	refused := testenv.RunAgent(t, memberCfg, agent.Options{
 		ClusterName: "member-1", ChartDir: chartDir, Namespace: releaseNamespace, Resync: 2 * time.Second,
 		PivotConfig: pivotCfg, HeartbeatInterval: time.Second,
 	})
 
 	waitConverged(t, mc, "common", "member-1")
-	eventually(t, 60*time.Second, "member-1 reports to the pivot", func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "member-1 reports to the pivot", func() (bool, string) {
 		hp := &hotplugv1.Hotplug{}
 		cl := &clusterv1.Cluster{}
 		if err := pc.Get(ctx, client.ObjectKey{Name: "member-1"}, hp); err != nil {
@@ -76,7 +77,7 @@ func TestMemberAgentRunsWithChartRBAC(t *testing.T) {
 		return hp.Status.Phase == hotplugv1.PhaseRunning && cl.Status.LastHeartbeat != nil,
 			"hotplug " + hp.Status.Phase + ", cluster " + cl.Status.HotplugPhase
 	})
-	if got := drain(refused); len(got) > 0 {
+	if got := refused.Forbidden(); len(got) > 0 {
 		t.Errorf("the member agent was refused %d request(s): %v", len(got), got)
 	}
 

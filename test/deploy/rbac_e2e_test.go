@@ -17,19 +17,11 @@ import (
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/manifest"
-	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // seedMessage is status.message of both seed objects once converged.
 const seedMessage = `{"kubecube-monitoring":"release is running","kubecube-thanos":"release is running","logagent":"release is running","logseer":"release is running"}`
-
-// seedCharts fills dir with stand-ins for the seed's packages.
-func seedCharts(t *testing.T, dir string) {
-	testcharts.Package(t, "configmap", dir, "logseer", "1.0.0", "logseer-v1.0.0.tgz")
-	testcharts.Package(t, "configmap", dir, "logagent", "1.0.0", "logagent-v1.0.0.tgz")
-	testcharts.Package(t, "configmap", dir, "kubecube-monitoring", "15.4.7", "kubecube-monitoring-15.4.7.tgz")
-	testcharts.Package(t, "configmap", dir, "thanos", "3.18.0", "thanos-3.18.0.tgz")
-}
 
 // componentObjects keeps the RBAC objects (and ServiceAccounts) the chart
 // renders for one component (app.kubernetes.io/component).
@@ -58,7 +50,7 @@ func installForReal(t *testing.T, c client.Client, objs []*unstructured.Unstruct
 // current generation with the seed's message.
 func waitConverged(t *testing.T, c client.Client, names ...string) {
 	t.Helper()
-	eventually(t, 120*time.Second, "seed configuration converges", func() (bool, string) {
+	testenv.Eventually(t, 120*time.Second, "seed configuration converges", func() (bool, string) {
 		for _, n := range names {
 			hp := &hotplugv1.Hotplug{}
 			if err := c.Get(context.Background(), client.ObjectKey{Name: n}, hp); err != nil {
@@ -93,11 +85,11 @@ func TestAgentRunsWithChartRBAC(t *testing.T) {
 		}
 	}
 	chartDir := t.TempDir()
-	seedCharts(t, chartDir)
-	refused := runAgent(t, agentCfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Namespace: releaseNamespace, Resync: 2 * time.Second})
+	testenv.SeedCharts(t, chartDir)
+	refused := testenv.RunAgent(t, agentCfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Namespace: releaseNamespace, Resync: 2 * time.Second})
 
 	waitConverged(t, c, "common", "pivot-cluster")
-	if got := drain(refused); len(got) > 0 {
+	if got := refused.Forbidden(); len(got) > 0 {
 		t.Errorf("the agent was refused %d request(s) with the chart's RBAC: %v", len(got), got)
 	}
 	// The releases are real Helm releases made by the ServiceAccount.

@@ -17,6 +17,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestAgentBadInput breaks one component at a time in every way the issue
@@ -52,8 +53,8 @@ func TestAgentBadInput(t *testing.T) {
 	if err := c.Create(ctx, common); err != nil {
 		t.Fatal(err)
 	}
-	runAgent(t, cfg, agent.Options{ClusterName: "bad", ChartDir: dir, RetryBase: 500 * time.Millisecond, RetryMax: 2 * time.Second})
-	eventually(t, 90*time.Second, "good configuration converges", func() (bool, string) {
+	testenv.RunAgent(t, cfg, agent.Options{ClusterName: "bad", ChartDir: dir, RetryBase: 500 * time.Millisecond, RetryMax: 2 * time.Second})
+	testenv.Eventually(t, 90*time.Second, "good configuration converges", func() (bool, string) {
 		hp := getHotplug(t, c, "common")
 		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Message
 	})
@@ -82,7 +83,7 @@ func TestAgentBadInput(t *testing.T) {
 		s.Component[componentIndex(t, s, "good")].Env = "marker: upgraded\n"
 	})
 
-	eventually(t, 90*time.Second, "broken components reported, good one upgraded", func() (bool, string) {
+	testenv.Eventually(t, 90*time.Second, "broken components reported, good one upgraded", func() (bool, string) {
 		hp := getHotplug(t, c, "common")
 		if hp.Status.Phase != hotplugv1.PhaseFail {
 			return false, "phase " + hp.Status.Phase

@@ -16,6 +16,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestAgentChartKinds runs charts of every shape through the agent in a
@@ -40,8 +41,8 @@ func TestAgentChartKinds(t *testing.T) {
 	if err := c.Create(ctx, hp); err != nil {
 		t.Fatal(err)
 	}
-	runAgent(t, cfg, agent.Options{ClusterName: "kinds", ChartDir: dir, Wait: true, Timeout: 2 * time.Minute, Resync: time.Second, HeartbeatInterval: time.Hour})
-	eventually(t, 150*time.Second, "all charts running", func() (bool, string) {
+	testenv.RunAgent(t, cfg, agent.Options{ClusterName: "kinds", ChartDir: dir, Wait: true, Timeout: 2 * time.Minute, Resync: time.Second, HeartbeatInterval: time.Hour})
+	testenv.Eventually(t, 150*time.Second, "all charts running", func() (bool, string) {
 		hp := getHotplug(t, c, "common")
 		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Message
 	})

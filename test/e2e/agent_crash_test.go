@@ -21,6 +21,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 var (
@@ -55,7 +56,7 @@ func hotplugBinary(t *testing.T) string {
 func startAgentProcess(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(hotplugBinary(t), append([]string{"agent", "--metrics-bind-address=0", "--health-probe-bind-address=0"}, args...)...)
-	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	cmd.Stdout, cmd.Stderr = testenv.LogWriter(t), testenv.LogWriter(t)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 	args := []string{"--cluster-name=crash", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + dir}
 
 	first := startAgentProcess(t, args...)
-	eventually(t, 60*time.Second, "first install", func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "first install", func() (bool, string) {
 		r, err := hc.Get(ctx, "web", "web")
 		return err == nil && r.Status == "deployed", ""
 	})
@@ -98,7 +99,7 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 
 	editHotplug(t, c, "common", func(s *hotplugv1.HotplugSpec) { s.Component[0].Env = "replicaCount: 3\n" })
 	waiting := startAgentProcess(t, append(args, "--wait", "--timeout=5m")...)
-	eventually(t, 60*time.Second, "upgrade in flight", func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "upgrade in flight", func() (bool, string) {
 		r, err := hc.Get(ctx, "web", "web")
 		if err != nil {
 			return false, err.Error()
@@ -115,7 +116,7 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 
 	ports := freeLoopbackPorts(t, 2)
 	startAgentProcess(t, append(args, "--metrics-bind-address="+ports[0], "--health-probe-bind-address="+ports[1])...)
-	eventually(t, 90*time.Second, "recovered and upgraded", func() (bool, string) {
+	testenv.Eventually(t, 90*time.Second, "recovered and upgraded", func() (bool, string) {
 		r, err := hc.Get(ctx, "web", "web")
 		if err != nil {
 			return false, err.Error()

@@ -20,21 +20,11 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/manifest"
-	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // seedMessage is status.message of both objects in the seed document.
 const seedMessage = `{"kubecube-monitoring":"release is running","kubecube-thanos":"release is running","logagent":"release is running","logseer":"release is running"}`
-
-// seedCharts fills dir with stand-ins for the seed's packages: the
-// configmap chart echoes its values so the merge can be checked.
-func seedCharts(t *testing.T, dir string) {
-	testcharts.Package(t, "configmap", dir, "logseer", "1.0.0", "logseer-v1.0.0.tgz")
-	testcharts.Package(t, "configmap", dir, "logagent", "1.0.0", "logagent-v1.0.0.tgz")
-	testcharts.Package(t, "configmap", dir, "logagent", "1.1.0", "logagent-v1.1.0.tgz")
-	testcharts.Package(t, "configmap", dir, "kubecube-monitoring", "15.4.7", "kubecube-monitoring-15.4.7.tgz")
-	testcharts.Package(t, "configmap", dir, "thanos", "3.18.0", "thanos-3.18.0.tgz")
-}
 
 // TestAgentSeedScenario runs the seed's pivot-cluster configuration through
 // the agent, then the edits an operator makes, checking every release.
@@ -44,7 +34,7 @@ func TestAgentSeedScenario(t *testing.T) {
 	c := newClient(t, cfg)
 	ctx := context.Background()
 	chartDir := t.TempDir()
-	seedCharts(t, chartDir)
+	testenv.SeedCharts(t, chartDir)
 
 	hc, err := helm.New(cfg, helm.Options{})
 	if err != nil {
@@ -64,11 +54,11 @@ func TestAgentSeedScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	writes := runAgent(t, cfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Resync: 2 * time.Second, HeartbeatInterval: time.Hour})
+	writes := testenv.RunAgent(t, cfg, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, Resync: 2 * time.Second, HeartbeatInterval: time.Hour})
 
 	waitRunning := func(what string) {
 		t.Helper()
-		eventually(t, 90*time.Second, what, func() (bool, string) {
+		testenv.Eventually(t, 90*time.Second, what, func() (bool, string) {
 			for _, n := range []string{"common", "pivot-cluster"} {
 				hp := getHotplug(t, c, n)
 				if hp.Status.Phase != hotplugv1.PhaseRunning || hp.Status.ObservedGeneration != hp.Generation {
@@ -163,7 +153,7 @@ func TestAgentSeedScenario(t *testing.T) {
 		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
 			s.Component[componentIndex(t, s, "logseer")].Status = hotplugv1.StatusDisabled
 		})
-		eventually(t, 60*time.Second, "logseer uninstalled", func() (bool, string) { return absent("logseer", "logseer"), "" })
+		testenv.Eventually(t, 60*time.Second, "logseer uninstalled", func() (bool, string) { return absent("logseer", "logseer"), "" })
 		waitRunning("after disabling logseer")
 		if revision("kubecube-monitoring", "kubecube-monitoring") != mon || revision("kubecube-monitoring", "kubecube-thanos") != thanos || revision("logagent", "logagent") != la {
 			t.Error("other releases changed")
@@ -175,7 +165,7 @@ func TestAgentSeedScenario(t *testing.T) {
 		editHotplug(t, c, "pivot-cluster", func(s *hotplugv1.HotplugSpec) {
 			s.Component[componentIndex(t, s, "kubecube-monitoring")].Env += "    retention: 7d\nalertmanager: null\n"
 		})
-		eventually(t, 60*time.Second, "monitoring upgraded", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "monitoring upgraded", func() (bool, string) {
 			vals, _, _ := releaseValues(t, c, "kubecube-monitoring", "kubecube-monitoring")
 			return dig(vals, "prometheus", "prometheusSpec", "retention") == "7d", ""
 		})
@@ -186,7 +176,7 @@ func TestAgentSeedScenario(t *testing.T) {
 	})
 
 	t.Run("no-op resync writes nothing", func(t *testing.T) {
-		before := writes.writes.Load()
+		before := writes.Writes()
 		revs := map[string]int{}
 		for _, r := range mustList(t, hc) {
 			revs[r.Namespace+"/"+r.Name] = r.Revision
@@ -196,7 +186,7 @@ func TestAgentSeedScenario(t *testing.T) {
 		if n := reconcileCount(t) - reconciles; n < 4 {
 			t.Fatalf("only %d reconciles during the resync window", n)
 		}
-		if n := writes.writes.Load() - before; n != 0 {
+		if n := writes.Writes() - before; n != 0 {
 			t.Errorf("%d API writes during no-op resyncs", n)
 		}
 		for _, r := range mustList(t, hc) {
@@ -211,7 +201,7 @@ func TestAgentSeedScenario(t *testing.T) {
 		editHotplug(t, c, "common", func(s *hotplugv1.HotplugSpec) {
 			s.Component[componentIndex(t, s, "logagent")].PkgName = "logagent-v1.1.0.tgz"
 		})
-		eventually(t, 60*time.Second, "logagent upgraded to 1.1.0", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "logagent upgraded to 1.1.0", func() (bool, string) {
 			_, v, _ := releaseValues(t, c, "logagent", "logagent")
 			return v == "1.1.0", v
 		})
@@ -226,7 +216,7 @@ func TestAgentSeedScenario(t *testing.T) {
 			i := componentIndex(t, s, "logagent")
 			s.Component = append(s.Component[:i], s.Component[i+1:]...)
 		})
-		eventually(t, 60*time.Second, "logagent uninstalled", func() (bool, string) { return absent("logagent", "logagent"), "" })
+		testenv.Eventually(t, 60*time.Second, "logagent uninstalled", func() (bool, string) { return absent("logagent", "logagent"), "" })
 		waitRunning("after removing logagent")
 	})
 

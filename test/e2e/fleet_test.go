@@ -28,6 +28,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/hub"
 	"github.com/kubecube-io/hotplug/internal/manifest"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // fleetCluster is one cluster of the fleet test with its clients.
@@ -60,7 +61,7 @@ func TestFleet(t *testing.T) {
 		controlplane.ClusterOptions{Name: "member-2"})
 	ctx := context.Background()
 	chartDir := t.TempDir()
-	seedCharts(t, chartDir)
+	testenv.SeedCharts(t, chartDir)
 	fleet := map[string]*fleetCluster{}
 	for _, cl := range env.Clusters {
 		h, err := helm.New(cl.Config, helm.Options{})
@@ -78,7 +79,7 @@ func TestFleet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runHub(t, pivot.cl.Config, hub.Options{HeartbeatTimeout: 20 * time.Second, CheckPeriod: time.Second})
+	testenv.RunHub(t, pivot.cl.Config, hub.Options{HeartbeatTimeout: 20 * time.Second, CheckPeriod: time.Second})
 	for _, name := range samples.Names() {
 		if err := manifest.Apply(ctx, pivot.c, samples.MustRead(name)); err != nil {
 			t.Fatal(err)
@@ -86,7 +87,7 @@ func TestFleet(t *testing.T) {
 	}
 
 	// Agents: the pivot's like any cluster's; members as least-privilege users.
-	runAgent(t, pivot.cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, HeartbeatInterval: 2 * time.Second})
+	testenv.RunAgent(t, pivot.cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, HeartbeatInterval: 2 * time.Second})
 	memberCfg := map[string]*rest.Config{}
 	for _, name := range []string{"member-1", "member-2"} {
 		user := "hotplug-agent:" + name
@@ -104,18 +105,18 @@ func TestFleet(t *testing.T) {
 		memberCfg[name] = cfg
 		// RBAC takes a moment to reach the authorizer's cache.
 		uc := newClient(t, cfg)
-		eventually(t, 10*time.Second, name+" may read common", func() (bool, string) {
+		testenv.Eventually(t, 10*time.Second, name+" may read common", func() (bool, string) {
 			err := uc.Get(ctx, client.ObjectKey{Name: "common"}, &hotplugv1.Hotplug{})
 			return err == nil, fmt.Sprint(err)
 		})
-		runAgent(t, fleet[name].cl.Config, agent.Options{ClusterName: name, ChartDir: chartDir, PivotConfig: cfg,
+		testenv.RunAgent(t, fleet[name].cl.Config, agent.Options{ClusterName: name, ChartDir: chartDir, PivotConfig: cfg,
 			HeartbeatInterval: 2 * time.Second})
 	}
 
 	allRunning := func(what string) time.Duration {
 		t.Helper()
 		start := time.Now()
-		eventually(t, 120*time.Second, what, func() (bool, string) {
+		testenv.Eventually(t, 120*time.Second, what, func() (bool, string) {
 			for _, n := range []string{"common", "pivot-cluster"} {
 				hp := getHotplug(t, pivot.c, n)
 				if hp.Status.Phase != hotplugv1.PhaseRunning || hp.Status.ObservedGeneration != hp.Generation {
@@ -201,7 +202,7 @@ func TestFleet(t *testing.T) {
 		editHotplug(t, pivot.c, "common", func(s *hotplugv1.HotplugSpec) {
 			s.Component[componentIndex(t, s, "logagent")].Env += "level: debug\n"
 		})
-		eventually(t, 120*time.Second, "logagent upgraded everywhere", func() (bool, string) {
+		testenv.Eventually(t, 120*time.Second, "logagent upgraded everywhere", func() (bool, string) {
 			for n, f := range fleet {
 				vals, _, _ := releaseValues(t, f.c, "logagent", "logagent")
 				if vals["level"] != "debug" {
@@ -236,7 +237,7 @@ func TestFleet(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		eventually(t, 120*time.Second, "member configs applied", func() (bool, string) {
+		testenv.Eventually(t, 120*time.Second, "member configs applied", func() (bool, string) {
 			m1, m2 := fleet["member-1"].release(t, "logseer", "logseer"), fleet["member-2"].release(t, "logseer", "logseer")
 			mon, _, _ := releaseValues(t, fleet["member-1"].c, "kubecube-monitoring", "kubecube-monitoring")
 			return m1 != nil && m2 != nil && dig(mon, "grafana", "enabled") == true, "waiting"
@@ -307,7 +308,7 @@ func TestFleet(t *testing.T) {
 		if err := pivot.cl.StopAPIServer(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 60*time.Second, "members notice the pivot is away", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "members notice the pivot is away", func() (bool, string) {
 			for _, n := range []string{"member-1", "member-2"} {
 				hp := getHotplug(t, fleet[n].c, "common")
 				c := meta.FindStatusCondition(hp.Status.Conditions, agent.ConditionPivotConnected)
@@ -330,14 +331,14 @@ func TestFleet(t *testing.T) {
 		if err := pivot.cl.StartAPIServer(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 60*time.Second, "webhook answers again", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "webhook answers again", func() (bool, string) {
 			err := pivot.c.Get(ctx, client.ObjectKey{Name: "common"}, &hotplugv1.Hotplug{})
 			return err == nil, ""
 		})
 		editHotplug(t, pivot.c, "common", func(s *hotplugv1.HotplugSpec) {
 			s.Component[componentIndex(t, s, "logagent")].Env += "afterOutage: true\n"
 		})
-		eventually(t, 120*time.Second, "members converge after the outage", func() (bool, string) {
+		testenv.Eventually(t, 120*time.Second, "members converge after the outage", func() (bool, string) {
 			for n, f := range fleet {
 				vals, _, _ := releaseValues(t, f.c, "logagent", "logagent")
 				if vals["afterOutage"] != true {
@@ -354,7 +355,7 @@ func TestFleet(t *testing.T) {
 			t.Fatal(err)
 		}
 		m2 := fleet["member-2"]
-		eventually(t, 60*time.Second, "member-2's mirror deleted and logseer uninstalled", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "member-2's mirror deleted and logseer uninstalled", func() (bool, string) {
 			err := m2.c.Get(ctx, client.ObjectKey{Name: "member-2"}, &hotplugv1.Hotplug{})
 			return apierrors.IsNotFound(err) && m2.release(t, "logseer", "logseer") == nil, "waiting"
 		})
@@ -406,7 +407,7 @@ func TestFleet(t *testing.T) {
 		if err := pivot.c.Create(ctx, ghost); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 60*time.Second, "member-3 abnormal and common not running", func() (bool, string) {
+		testenv.Eventually(t, 60*time.Second, "member-3 abnormal and common not running", func() (bool, string) {
 			c := &clusterv1.Cluster{}
 			if err := pivot.c.Get(ctx, client.ObjectKey{Name: "member-3"}, c); err != nil {
 				return false, err.Error()

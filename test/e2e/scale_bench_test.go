@@ -13,6 +13,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // BenchmarkAgentScale is the `make bench` scale run: one agent converging
@@ -45,7 +46,7 @@ func benchScale(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	writes := runAgent(b, cfg, agent.Options{ClusterName: "scale", ChartDir: dir, Resync: 2 * time.Second, HeartbeatInterval: time.Hour})
+	writes := testenv.RunAgent(b, cfg, agent.Options{ClusterName: "scale", ChartDir: dir, Resync: 2 * time.Second, HeartbeatInterval: time.Hour})
 	waitPhase(b, c, 1)
 	b.ReportMetric(time.Since(start).Seconds(), "install-s")
 
@@ -63,9 +64,9 @@ func benchScale(b *testing.B, n int) {
 	waitPhase(b, c, hp.Generation) // Update filled in the new generation
 	b.ReportMetric(time.Since(start).Seconds(), "upgrade-s")
 
-	before := writes.writes.Load()
+	before := writes.Writes()
 	time.Sleep(5 * time.Second)
-	b.ReportMetric(float64(writes.writes.Load()-before), "noop-resync-writes")
+	b.ReportMetric(float64(writes.Writes()-before), "noop-resync-writes")
 }
 
 func waitPhase(b *testing.B, c client.Client, generation int64) {
