@@ -122,16 +122,16 @@ func RunHub(t testing.TB, cfg *rest.Config, opts hub.Options) {
 	opts.CertDir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := inprocess.StartHub(ctx, cfg, opts, Logger(t).WithName("hub"))
-	if p != nil {
-		t.Cleanup(func() {
-			cancel()
-			if err := p.Wait(); err != nil {
-				t.Errorf("hub stopped: %v", err)
-			}
-		})
-	}
-	if err != nil {
+	t.Cleanup(func() {
 		cancel()
+		if p == nil {
+			return
+		}
+		if err := p.Wait(); err != nil {
+			t.Errorf("hub stopped: %v", err)
+		}
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
