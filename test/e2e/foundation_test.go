@@ -73,7 +73,8 @@ func TestFoundation(t *testing.T) {
 	t.Run("table columns", func(t *testing.T) {
 		for resource, want := range map[string][]string{
 			"/apis/hotplug.kubecube.io/v1/hotplugs": {"NAME", "PHASE", "AGE"},
-			"/apis/cluster.kubecube.io/v1/clusters": {"NAME", "STATE", "AGE"},
+			// The seed's NAME STATE AGE, with the cluster's hotplug phase (multi-cluster issue).
+			"/apis/cluster.kubecube.io/v1/clusters": {"NAME", "STATE", "HOTPLUG", "AGE"},
 		} {
 			cs, err := kubernetes.NewForConfig(cl.Config)
 			if err != nil {

@@ -74,7 +74,7 @@ type ClusterStatus struct {
 // +kubebuilder:resource:scope=Cluster
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="STATE",type=string,JSONPath=`.status.state`
-// +kubebuilder:printcolumn:name="HOTPLUG",type=string,JSONPath=`.status.hotplugPhase`,priority=1
+// +kubebuilder:printcolumn:name="HOTPLUG",type=string,JSONPath=`.status.hotplugPhase`
 // +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
 type Cluster struct {
 	metav1.TypeMeta   `json:",inline"`
