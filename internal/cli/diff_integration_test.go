@@ -13,10 +13,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/fleet"
-	"github.com/kubecube-io/hotplug/internal/helm"
-	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -24,19 +21,7 @@ import (
 // runs diff, then the agent, and checks that the releases the agent
 // changed are exactly those diff listed, with the actions it listed.
 func TestDiffListsWhatTheAgentDoes(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cl := env.Cluster("pivot-cluster")
-	c, err := kube.NewClient(cl.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := helm.New(cl.Config, helm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts := t.TempDir()
-	testenv.SeedCharts(t, charts)
-	applySamples(t, c)
+	cl, c, h, charts := seedPivot(t)
 	opts := agent.Options{ClusterName: "pivot-cluster", ChartDir: charts, Resync: 2 * time.Second}
 	stop := startAgent(t, cl.Config, opts)
 	waitConverged(t, c, "common", "pivot-cluster")

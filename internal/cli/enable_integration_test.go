@@ -10,10 +10,6 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
-	"github.com/kubecube-io/hotplug/internal/helm"
-	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
 // TestEnableDisableRoundTrip switches components with the agent running
@@ -21,19 +17,7 @@ import (
 // (or gone), plus the creation of a cluster's own Hotplug, a timeout and
 // usage errors.
 func TestEnableDisableRoundTrip(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cl := env.Cluster("pivot-cluster")
-	c, err := kube.NewClient(cl.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := helm.New(cl.Config, helm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts := t.TempDir()
-	testenv.SeedCharts(t, charts)
-	applySamples(t, c)
+	cl, c, h, charts := seedPivot(t)
 	startAgent(t, cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: charts, Resync: 2 * time.Second})
 	waitConverged(t, c, "common", "pivot-cluster")
 	kc := []string{"--kubeconfig", cl.Kubeconfig, "--timeout", "60s"}

@@ -14,7 +14,9 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/manifest"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -24,6 +26,26 @@ import (
 func startAgent(t *testing.T, cfg *rest.Config, opts agent.Options) (stop func()) {
 	t.Helper()
 	return testenv.RunAgent(t, cfg, opts).Stop
+}
+
+// seedPivot starts a pivot-cluster with the seed's configuration and the
+// stand-in chart packages, and returns its clients and chart directory.
+func seedPivot(t *testing.T) (*controlplane.Cluster, client.Client, *helm.Client, string) {
+	t.Helper()
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
+	cl := env.Cluster("pivot-cluster")
+	c, err := kube.NewClient(cl.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := helm.New(cl.Config, helm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := t.TempDir()
+	testenv.SeedCharts(t, charts)
+	applySamples(t, c)
+	return cl, c, h, charts
 }
 
 func applySamples(t *testing.T, c client.Client) {
