@@ -25,7 +25,6 @@ type statusWriter struct {
 	c        client.Client
 	outs     *outcomes
 	opts     Options
-	lastFC   map[string]string
 	reporter *reporter
 	reported hotplugv1.HotplugStatus
 	// connected, in a member, tells whether the pivot is reachable.
@@ -123,9 +122,6 @@ func (w *statusWriter) publishFeatures(ctx context.Context, eff merge.Result) er
 			want[c.Name] = hotplugv1.StatusEnabled
 		}
 	}
-	if equality.Semantic.DeepEqual(want, w.lastFC) {
-		return nil
-	}
 	cm := &corev1.ConfigMap{}
 	cm.Name, cm.Namespace = FeatureConfigMap, w.opts.Namespace
 	err := createOrUpdate(ctx, w.c, cm, func() {
@@ -139,6 +135,5 @@ func (w *statusWriter) publishFeatures(ctx context.Context, eff merge.Result) er
 	if err != nil {
 		return fmt.Errorf("publishing %s/%s: %w", w.opts.Namespace, FeatureConfigMap, err)
 	}
-	w.lastFC = want
 	return nil
 }

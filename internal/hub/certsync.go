@@ -139,16 +139,24 @@ func (k *certKeeper) NeedLeaderElection() bool { return false }
 
 // Start checks the certificate hourly.
 func (k *certKeeper) Start(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
+	every(ctx, time.Hour, func() {
+		if err := k.ensure(ctx); err != nil {
+			k.log.Error(err, "renewing webhook certificate")
+		}
+	})
+	return nil
+}
+
+// every calls f each period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.C:
-			if err := k.ensure(ctx); err != nil {
-				k.log.Error(err, "renewing webhook certificate")
-			}
+			f()
 		}
 	}
 }

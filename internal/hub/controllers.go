@@ -83,18 +83,12 @@ func (h *health) NeedLeaderElection() bool { return true }
 
 // Start checks every period until ctx ends.
 func (h *health) Start(ctx context.Context) error {
-	t := time.NewTicker(h.period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := h.check(ctx); err != nil {
-				h.log.Error(err, "checking cluster health")
-			}
+	every(ctx, h.period, func() {
+		if err := h.check(ctx); err != nil {
+			h.log.Error(err, "checking cluster health")
 		}
-	}
+	})
+	return nil
 }
 
 func (h *health) check(ctx context.Context) error {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +195,22 @@ func TestAgentSeedScenario(t *testing.T) {
 				t.Errorf("%s/%s revision moved %d -> %d", r.Namespace, r.Name, revs[r.Namespace+"/"+r.Name], r.Revision)
 			}
 		}
+	})
+
+	t.Run("deleted feature ConfigMap comes back on resync", func(t *testing.T) {
+		fc := &corev1.ConfigMap{}
+		key := client.ObjectKey{Namespace: agent.DefaultNamespace, Name: agent.FeatureConfigMap}
+		if err := c.Get(ctx, key, fc); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+		testenv.Eventually(t, 30*time.Second, "feature ConfigMap recreated", func() (bool, string) {
+			got := &corev1.ConfigMap{}
+			err := c.Get(ctx, key, got)
+			return err == nil && got.Data["audit"] == "disabled", fmt.Sprint(err)
+		})
 	})
 
 	t.Run("new pkgName only", func(t *testing.T) {
