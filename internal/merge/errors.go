@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // Error is a bad input that fails one component only. Its message names the
@@ -35,7 +37,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // they stay unexported because the agent only needs the message.
 var (
 	errNotMapping = errors.New("must be a YAML mapping")
-	errTooLarge   = errors.New("size limit exceeded")
+	errTooLarge   = limits.ErrExceeded
 	errForbidden  = errors.New("not allowed in a sandboxed template")
 	errDuplicate  = errors.New("component is listed more than once")
 	errInvalid    = errors.New("invalid value")

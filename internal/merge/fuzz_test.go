@@ -1,11 +1,14 @@
 package merge
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 func FuzzDeepMerge(f *testing.F) {
@@ -75,7 +78,7 @@ func FuzzRender(f *testing.F) {
 		} else if vals == nil {
 			t.Fatal("nil values without an error")
 		}
-		out, err := execute(cluster, env)
+		out, err := execute(context.Background(), limits.Default(), cluster, env)
 		if err == nil && len(out) > maxRenderedBytes {
 			t.Fatalf("rendered %d bytes, cap is %d", len(out), maxRenderedBytes)
 		}

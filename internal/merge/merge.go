@@ -59,7 +59,6 @@ func Effective(cluster string, common, own *hotplugv1.Hotplug) Result {
 // error naming the object, the component, the field and the limit.
 func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, common, own *hotplugv1.Hotplug) Result {
 	lim = lim.Normalize()
-	_ = ctx
 	base := index(common, hotplugv1.CommonName)
 	over := index(own, cluster)
 
@@ -86,7 +85,7 @@ func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, com
 		if failed[name] {
 			continue
 		}
-		c, err := mergeComponent(cluster, name, base.at(name), over.at(name))
+		c, err := mergeComponent(ctx, lim, cluster, name, base.at(name), over.at(name))
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
@@ -162,7 +161,7 @@ func pick(base, over entry, f func(*hotplugv1.ComponentSpec) string) (string, st
 	return base.get(f), base.object
 }
 
-func mergeComponent(cluster, name string, base, over entry) (Component, *Error) {
+func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string, base, over entry) (Component, *Error) {
 	fail := func(object, field string, line int, err error) *Error {
 		return &Error{Object: object, Component: name, Field: field, Line: line, Err: err}
 	}
@@ -180,17 +179,21 @@ func mergeComponent(cluster, name string, base, over entry) (Component, *Error) 
 	}
 	status, _ := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.Status })
 
-	vals, line, err := render(cluster, base.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
+	vals, line, err := render(ctx, lim, cluster, base.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
 	if err != nil {
 		return Component{}, fail(base.object, "env", line, err)
 	}
-	ownVals, line, err := render(cluster, over.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
+	ownVals, line, err := render(ctx, lim, cluster, over.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
 	if err != nil {
 		return Component{}, fail(over.object, "env", line, err)
 	}
 	// Both maps are fresh from render and owned here, so over can be laid
 	// onto common's values in place instead of through DeepMerge's copy.
 	overlay(vals, ownVals)
+	if size := jsonSize(vals, int64(lim.ValuesBytes)); size > int64(lim.ValuesBytes) {
+		return Component{}, fail(over.object, "env", 0,
+			fmt.Errorf("%w: %w", limits.Exceeded("merged values as JSON", -1, int64(lim.ValuesBytes), limits.FlagValuesBytes), errTooLarge))
+	}
 
 	return Component{
 		Name:      name,

@@ -1,26 +1,30 @@
 package merge
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 	"unicode/utf8"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // templateName is the name text/template puts in its messages
 // (`template: env:3: ...`); lineOf relies on it.
 const templateName = "env"
 
-// Size caps. An env is stored in a Kubernetes object, whose whole size is
-// bounded by etcd (~1.5 MiB), so half a MiB of env is already generous; the
-// output may be larger than the input because `{{.cluster}}` expands.
+// maxFuncBytes bounds the strings that the template's functions build in
+// memory before anything is written, e.g. `{{$x = print $x $x}}`; the
+// broader work budget (limits.TemplateWork) counts comparisons too.
+const maxFuncBytes = 1 << 20
+
+// Defaults kept under their old names for the package's tests.
 const (
-	maxEnvBytes      = 512 << 10
-	maxRenderedBytes = 1 << 20
-	// maxFuncBytes bounds the strings that the template's functions build in
-	// memory before anything is written, e.g. `{{$x = print $x $x}}`.
-	maxFuncBytes = 1 << 20
+	maxEnvBytes      = limits.DefaultEnvBytes
+	maxRenderedBytes = limits.DefaultExpandedYAMLBytes
 )
 
 // execute runs env as a sandboxed text/template whose only data is
@@ -29,24 +33,35 @@ const (
 //
 // The sandbox: text/template has no access to the environment, files or the
 // network unless given functions, and none are given beyond its builtins.
-// What remains is resource abuse, closed in three ways:
+// What remains is resource abuse, closed in four ways:
 //   - range and template/define/block are rejected after parsing, because a
 //     loop or a recursion can spin without output, which no output cap stops;
 //     without them every node runs at most once;
-//   - the builtins that build strings (print, printf, println, html, js,
-//     urlquery) are replaced by metered versions that refuse to build more
-//     than maxFuncBytes in total, checked before the string is built;
-//   - the output is written to a writer that fails past maxRenderedBytes.
-func execute(cluster, env string) (string, error) {
-	if len(env) > maxEnvBytes {
-		return "", fmt.Errorf("env is %d bytes, more than %d: %w", len(env), maxEnvBytes, errTooLarge)
+//   - every builtin whose cost grows with its operands (print, printf,
+//     println, html, js, urlquery, eq, ne, lt, le, gt, ge, len, index, slice)
+//     is replaced by a metered version that charges the bytes it touches to
+//     one work budget before doing the work; the string builders also have a
+//     memory cap (maxFuncBytes); call is refused (no function values exist);
+//   - every charge checks the deadline: the caller's context or
+//     lim.TemplateTimeout, whichever comes first;
+//   - the output is written to a writer that fails past the size limit.
+//
+// and, or and not are left to text/template: they only test the truth of
+// values already computed, in constant time, and keep their short-circuit.
+func execute(ctx context.Context, lim limits.Limits, cluster, env string) (string, error) {
+	if len(env) > lim.EnvBytes {
+		return "", limits.Exceeded("env", int64(len(env)), int64(lim.EnvBytes), limits.FlagEnvBytes)
 	}
 	// Text without an action renders to itself; skipping the parser keeps a
 	// large plain values file cheap.
 	if !strings.Contains(env, "{{") {
 		return env, nil
 	}
-	m := &meter{left: maxFuncBytes}
+	deadline := time.Now().Add(lim.TemplateTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	m := &meter{ctx: ctx, deadline: deadline, left: maxFuncBytes, work: lim.TemplateWork, workLimit: lim.TemplateWork, timeout: lim.TemplateTimeout}
 	t, err := template.New(templateName).Option("missingkey=error").Funcs(m.funcs()).Parse(env)
 	if err != nil {
 		return "", err
@@ -54,7 +69,7 @@ func execute(cluster, env string) (string, error) {
 	if err := checkSandbox(t); err != nil {
 		return "", err
 	}
-	w := &cappedWriter{limit: maxRenderedBytes}
+	w := &cappedWriter{limit: lim.ExpandedYAMLBytes, m: m}
 	w.b.Grow(len(env))
 	if err := t.Execute(w, map[string]any{"cluster": cluster}); err != nil {
 		return "", err
@@ -119,20 +134,49 @@ func forbidden(tree *parse.Tree, n parse.Node, what string) error {
 type cappedWriter struct {
 	b     strings.Builder
 	limit int
+	m     *meter
 }
 
 func (w *cappedWriter) Write(p []byte) (int, error) {
 	if w.b.Len()+len(p) > w.limit {
-		return 0, fmt.Errorf("rendered env is more than %d bytes: %w", w.limit, errTooLarge)
+		return 0, fmt.Errorf("%w: %w", limits.Exceeded("rendered env", -1, int64(w.limit), limits.FlagExpandedYAMLBytes), errTooLarge)
+	}
+	if err := w.m.charge(len(p)); err != nil {
+		return 0, err
 	}
 	return w.b.Write(p)
 }
 
-// meter is the allowance of one execution for the strings that functions
-// build. Each function computes an upper bound of its result from its
-// arguments first, so that an over-budget call fails before allocating.
+// meter is the allowance of one execution: left for the strings that
+// functions build, work for every byte that a function touches, and the
+// deadline. Each function computes an upper bound of its cost from its
+// arguments first, so that an over-budget call fails before working.
 type meter struct {
-	left int
+	ctx       context.Context
+	deadline  time.Time
+	timeout   time.Duration
+	left      int
+	work      int
+	workLimit int
+}
+
+// charge takes n bytes of work from the budget and checks the deadline.
+func (m *meter) charge(n int) error {
+	if m.ctx != nil {
+		if err := m.ctx.Err(); err != nil {
+			return fmt.Errorf("template evaluation stopped: %w", err)
+		}
+		if time.Now().After(m.deadline) {
+			return fmt.Errorf("%w: %w", limits.Exceeded("template evaluation time", -1, int64(m.timeout/time.Millisecond), limits.FlagTemplateTimeout+" (ms)"), errTooLarge)
+		}
+	}
+	if m.workLimit > 0 {
+		if n > m.work {
+			return fmt.Errorf("%w: %w", limits.Exceeded("template work in bytes", -1, int64(m.workLimit), limits.FlagTemplateWork), errTooLarge)
+		}
+		m.work -= n
+	}
+	return nil
 }
 
 // funcs overrides the string-building builtins; text/template looks up a
@@ -156,6 +200,18 @@ func (m *meter) funcs() template.FuncMap {
 		"urlquery": func(args ...any) (string, error) {
 			return m.build(argsBound(args, escapeFactor), func() string { return template.URLQueryEscaper(args...) })
 		},
+		"eq":    m.eq,
+		"ne":    m.ne,
+		"lt":    m.ordered(func(c int) bool { return c < 0 }),
+		"le":    m.ordered(func(c int) bool { return c <= 0 }),
+		"gt":    m.ordered(func(c int) bool { return c > 0 }),
+		"ge":    m.ordered(func(c int) bool { return c >= 0 }),
+		"len":   m.length,
+		"index": m.index,
+		"slice": m.slice,
+		"call": func(...any) (any, error) {
+			return nil, fmt.Errorf("call: %w", errForbidden)
+		},
 	}
 }
 
@@ -170,6 +226,9 @@ const fixedOverhead = 64
 func (m *meter) build(bound int, f func() string) (string, error) {
 	if bound > m.left {
 		return "", fmt.Errorf("functions may build at most %d bytes: %w", maxFuncBytes, errTooLarge)
+	}
+	if err := m.charge(bound); err != nil {
+		return "", err
 	}
 	s := f()
 	m.left -= len(s)

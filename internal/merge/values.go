@@ -1,10 +1,14 @@
 package merge
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // Render executes env as a sandboxed template for cluster and parses the
@@ -22,7 +26,12 @@ import (
 // non-nil error is always an *Error with Object object, Component component,
 // Field "env" and, when the cause names one, the Line.
 func Render(object, component, cluster, env string) (map[string]any, error) {
-	vals, line, err := render(cluster, env)
+	return RenderWithin(context.Background(), limits.Default(), object, component, cluster, env)
+}
+
+// RenderWithin is Render bounded by lim and ctx (see EffectiveWithin).
+func RenderWithin(ctx context.Context, lim limits.Limits, object, component, cluster, env string) (map[string]any, error) {
+	vals, line, err := render(ctx, lim.Normalize(), cluster, env)
 	if err != nil {
 		return nil, &Error{Object: object, Component: component, Field: "env", Line: line, Err: err}
 	}
@@ -31,11 +40,11 @@ func Render(object, component, cluster, env string) (map[string]any, error) {
 
 // render returns the values of env and, on error, the 1-based line it
 // concerns (0 when unknown).
-func render(cluster, env string) (map[string]any, int, error) {
+func render(ctx context.Context, lim limits.Limits, cluster, env string) (map[string]any, int, error) {
 	if strings.TrimSpace(env) == "" {
 		return map[string]any{}, 0, nil
 	}
-	out, err := execute(cluster, env)
+	out, err := execute(ctx, lim, cluster, env)
 	if err != nil {
 		line := lineOf(templateStartRE, err)
 		if line == 0 {
@@ -43,13 +52,33 @@ func render(cluster, env string) (map[string]any, int, error) {
 		}
 		return nil, line, err
 	}
-	vals, err := parseMapping(out)
+	// Measured before the decoder expands aliases: a small text can name one
+	// large anchor thousands of times.
+	vals, err := checkAndParse(out, lim)
 	if err != nil {
 		// The line is the rendered text's; it equals env's unless an action
 		// adds or trims newlines before the fault.
 		return nil, lineOf(yamlLineRE, err), err
 	}
 	return vals, 0, nil
+}
+
+// checkAndParse bounds the text's alias expansion (limits.CheckYAML) before
+// decoding it. A plain syntax error found by the check is reported by the
+// decoder instead, whose line numbers the messages have always used; the
+// check's own error stands if the decoder disagrees and accepts the text.
+func checkAndParse(text string, lim limits.Limits) (map[string]any, error) {
+	checkErr := limits.CheckYAML([]byte(text), lim.ExpandedYAMLBytes, limits.FlagExpandedYAMLBytes)
+	if checkErr == nil {
+		return parseMapping(text)
+	}
+	if errors.Is(checkErr, limits.ErrExceeded) || errors.Is(checkErr, limits.ErrMultiDocument) {
+		return nil, checkErr
+	}
+	if _, err := parseMapping(text); err != nil {
+		return nil, err
+	}
+	return nil, checkErr
 }
 
 // parseMapping decodes YAML through JSON so that values have the types that
@@ -73,7 +102,22 @@ func parseMapping(text string) (map[string]any, error) {
 	case []any:
 		return nil, fmt.Errorf("%w, not a list", errNotMapping)
 	default:
-		return nil, fmt.Errorf("%w, not the scalar %v", errNotMapping, truncate(fmt.Sprint(m), 40))
+		// Only the type: a scalar env is often a secret pasted in the wrong
+		// place, and this message reaches status, events and logs.
+		return nil, fmt.Errorf("%w, not a scalar (%s)", errNotMapping, scalarKind(m))
+	}
+}
+
+func scalarKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64, int64, int:
+		return "number"
+	default:
+		return fmt.Sprintf("%T", v)
 	}
 }
 

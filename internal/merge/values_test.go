@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 func TestRender(t *testing.T) {
@@ -64,7 +66,7 @@ func TestRenderErrors(t *testing.T) {
 		{"tab indentation", "a: 1\n\tb: 2\n", 2, "tab character", nil},
 		{"duplicate key", "a: 1\nb: 2\na: 3\n", 3, `key "a" already set`, nil},
 		{"list", "- a\n- b\n", 0, "must be a YAML mapping, not a list", errNotMapping},
-		{"scalar", "just text\n", 0, "must be a YAML mapping, not the scalar just text", errNotMapping},
+		{"scalar", "just text\n", 0, "must be a YAML mapping, not a scalar (string)", errNotMapping},
 		{"number", "42", 0, "must be a YAML mapping", errNotMapping},
 		{"template syntax", "a: 1\nb: 2\nc: {{.cluster\n", 3, "unclosed action", nil},
 		{"env function", "a: 1\nhome: {{ env \"HOME\" }}\n", 2, `function "env" not defined`, nil},
@@ -82,9 +84,15 @@ func TestRenderErrors(t *testing.T) {
 		{"nested js", "{{js (" + strings.Repeat("js (", 30) + `"\\\\\\\\"` + strings.Repeat(")", 31) + "}}", 1, "at most", errTooLarge},
 		{"repeated operand", "{{$x := printf \"%0900000d\" 0}}{{print $x $x}}", 1, "at most", errTooLarge},
 		{"printf repeat index", "{{$x := printf \"%0500000d\" 0}}{{printf \"%[1]v%[1]v%[1]v\" $x}}", 1, "at most", errTooLarge},
-		{"output cap", "{{$x := printf \"%0900000d\" 0}}{{$x}}{{$x}}", 0, "rendered env is more than", errTooLarge},
+		{"output cap", "{{$x := printf \"%0900000d\" 0}}{{$x}}{{$x}}{{$x}}{{$x}}{{$x}}", 0, "rendered env is more than", errTooLarge},
+		{"alias bomb", aliasBomb(), 0, "alias expansion", errTooLarge},
+		{"anchored large string", wideAliasBomb(), 0, "alias expansion", errTooLarge},
+		{"two documents", "---\n---\nreplicas: 3\n", 0, "more than one YAML document", limits.ErrMultiDocument},
+		{"document after mapping", "a: 1\n---\nb: 2\n", 0, "more than one YAML document", limits.ErrMultiDocument},
+		{"eq on large strings", "{{$x := printf \"%0900000d\" 0}}" + strings.Repeat("{{if eq $x $x}}{{end}}", 40), 1, "template work", errTooLarge},
+		{"slice of large strings", "{{$x := printf \"%0900000d\" 0}}" + strings.Repeat("{{slice $x 1}}", 40), 0, "", errTooLarge},
+		{"call", "{{call .cluster}}", 1, "call", errForbidden},
 		// The libraries' own limits, pinned so that an upgrade losing them shows.
-		{"alias bomb", aliasBomb(), 0, "excessive aliasing", nil},
 		{"deep yaml nesting", strings.Repeat("[", 200000), 0, "max depth", nil},
 		{"deep template expression", "{{" + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000) + "}}", 1, "max expression depth", nil},
 		{"input cap", "a: " + strings.Repeat("x", maxEnvBytes), 0, "more than", errTooLarge},
@@ -153,6 +161,17 @@ func TestRenderBoundsAllocation(t *testing.T) {
 	if got := after.TotalAlloc - before.TotalAlloc; got > 8*maxFuncBytes {
 		t.Errorf("a doubling template allocated %d bytes, want under %d", got, 8*maxFuncBytes)
 	}
+}
+
+// wideAliasBomb is the issue's case: one 100 kB string anchored and
+// referenced 2,000 times in a ~120 kB text (200 MB once expanded).
+func wideAliasBomb() string {
+	var b strings.Builder
+	b.WriteString("big: &big " + strings.Repeat("x", 100_000) + "\nrefs:\n")
+	for range 2000 {
+		b.WriteString("- *big\n")
+	}
+	return b.String()
 }
 
 // aliasBomb is the YAML "billion laughs": ten levels of ten aliases each.
