@@ -1,8 +1,15 @@
 // Package mirror copies, in a member cluster, exactly two Hotplug objects
 // from the pivot: `common` and the one named after the member, and only
-// while they carry kubecube.io/sync: "true". A mirror whose source is gone
-// or no longer annotated is deleted. It pulls, so members keep their last
-// mirrored configuration while the pivot is away.
+// while they carry kubecube.io/sync: "true". It pulls, so members keep their
+// last mirrored configuration while the pivot is away.
+//
+// A mirror is deleted only on a real, observed deletion of its source (or
+// removal of its sync annotation): two authorized GETs by name, at least a
+// confirmation delay apart, that show the object gone (a NotFound naming it)
+// or unannotated. A read that is refused (403), whose credentials are
+// rejected (401), that gets no answer, or whose answer proves nothing (an
+// empty list, a 404 for the resource) keeps every mirror, and the member
+// says so through Connected and State (the PivotConnected condition).
 package mirror
 
 import (
@@ -18,7 +25,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,19 +45,37 @@ const (
 	AnnotationStatusBy = "hotplug.kubecube.io/status-by"
 )
 
+// Timing of the reads of the pivot.
+const (
+	// ProbeInterval is how often both sources are read even without an event.
+	ProbeInterval = 5 * time.Second
+	// ConfirmDelay is the least time between the two reads that must show a
+	// source gone before its mirror is deleted.
+	ConfirmDelay = 3 * time.Second
+	// readTimeout bounds one read of the pivot.
+	readTimeout = 10 * time.Second
+)
+
 // Mirror is a manager Runnable that keeps the two mirrors in step.
 type Mirror struct {
 	cluster  string
+	names    []string
 	pivot    client.WithWatch
-	pivotDC  discovery.DiscoveryInterface
 	local    client.Client
 	log      logr.Logger
 	onChange func()
+	interval time.Duration
+	confirm  time.Duration
+	now      func() time.Time
 
-	mu        sync.Mutex
-	informers map[string]toolscache.SharedIndexInformer
-	connected bool
-	reason    string
+	// goneAt holds, per source, when a read first showed it gone; only
+	// the Start loop touches it.
+	goneAt map[string]time.Time
+	wakeC  chan struct{}
+
+	mu     sync.Mutex
+	latest map[string]Observation
+	conn   Connection
 }
 
 // New returns a Mirror for cluster. onChange is called when a mirror or the
@@ -61,71 +85,88 @@ func New(cluster string, pivotCfg *rest.Config, local client.Client, log logr.Lo
 	if err != nil {
 		return nil, fmt.Errorf("pivot client: %w", err)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(pivotCfg)
-	if err != nil {
-		return nil, fmt.Errorf("pivot discovery client: %w", err)
-	}
-	return &Mirror{cluster: cluster, pivot: pivot, pivotDC: dc, local: local, log: log.WithName("mirror"),
-		onChange: onChange, informers: map[string]toolscache.SharedIndexInformer{}, reason: "not yet connected"}, nil
+	return newMirror(cluster, pivot, local, log, onChange), nil
 }
 
-// Connected reports whether the pivot answered lately, and why not.
+func newMirror(cluster string, pivot client.WithWatch, local client.Client, log logr.Logger, onChange func()) *Mirror {
+	return &Mirror{
+		cluster: cluster, names: []string{hotplugv1.CommonName, cluster},
+		pivot: pivot, local: local, log: log.WithName("mirror"), onChange: onChange,
+		interval: ProbeInterval, confirm: ConfirmDelay, now: time.Now,
+		goneAt: map[string]time.Time{}, wakeC: make(chan struct{}, 1), latest: map[string]Observation{},
+		conn: Connection{Reason: ReasonUnreachable, Message: "Unreachable: not yet connected; " + kept},
+	}
+}
+
+// Connected reports whether the last reads of the pivot were answered and
+// authorized, and otherwise why not (the message of State).
 func (m *Mirror) Connected() (bool, string) {
+	c := m.State()
+	return c.Connected, c.Message
+}
+
+// State returns the connection to the pivot with a condition reason
+// (Reachable, Forbidden, Unauthorized, Unreachable, UntrustedAnswer) and a
+// bounded message that says the mirrors are kept.
+func (m *Mirror) State() Connection {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.connected, m.reason
+	return m.conn
 }
 
-func (m *Mirror) setConnected(ok bool, reason string) {
+func (m *Mirror) setConnection(c Connection) {
 	m.mu.Lock()
-	changed := m.connected != ok
-	m.connected, m.reason = ok, reason
+	changed := m.conn.Connected != c.Connected || m.conn.Reason != c.Reason
+	m.conn = c
 	m.mu.Unlock()
-	if changed {
-		if ok {
-			m.log.Info("pivot reachable")
-		} else {
-			m.log.Info("pivot unreachable; keeping the last mirrored configuration", "reason", reason)
-		}
-		m.onChange()
+	if !changed {
+		return
+	}
+	if c.Connected {
+		m.log.Info("pivot reads succeed; mirroring", "reason", c.Reason)
+	} else {
+		m.log.Info("pivot reads fail; keeping the mirrors", "reason", c.Reason, "message", c.Message)
+	}
+	m.onChange()
+}
+
+// wake asks the loop for a read of the sources, without blocking.
+func (m *Mirror) wake() {
+	select {
+	case m.wakeC <- struct{}{}:
+	default:
 	}
 }
 
-// Start runs one watch per mirrored name and a connectivity probe until ctx
-// ends.
+// Start watches both names on the pivot, reads the sources on every event
+// and every probe interval, and keeps the mirrors in step until ctx ends.
 func (m *Mirror) Start(ctx context.Context) error {
-	for _, name := range []string{hotplugv1.CommonName, m.cluster} {
+	for _, name := range m.names {
 		inf := toolscache.NewSharedIndexInformer(m.listWatch(name), &hotplugv1.Hotplug{}, 5*time.Minute, toolscache.Indexers{})
-		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, err error) {
-			m.setConnected(false, err.Error())
-		})
-		sync := func(any) { m.sync(ctx, name) }
+		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, _ error) { m.wake() })
+		// Events only prompt a read: what the watch cache holds (or no
+		// longer holds after a relist) is never taken as the source's state.
+		wake := func(any) { m.wake() }
 		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: sync, UpdateFunc: func(_, o any) { sync(o) }, DeleteFunc: sync,
+			AddFunc: wake, UpdateFunc: func(_, o any) { wake(o) }, DeleteFunc: wake,
 		}); err != nil {
 			return fmt.Errorf("watching pivot Hotplug %s: %w", name, err)
 		}
-		m.mu.Lock()
-		m.informers[name] = inf
-		m.mu.Unlock()
 		go inf.RunWithContext(ctx)
 	}
-	tick := time.NewTicker(5 * time.Second)
+	tick := time.NewTicker(m.interval)
 	defer tick.Stop()
 	for {
-		if _, err := m.pivotDC.ServerVersion(); err != nil {
-			m.setConnected(false, err.Error())
-		} else {
-			m.setConnected(true, "")
-			// Catch up after an outage even when no event arrives.
-			for _, name := range []string{hotplugv1.CommonName, m.cluster} {
-				m.sync(ctx, name)
-			}
+		var confirmC <-chan time.Time
+		if m.check(ctx) {
+			confirmC = time.After(m.confirm)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-m.wakeC:
+		case <-confirmC:
 		}
 	}
 }
@@ -137,11 +178,7 @@ func (m *Mirror) listWatch(name string) *toolscache.ListWatch {
 	return &toolscache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			list := &hotplugv1.HotplugList{}
-			err := m.pivot.List(ctx, list, sel, &client.ListOptions{Raw: &opts})
-			if err == nil {
-				m.setConnected(true, "")
-			}
-			return list, err
+			return list, m.pivot.List(ctx, list, sel, &client.ListOptions{Raw: &opts})
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			return m.pivot.Watch(ctx, &hotplugv1.HotplugList{}, sel, &client.ListOptions{Raw: &opts})
@@ -149,27 +186,82 @@ func (m *Mirror) listWatch(name string) *toolscache.ListWatch {
 	}
 }
 
-// sync makes the local mirror of name match the pivot's object.
-func (m *Mirror) sync(ctx context.Context, name string) {
+// read GETs the source called name from the pivot and classifies the answer.
+func (m *Mirror) read(ctx context.Context, name string) Observation {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	src := &hotplugv1.Hotplug{}
+	if err := m.pivot.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
+		return Classify(name, nil, err)
+	}
+	return Classify(name, src, nil)
+}
+
+// check reads both sources, brings their mirrors in step as decideMirror
+// says, and updates the connection state. It reports whether a deletion
+// awaits confirmation.
+func (m *Mirror) check(ctx context.Context) (pending bool) {
+	for _, name := range m.names {
+		obs := m.read(ctx, name)
+		if ctx.Err() != nil {
+			return false // shutting down: a cancelled read says nothing
+		}
+		m.mu.Lock()
+		m.latest[name] = obs
+		m.mu.Unlock()
+		if m.step(ctx, obs) {
+			pending = true
+		}
+	}
 	m.mu.Lock()
-	inf := m.informers[name]
+	c := connection(m.names, m.latest)
 	m.mu.Unlock()
-	if inf == nil || !inf.HasSynced() {
-		return // never delete on an unknown state
+	m.setConnection(c)
+	return pending
+}
+
+// step acts on one observation; it reports whether the source's deletion
+// awaits confirmation.
+func (m *Mirror) step(ctx context.Context, obs Observation) bool {
+	cur := &hotplugv1.Hotplug{}
+	err := m.local.Get(ctx, client.ObjectKey{Name: obs.Name}, cur)
+	if apierrors.IsNotFound(err) {
+		cur = nil
+	} else if err != nil {
+		m.log.Error(err, "reading the mirror; leaving it for the next round", "hotplug", obs.Name)
+		return false
 	}
-	obj, exists, err := inf.GetStore().GetByKey(name)
-	if err != nil {
-		m.log.Error(err, "reading the watch cache", "hotplug", name)
-		return
+	mirrored := cur != nil && cur.Labels[LabelMirror] == "true"
+	before := m.goneAt[obs.Name]
+	d := decideMirror(obs, mirrored, before, m.now(), m.confirm)
+	if d.GoneAt.IsZero() {
+		delete(m.goneAt, obs.Name)
+	} else {
+		m.goneAt[obs.Name] = d.GoneAt
 	}
-	src, _ := obj.(*hotplugv1.Hotplug)
-	if !exists || src == nil || src.Annotations[hotplugv1.SyncAnnotation] != "true" {
-		m.remove(ctx, name)
-		return
+	switch d.Action {
+	case Apply:
+		if err := m.upsert(ctx, obs.Object, cur); err != nil {
+			m.log.Error(err, "mirroring", "hotplug", obs.Name)
+		}
+	case Confirm:
+		if before.IsZero() {
+			m.log.Info("source looks deleted or unsynced on the pivot; reading it again before deleting the mirror",
+				"hotplug", obs.Name, "source", gone(obs), "confirmAfter", m.confirm)
+		}
+	case Delete:
+		m.remove(ctx, cur, obs)
+	case Keep:
 	}
-	if err := m.upsert(ctx, src); err != nil {
-		m.log.Error(err, "mirroring", "hotplug", name)
+	return d.Action == Confirm
+}
+
+// gone names how a source is gone, for logs.
+func gone(obs Observation) string {
+	if obs.Source == SourceUnsynced {
+		return "sync annotation removed"
 	}
+	return "deleted"
 }
 
 // Desired returns the mirror of src: its spec, labels and annotations (but
@@ -181,6 +273,9 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 	}
 	labels[LabelMirror] = "true"
 	ann := maps.Clone(src.Annotations)
+	if ann == nil {
+		ann = map[string]string{}
+	}
 	delete(ann, AnnotationStatusBy)
 	delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
 	ann[AnnotationSourceGeneration] = fmt.Sprint(src.Generation)
@@ -190,20 +285,16 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 	}
 }
 
-func (m *Mirror) upsert(ctx context.Context, src *hotplugv1.Hotplug) error {
+// upsert makes cur (nil when there is no local object) the mirror of src.
+func (m *Mirror) upsert(ctx context.Context, src, cur *hotplugv1.Hotplug) error {
 	want := Desired(src)
-	cur := &hotplugv1.Hotplug{}
-	err := m.local.Get(ctx, client.ObjectKey{Name: src.Name}, cur)
-	if apierrors.IsNotFound(err) {
+	if cur == nil {
 		if err := m.local.Create(ctx, want); err != nil {
 			return fmt.Errorf("creating mirror %s: %w", src.Name, err)
 		}
 		m.log.Info("mirrored", "hotplug", src.Name, "generation", src.Generation)
 		m.onChange()
 		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("reading mirror %s: %w", src.Name, err)
 	}
 	if equality.Semantic.DeepEqual(cur.Spec, want.Spec) && maps.Equal(cur.Labels, want.Labels) && maps.Equal(cur.Annotations, want.Annotations) {
 		return nil
@@ -217,20 +308,13 @@ func (m *Mirror) upsert(ctx context.Context, src *hotplugv1.Hotplug) error {
 	return nil
 }
 
-// remove deletes the local mirror of name; a local Hotplug that is not a
-// mirror is left alone.
-func (m *Mirror) remove(ctx context.Context, name string) {
-	cur := &hotplugv1.Hotplug{}
-	if err := m.local.Get(ctx, client.ObjectKey{Name: name}, cur); err != nil {
+// remove deletes the mirror cur after its source's deletion was confirmed.
+func (m *Mirror) remove(ctx context.Context, cur *hotplugv1.Hotplug, obs Observation) {
+	if err := m.local.Delete(ctx, cur, client.Preconditions{UID: &cur.UID}); err != nil && !apierrors.IsNotFound(err) {
+		m.log.Error(err, "deleting mirror", "hotplug", cur.Name)
 		return
 	}
-	if cur.Labels[LabelMirror] != "true" {
-		return
-	}
-	if err := m.local.Delete(ctx, cur); err != nil && !apierrors.IsNotFound(err) {
-		m.log.Error(err, "deleting mirror", "hotplug", name)
-		return
-	}
-	m.log.Info("mirror deleted: source gone or no longer synced", "hotplug", name)
+	m.log.Info("mirror deleted: two authorized reads of the pivot showed the source gone",
+		"hotplug", cur.Name, "source", gone(obs), "confirmAfter", m.confirm)
 	m.onChange()
 }
