@@ -63,6 +63,8 @@ reporting as abnormal.`,
 	fl.StringVar(&opts.CertDir, "cert-dir", "", "directory of the webhook's tls.crt and tls.key (default a temporary directory)")
 	fl.BoolVar(&opts.ManageCerts, "manage-certs", true, "issue and renew the webhook certificate (false when cert-manager provides it)")
 	fl.DurationVar(&opts.HeartbeatTimeout, "heartbeat-timeout", 2*time.Minute, "mark a cluster abnormal when its agent has not reported for this long")
+	fl.DurationVar(&opts.ValidationTimeout, "validation-timeout", hub.DefaultValidationTimeout, "longest validation of one Hotplug by the webhook (keep it under the webhook's 10s timeout)")
+	opts.Limits.AddFlags(fl)
 	fl.StringVar(&metrics, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
 	fl.StringVar(&probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&leaderElect, "leader-elect", false, "elect a leader among replicas")

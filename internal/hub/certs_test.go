@@ -1,52 +1,328 @@
 package hub
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr/testr"
+	admissionv1 "k8s.io/api/admission/v1"
+	admregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/kubecube-io/hotplug/internal/kube"
 )
 
-func TestCertificateRenewal(t *testing.T) {
-	hosts := []string{"hotplug-hub.kubecube-system.svc", "127.0.0.1"}
+var testHosts = []string{"hotplug-hub.kubecube-system.svc", "127.0.0.1"}
+
+func mustCA(t *testing.T, now time.Time, life time.Duration) ([]byte, []byte) {
+	t.Helper()
+	c, k, err := newCA(now, life)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, k
+}
+
+func mustServing(t *testing.T, ca, key []byte, hosts []string, now time.Time) ([]byte, []byte) {
+	t.Helper()
+	c, k, err := issueServing(ca, key, hosts, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, k
+}
+
+func TestDecideCerts(t *testing.T) {
 	now := time.Now()
-	var missing *Bundle
-	if !missing.NeedsRenewal(hosts, now) {
-		t.Fatal("a missing certificate must be issued")
+	pol := certPolicy{Settle: 10 * time.Second, Grace: time.Hour}
+	ca, caKey := mustCA(t, now, caLifetime)
+	other, otherKey := mustCA(t, now, caLifetime)
+	tlsCert, tlsKey := mustServing(t, ca, caKey, testHosts, now)
+	foreignCert, foreignKey := mustServing(t, other, otherKey, testHosts, now)
+	wrongHosts, wrongHostsKey := mustServing(t, ca, caKey, []string{"elsewhere.example"}, now)
+	oldCA, oldKey := mustCA(t, now.Add(-caLifetime+servingLifetime/2), caLifetime)
+	oldServing, oldServingKey := mustServing(t, oldCA, oldKey, testHosts, now)
+	good := certState{CACert: ca, CAKey: caKey, TLSCert: tlsCert, TLSKey: tlsKey}
+	with := func(f func(*certState)) certState { s := good; f(&s); return s }
+	both := append(append([]byte(nil), oldCA...), other...)
+
+	cases := []struct {
+		name      string
+		s         certState
+		published [][]byte
+		now       time.Time
+		want      certStep
+	}{
+		{"nothing yet", certState{}, nil, now, stepIssueAll},
+		{"all good", good, [][]byte{ca}, now, stepNone},
+		{"good, configuration missing the CA: republish only", good, [][]byte{other}, now, stepNone},
+		{"serving cert from another CA", with(func(s *certState) { s.TLSCert, s.TLSKey = foreignCert, foreignKey }), [][]byte{ca}, now, stepReissue},
+		{"key does not match cert", with(func(s *certState) { s.TLSKey = foreignKey }), [][]byte{ca}, now, stepReissue},
+		{"wrong SANs", with(func(s *certState) { s.TLSCert, s.TLSKey = wrongHosts, wrongHostsKey }), [][]byte{ca}, now, stepReissue},
+		{"serving past two thirds", good, [][]byte{ca}, now.Add(servingLifetime * 3 / 4), stepReissue},
+		{"serving expired", good, [][]byte{ca}, now.Add(servingLifetime + time.Hour), stepReissue},
+		{"CA key mismatch, served cert works: two-phase", with(func(s *certState) { s.CAKey = otherKey }), [][]byte{ca}, now, stepAddNextCA},
+		{"CA expiring, served cert works: two-phase", certState{CACert: oldCA, CAKey: oldKey, TLSCert: oldServing, TLSKey: oldServingKey}, [][]byte{oldCA}, now, stepAddNextCA},
+		{"CA corrupt, nothing trusted: issue at once", with(func(s *certState) { s.CACert = []byte("junk") }), [][]byte{other}, now, stepIssueAll},
+		{"next CA not yet published", with(func(s *certState) { s.NextCACert, s.NextCAKey = other, otherKey }), [][]byte{ca}, now, stepWait},
+		{"next CA in one webhook only", with(func(s *certState) { s.NextCACert, s.NextCAKey = other, otherKey }), [][]byte{both, ca}, now, stepWait},
+		{"next CA published: record it", with(func(s *certState) { s.NextCACert, s.NextCAKey = other, otherKey }), [][]byte{both}, now, stepMarkPublished},
+		{"next CA published, settling", with(func(s *certState) {
+			s.NextCACert, s.NextCAKey, s.NextPublishedAt = other, otherKey, now.Add(-5*time.Second)
+		}), [][]byte{both}, now, stepWait},
+		{"next CA published and settled: switch", with(func(s *certState) {
+			s.NextCACert, s.NextCAKey, s.NextPublishedAt = other, otherKey, now.Add(-11*time.Second)
+		}), [][]byte{both}, now, stepPromoteNextCA},
+		{"next CA lost from configuration", with(func(s *certState) {
+			s.NextCACert, s.NextCAKey, s.NextPublishedAt = other, otherKey, now.Add(-11*time.Second)
+		}), [][]byte{ca}, now, stepMarkUnpublished},
+		{"bad next CA", with(func(s *certState) { s.NextCACert, s.NextCAKey = other, caKey }), [][]byte{ca}, now, stepReplaceBadNext},
+		{"old CA within grace", with(func(s *certState) { s.OldCACert, s.OldRetiredAt = oldCA, now.Add(-time.Minute) }), [][]byte{ca}, now, stepNone},
+		{"old CA past grace", with(func(s *certState) { s.OldCACert, s.OldRetiredAt = oldCA, now.Add(-2*time.Hour) }), [][]byte{ca}, now, stepDropOldCA},
 	}
-	b, err := Renew(nil, hosts, now)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, why := decideCerts(tc.s, tc.published, testHosts, tc.now, pol)
+			if got != tc.want {
+				t.Errorf("step %q (%s), want %q", got, why, tc.want)
+			}
+		})
+	}
+}
+
+// TestCertStepsKeepTheChain applies every step from a state it is decided
+// for and checks what the step promises.
+func TestCertStepsKeepTheChain(t *testing.T) {
+	now := time.Now()
+	ca, caKey := mustCA(t, now, caLifetime)
+	next, nextKey := mustCA(t, now, caLifetime)
+	tlsCert, tlsKey := mustServing(t, ca, caKey, testHosts, now)
+	s := certState{CACert: ca, CAKey: caKey, NextCACert: next, NextCAKey: nextKey, NextPublishedAt: now.Add(-time.Hour), TLSCert: tlsCert, TLSKey: tlsKey}
+	p, err := applyCertStep(stepPromoteNextCA, s, testHosts, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.NeedsRenewal(hosts, now) {
-		t.Error("a fresh certificate needs renewal")
+	if !bytes.Equal(p.CACert, next) || !bytes.Equal(p.OldCACert, ca) || p.NextCACert != nil {
+		t.Error("promotion did not make the next CA current and the current one old")
 	}
-	if !b.NeedsRenewal([]string{"other.example"}, now) {
-		t.Error("a certificate for other hosts was kept")
+	if err := checkServing(p, testHosts, now); err != nil {
+		t.Errorf("promoted serving certificate: %v", err)
 	}
-	later := now.Add(servingLifetime * 3 / 4)
-	if !b.NeedsRenewal(hosts, later) {
-		t.Error("a certificate past two thirds of its life was kept")
+	b := p.caBundle()
+	if !allContain([][]byte{b}, ca) || !allContain([][]byte{b}, next) {
+		t.Error("after the switch the caBundle must hold both CAs")
 	}
-	next, err := Renew(b, hosts, later)
+	d, err := applyCertStep(stepDropOldCA, p, testHosts, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalPEM(next.CACert, b.CACert) {
-		t.Error("renewal replaced a CA that is still good; clients trusting it would break")
+	if allContain([][]byte{d.caBundle()}, ca) {
+		t.Error("the dropped CA is still in the caBundle")
 	}
-	if equalPEM(next.TLSCert, b.TLSCert) || next.NeedsRenewal(hosts, later) {
-		t.Error("renewal did not issue a fresh serving certificate")
+}
+
+func fakeClient() client.Client {
+	return fake.NewClientBuilder().WithScheme(kube.Scheme).Build()
+}
+
+func testKeeper(t *testing.T, c client.Client, dir string, pol certPolicy) *certKeeper {
+	return &certKeeper{c: c, key: client.ObjectKey{Namespace: "kubecube-system", Name: "hotplug-hub-tls"}, certDir: dir, hosts: testHosts,
+		clientConfig: admregv1.WebhookClientConfig{URL: ptr.To("https://127.0.0.1:1" + WebhookPath)},
+		log:          testr.New(t), policy: pol, period: time.Hour}
+}
+
+// TestCertKeeperRepairsMismatch puts a serving certificate that does not
+// chain to the Secret's CA into the Secret: the keeper reissues it, and the
+// certificate on disk verifies against the published caBundle.
+func TestCertKeeperRepairsMismatch(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	c := fakeClient()
+	ca, caKey := mustCA(t, now, caLifetime)
+	other, otherKey := mustCA(t, now, caLifetime)
+	foreign, foreignKey := mustServing(t, other, otherKey, testHosts, now)
+	if err := c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "kubecube-system", Name: "hotplug-hub-tls"},
+		Data: map[string][]byte{keyCA: ca, keyCAKey: caKey, keyTLSCert: foreign, keyTLSKey: foreignKey}}); err != nil {
+		t.Fatal(err)
 	}
-	// Near the CA's end a new CA is made.
-	end := now.Add(caLifetime - servingLifetime/2)
-	fresh, err := Renew(b, hosts, end)
+	dir := t.TempDir()
+	k := testKeeper(t, c, dir, certPolicy{})
+	if _, err := k.ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sec := &corev1.Secret{}
+	if err := c.Get(ctx, k.key, sec); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(sec.Data[keyTLSCert], foreign) {
+		t.Fatal("the mismatched serving certificate was kept")
+	}
+	if !bytes.Equal(sec.Data[keyCA], ca) {
+		t.Error("the CA was replaced although it was good")
+	}
+	vwc := &admregv1.ValidatingWebhookConfiguration{}
+	if err := c.Get(ctx, client.ObjectKey{Name: WebhookConfigName}, vwc); err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(dir, keyTLSCert))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if equalPEM(fresh.CACert, b.CACert) {
-		t.Error("an expiring CA was kept")
+	if !servingTrusted(onDisk, [][]byte{vwc.Webhooks[0].ClientConfig.CABundle}, time.Now()) {
+		t.Error("the certificate on disk does not verify against the published caBundle")
 	}
-	corrupt := &Bundle{CACert: []byte("x"), TLSCert: []byte("y")}
-	if !corrupt.NeedsRenewal(hosts, now) {
-		t.Error("a corrupt bundle was kept")
+	if got := vwc.Webhooks[0].Rules[0].Operations; len(got) != 3 || got[2] != admregv1.Delete {
+		t.Errorf("hotplug rule operations %v lack DELETE", got)
+	}
+	// A second look changes nothing.
+	rv := sec.ResourceVersion
+	if _, err := k.ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, k.key, sec); err != nil || sec.ResourceVersion != rv {
+		t.Errorf("a resync rewrote the Secret (%v)", err)
+	}
+}
+
+// TestCertRotationUnderLoad rotates an expiring CA while a client calls the
+// webhook without pause, each call a fresh TLS handshake trusting only the
+// caBundle published at that moment (as the API server does): no call may
+// fail.
+func TestCertRotationUnderLoad(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := time.Now()
+	c := fakeClient()
+	// A CA with a month left cannot sign a full serving lifetime: rotation.
+	ca, caKey := mustCA(t, now, 30*24*time.Hour)
+	tlsCert, tlsKey := mustServing(t, ca, caKey, testHosts, now)
+	if err := c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "kubecube-system", Name: "hotplug-hub-tls"},
+		Data: map[string][]byte{keyCA: ca, keyCAKey: caKey, keyTLSCert: tlsCert, keyTLSKey: tlsKey}}); err != nil {
+		t.Fatal(err)
+	}
+	// The server starts with the old certificate, as a running hub would.
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{keyTLSCert: tlsCert, keyTLSKey: tlsKey} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := testKeeper(t, c, dir, certPolicy{Settle: time.Second, Grace: 12 * time.Second})
+	// Publish the old CA only, as the previous hub did.
+	if err := k.register(ctx, ca); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	srv := webhook.NewServer(webhook.Options{Host: "127.0.0.1", Port: port, CertDir: dir, CertName: keyTLSCert, KeyName: keyTLSKey})
+	srv.Register(WebhookPath, &webhook.Admission{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
+		return admission.Allowed("")
+	})})
+	go func() { _ = srv.Start(ctx) }()
+	for srv.StartedChecker()(nil) != nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	review, _ := json.Marshal(admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+		Request: &admissionv1.AdmissionRequest{UID: "1", Operation: admissionv1.Create}})
+	call := func() error {
+		vwc := &admregv1.ValidatingWebhookConfiguration{}
+		if err := c.Get(ctx, client.ObjectKey{Name: WebhookConfigName}, vwc); err != nil {
+			return err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(vwc.Webhooks[0].ClientConfig.CABundle) {
+			return fmt.Errorf("empty caBundle")
+		}
+		hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+			TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}}
+		resp, err := hc.Post(fmt.Sprintf("https://127.0.0.1:%d%s", port, WebhookPath), "application/json", bytes.NewReader(review))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	var calls, failed atomic.Int64
+	stop := make(chan struct{})
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			calls.Add(1)
+			if err := call(); err != nil {
+				if failed.Add(1) <= 5 {
+					t.Logf("call failed: %v", err)
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+
+	start := time.Now()
+	go func() { _ = k.Start(ctx) }()
+	deadline := time.After(60 * time.Second)
+	var final certState
+	for {
+		_, s, err := k.load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(s.CACert, ca) && len(s.OldCACert) == 0 && len(s.NextCACert) == 0 {
+			final = s
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("rotation did not finish in 60s: next=%v old=%v", len(s.NextCACert) > 0, len(s.OldCACert) > 0)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	// The server serves a certificate of the new CA alone.
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	<-loadDone
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(final.CACert)
+	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("the server does not serve a certificate of the new CA: %v", err)
+	}
+	_ = conn.Close()
+	t.Logf("rotation took %s; %d webhook calls, %d failed", time.Since(start).Round(time.Millisecond), calls.Load(), failed.Load())
+	if calls.Load() < 50 {
+		t.Errorf("only %d calls made", calls.Load())
+	}
+	if failed.Load() != 0 {
+		t.Errorf("%d of %d calls failed during rotation", failed.Load(), calls.Load())
 	}
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
@@ -55,7 +57,7 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 		return r.c.Status().Update(ctx, common)
 	})
 	if err != nil {
-		return reconcile.Result{}, fmt.Errorf("rolling up into common: %w", err)
+		return reconcile.Result{}, fmt.Errorf("rolling up into common: %w", bounded(err))
 	}
 	return reconcile.Result{}, nil
 }
@@ -85,7 +87,7 @@ func (h *health) NeedLeaderElection() bool { return true }
 func (h *health) Start(ctx context.Context) error {
 	every(ctx, h.period, func() {
 		if err := h.check(ctx); err != nil {
-			h.log.Error(err, "checking cluster health")
+			h.log.Error(bounded(err), "checking cluster health")
 		}
 	})
 	return nil
@@ -103,6 +105,7 @@ func (h *health) check(ctx context.Context) error {
 		if !stale || c.Status.State == clusterv1.ClusterAbnormal {
 			continue
 		}
+		reason = limits.Message(reason, limits.MaxMessageBytes)
 		c.Status.State, c.Status.Reason = clusterv1.ClusterAbnormal, reason
 		if err := h.c.Status().Update(ctx, c); err != nil {
 			return fmt.Errorf("marking cluster %s abnormal: %w", c.Name, err)
@@ -110,4 +113,13 @@ func (h *health) check(ctx context.Context) error {
 		h.log.Info("cluster marked abnormal", "cluster", c.Name, "reason", reason)
 	}
 	return nil
+}
+
+// bounded is err with its message cut to limits.MaxMessageBytes, for logs
+// and returned errors that the controller logs.
+func bounded(err error) error {
+	if err == nil || len(err.Error()) <= limits.MaxMessageBytes {
+		return err
+	}
+	return errors.New(limits.Message(err.Error(), limits.MaxMessageBytes))
 }

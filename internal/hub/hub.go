@@ -1,5 +1,6 @@
-// Package hub runs in the pivot cluster: it validates Hotplug objects
-// (admission webhook, with a certificate it issues and renews), rolls every
+// Package hub runs in the pivot cluster: it validates Hotplug and Cluster
+// objects (admission webhook, with a certificate it issues and renews, and
+// refusing a deletion that would uninstall enabled components), rolls every
 // cluster's report up into `common`'s status, and marks clusters whose agent
 // stopped reporting as abnormal.
 package hub
@@ -21,6 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // Options configure the hub.
@@ -45,6 +48,12 @@ type Options struct {
 	HeartbeatTimeout time.Duration
 	// CheckPeriod is how often cluster health is checked; default 15s.
 	CheckPeriod time.Duration
+	// Limits bound what the webhook expands while validating, the same
+	// bounds the agents apply.
+	Limits limits.Limits
+	// ValidationTimeout bounds one admission review; default
+	// DefaultValidationTimeout, under the webhook's 10 s timeout.
+	ValidationTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -90,14 +99,14 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		if err != nil {
 			return err
 		}
-		if err := keeper.ensure(ctx); err != nil {
+		if _, err := keeper.ensure(ctx); err != nil {
 			return fmt.Errorf("hub: %w", err)
 		}
 		if err := mgr.Add(keeper); err != nil {
 			return fmt.Errorf("hub: %w", err)
 		}
 	}
-	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: newValidator(direct)})
+	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: newValidator(direct, opts.Limits, opts.ValidationTimeout)})
 	if err := setupRollup(mgr); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // Messages of a component that is as configured in a cluster.
@@ -24,7 +25,10 @@ const (
 // report: running only when every cluster is running. The message keeps the
 // original's JSON object of component → sentence; a component that is not
 // well somewhere names those clusters, and a cluster that does not report
-// at all appears under the key "cluster <name>".
+// at all appears under the key "cluster <name>". Every message is bounded
+// (limits.Message): one cluster's at limits.MaxMessageBytes, a component's
+// and a condition's at limits.MaxConditionBytes, so that the status stays
+// writable however many clusters report however long errors.
 func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
 	type agg struct {
@@ -44,7 +48,7 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 	for _, c := range clusters {
 		switch {
 		case c.Status.State == clusterv1.ClusterAbnormal:
-			messages["cluster "+c.Name] = "abnormal: " + c.Status.Reason
+			messages["cluster "+c.Name] = limits.Message("abnormal: "+c.Status.Reason, limits.MaxMessageBytes)
 			notRunning = append(notRunning, c.Name)
 			raise(hotplugv1.PhaseFail)
 			continue
@@ -68,7 +72,7 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 				a.running = true
 			case msgDisabled, hotplugv1.StatusEnabled:
 			default:
-				a.bad = append(a.bad, c.Name+": "+cs.Message)
+				a.bad = append(a.bad, limits.Message(c.Name+": "+cs.Message, limits.MaxMessageBytes))
 			}
 		}
 	}
@@ -84,7 +88,7 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 		status, reason := metav1.ConditionTrue, "AllClustersReady"
 		switch {
 		case len(a.bad) > 0:
-			cs.Message, status, reason = strings.Join(a.bad, "; "), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			cs.Message, status, reason = joinBounded(a.bad, "; ", limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
 		case a.running:
 			cs.Message = msgRunning
 		}
@@ -98,7 +102,7 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: "Ready", Status: status, Reason: reason,
 			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
-		messages[n] = cs.Message
+		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
 	}
 	data, _ := json.Marshal(messages)
 	st := hotplugv1.HotplugStatus{
@@ -108,10 +112,40 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 	cond := metav1.Condition{Type: "Ready", Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
 		Message: fmt.Sprintf("all %d clusters are running", len(clusters)), ObservedGeneration: generation, LastTransitionTime: now}
 	if len(notRunning) > 0 {
-		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, "ClustersNotRunning", "not running: "+strings.Join(notRunning, ", ")
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, "ClustersNotRunning", joinBounded(notRunning, ", ", limits.MaxConditionBytes-len("not running: "))
+		cond.Message = "not running: " + cond.Message
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
 	return st
+}
+
+// joinBounded joins items with sep into at most n bytes: whole items while
+// they fit, then how many were left out.
+func joinBounded(items []string, sep string, n int) string {
+	const reserve = 64 // room for the count of the rest
+	var b strings.Builder
+	for i, it := range items {
+		add := len(it)
+		if i > 0 {
+			add += len(sep)
+		}
+		room := n - reserve
+		if i == len(items)-1 {
+			room = n
+		}
+		if b.Len()+add > room {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			fmt.Fprintf(&b, "and %d more", len(items)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(it)
+	}
+	return limits.Message(b.String(), n)
 }
 
 // Stale tells whether a cluster's agent has missed its heartbeat: it never

@@ -2,14 +2,17 @@ package hub
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 func cluster(name string, state clusterv1.ClusterState, phase string, comps map[string]string) clusterv1.Cluster {
@@ -97,5 +100,71 @@ func TestStale(t *testing.T) {
 	young := clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "n", CreationTimestamp: metav1.NewTime(now.Add(-time.Minute))}}
 	if stale, _ := Stale(&young, 2*time.Minute, now); stale {
 		t.Error("a cluster registered a minute ago is given time to report")
+	}
+}
+
+// TestRollUpBounded100Members rolls up 100 members each reporting 4 KiB
+// errors for three components: every message stays within the CRD's
+// limits, and the message stays a JSON object.
+func TestRollUpBounded100Members(t *testing.T) {
+	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	long := strings.Repeat("helm upgrade failed: é ", 4096/24+1)[:4096]
+	var clusters []clusterv1.Cluster
+	for i := range 100 {
+		c := cluster(fmt.Sprintf("member-%03d", i), clusterv1.ClusterNormal, "fail",
+			map[string]string{"logagent": long, "logseer": long, "thanos": long})
+		clusters = append(clusters, c)
+	}
+	for i := range 20 {
+		c := cluster(fmt.Sprintf("gone-%02d", i), clusterv1.ClusterAbnormal, "", nil)
+		c.Status.Reason = long
+		clusters = append(clusters, c)
+	}
+	st := RollUp(clusters, hotplugv1.HotplugStatus{}, 1, now)
+	checkStatusBounds(t, st)
+	if !strings.Contains(st.Components[0].Message, "member-000: helm upgrade failed") || !strings.Contains(st.Components[0].Message, "more") {
+		t.Errorf("component message does not start with the first cluster and count the rest: %.200q…", st.Components[0].Message)
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(st.Message), &m); err != nil {
+		t.Fatalf("message is not a JSON object: %v", err)
+	}
+	data, _ := json.Marshal(st)
+	t.Logf("status of common with 120 clusters × 3 components of 4 KiB errors: %d bytes", len(data))
+}
+
+// checkStatusBounds fails when a message exceeds the CRD's limits.
+func checkStatusBounds(t *testing.T, st hotplugv1.HotplugStatus) {
+	t.Helper()
+	const crdConditionMessage = 32768
+	for _, c := range st.Conditions {
+		if len(c.Message) > crdConditionMessage || !utf8.ValidString(c.Message) {
+			t.Errorf("condition %s message is %d bytes (valid UTF-8: %v)", c.Type, len(c.Message), utf8.ValidString(c.Message))
+		}
+	}
+	for _, cs := range st.Components {
+		if len(cs.Message) > limits.MaxConditionBytes || !utf8.ValidString(cs.Message) {
+			t.Errorf("component %s message is %d bytes", cs.Name, len(cs.Message))
+		}
+		for _, c := range cs.Conditions {
+			if len(c.Message) > crdConditionMessage {
+				t.Errorf("component %s condition message is %d bytes", cs.Name, len(c.Message))
+			}
+		}
+	}
+}
+
+func TestJoinBounded(t *testing.T) {
+	items := []string{"aaaa", "bbbb", "cccc"}
+	if got := joinBounded(items, ", ", 100); got != "aaaa, bbbb, cccc" {
+		t.Errorf("fitting items: %q", got)
+	}
+	many := make([]string, 100)
+	for i := range many {
+		many[i] = strings.Repeat("x", 50)
+	}
+	got := joinBounded(many, "; ", 500)
+	if len(got) > 500 || !strings.HasSuffix(got, "more") {
+		t.Errorf("%d bytes: %q", len(got), got)
 	}
 }

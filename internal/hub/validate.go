@@ -1,56 +1,207 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
-// placeholderCluster renders `common` when no Cluster is registered yet, so
-// that its templates are still checked.
+// placeholderCluster renders `common` when no Cluster is registered yet, and
+// each object on its own, so that every field is checked.
 const placeholderCluster = "example-cluster"
 
+// maxReportedErrors bounds how many distinct problems one refusal lists.
+const maxReportedErrors = 20
+
+// Fleet is what the webhook validates a Hotplug against: the registered
+// clusters, their own Hotplugs and the current `common`.
+type Fleet struct {
+	// Clusters are the names of the registered Clusters.
+	Clusters []string
+	// Own holds each cluster's own Hotplug by name; a cluster without one
+	// is absent.
+	Own map[string]*hotplugv1.Hotplug
+	// Common is the current `common`, nil when there is none.
+	Common *hotplugv1.Hotplug
+	// Workers bounds how many clusters are validated at once; default the
+	// number of CPUs.
+	Workers int
+}
+
 // Validate checks a Hotplug as the hub's admission webhook does: its name is
-// `common` or a registered cluster's; component names are unique; status is
-// enabled or disabled; env parses as a YAML mapping and its templates render
-// for that cluster (for `common`, for every cluster). Every problem is
-// reported, each naming the object, the component and the field.
-func Validate(hp *hotplugv1.Hotplug, clusters []string) error {
+// `common` or a registered cluster's; status is enabled or disabled; and the
+// agent's own effective-configuration function (merge.EffectiveWithin, with
+// lim and ctx's deadline) accepts it for every cluster it configures: for
+// `common` every registered cluster with that cluster's own Hotplug, for a
+// cluster's Hotplug that cluster with the current `common`. Only problems in
+// hp itself are reported (another object's faults are not hp's to fix); each
+// names the object, the component and the field, and says for which
+// clusters it occurs. Validation stops at the first cluster that fails and
+// when ctx ends; a validation cut short by ctx is an error.
+func Validate(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fleet Fleet) error {
 	var errs []error
 	known := map[string]bool{}
-	for _, c := range clusters {
+	for _, c := range fleet.Clusters {
 		known[c] = true
 	}
-	targets := []string{hp.Name}
-	if hp.Name == hotplugv1.CommonName {
-		targets = append([]string(nil), clusters...)
-		sort.Strings(targets)
-		if len(targets) == 0 {
-			targets = []string{placeholderCluster}
-		}
-	} else if !known[hp.Name] {
+	if hp.Name != hotplugv1.CommonName && !known[hp.Name] {
 		errs = append(errs, fmt.Errorf("hotplug %q: metadata.name: must be %q or the name of a registered Cluster (kubectl get cluster); no Cluster %q exists",
 			hp.Name, hotplugv1.CommonName, hp.Name))
 	}
-	seen := map[string]bool{}
 	for i, c := range hp.Spec.Component {
-		if seen[c.Name] {
-			errs = append(errs, fmt.Errorf("hotplug %q: component %q: spec.component[%d].name: duplicate component name", hp.Name, c.Name, i))
-		}
-		seen[c.Name] = true
 		if c.Status != "" && c.Status != hotplugv1.StatusEnabled && c.Status != hotplugv1.StatusDisabled {
 			errs = append(errs, fmt.Errorf("hotplug %q: component %q: spec.component[%d].status: %q is not %q or %q",
-				hp.Name, c.Name, i, c.Status, hotplugv1.StatusEnabled, hotplugv1.StatusDisabled))
-		}
-		for _, cluster := range targets {
-			if _, err := merge.Render(hp.Name, c.Name, cluster, c.Env); err != nil {
-				errs = append(errs, fmt.Errorf("%w (rendering for cluster %q)", err, cluster))
-				break // one cluster's failure says enough about this env
-			}
+				hp.Name, c.Name, i, limits.Message(c.Status, 64), hotplugv1.StatusEnabled, hotplugv1.StatusDisabled))
 		}
 	}
+	if err := effectiveErrors(ctx, lim, hp, fleet); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// job is one run of the merge: hp as `common` or as own for cluster.
+type job struct {
+	cluster     string
+	common, own *hotplugv1.Hotplug
+}
+
+// jobs lists the merges that validate hp: hp alone first (every field of
+// hp is checked even where other objects override it), then hp with each
+// cluster it configures.
+func jobs(hp *hotplugv1.Hotplug, fleet Fleet) []job {
+	if hp.Name != hotplugv1.CommonName {
+		return []job{{cluster: hp.Name, own: hp}, {cluster: hp.Name, common: fleet.Common, own: hp}}
+	}
+	out := []job{{cluster: placeholderCluster, common: hp}}
+	clusters := append([]string(nil), fleet.Clusters...)
+	sort.Strings(clusters)
+	for _, c := range clusters {
+		out = append(out, job{cluster: c, common: hp, own: fleet.Own[c]})
+	}
+	return out
+}
+
+// effectiveErrors runs merge.EffectiveWithin for every job on a bounded
+// pool and reports hp's own errors, each once with the clusters it occurs
+// for.
+func effectiveErrors(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fleet Fleet) error {
+	todo := jobs(hp, fleet)
+	workers := fleet.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(todo))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type found struct {
+		msg     string
+		cluster string
+	}
+	var (
+		mu    sync.Mutex
+		seen  []found
+		done  = make([]bool, len(todo))
+		next  = make(chan int)
+		wg    sync.WaitGroup
+		fails bool
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := todo[i]
+				res := merge.EffectiveWithin(ctx, lim, j.cluster, j.common, j.own)
+				mu.Lock()
+				if ctx.Err() == nil || len(res.Errors) > 0 {
+					done[i] = true
+				}
+				for _, e := range res.Errors {
+					if e.Object != hp.Name {
+						continue
+					}
+					seen = append(seen, found{msg: e.Error(), cluster: j.cluster})
+					fails = true
+				}
+				if fails {
+					cancel() // one failing cluster is enough to refuse
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range todo {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+
+	if len(seen) == 0 {
+		missing := 0
+		for _, d := range done {
+			if !d {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return fmt.Errorf("hotplug %q: validation for %d of %d clusters did not finish in time (%v); try again, or raise the hub's --validation-timeout",
+				hp.Name, missing, len(todo), context.Cause(ctx))
+		}
+		return nil
+	}
+	// Group by message so that a fault of common is listed once, not once
+	// per cluster.
+	clusters := map[string][]string{}
+	var order []string
+	for _, f := range seen {
+		if _, ok := clusters[f.msg]; !ok {
+			order = append(order, f.msg)
+		}
+		if f.cluster != placeholderCluster || hp.Name != hotplugv1.CommonName {
+			clusters[f.msg] = append(clusters[f.msg], f.cluster)
+		} else if clusters[f.msg] == nil {
+			clusters[f.msg] = []string{}
+		}
+	}
+	sort.Strings(order)
+	var errs []error
+	for i, msg := range order {
+		if i == maxReportedErrors {
+			errs = append(errs, fmt.Errorf("and %d more problems", len(order)-i))
+			break
+		}
+		errs = append(errs, fmt.Errorf("%s%s", limits.Message(msg, limits.MaxMessageBytes), forClusters(hp.Name, clusters[msg])))
+	}
+	return errors.Join(errs...)
+}
+
+// forClusters says for which clusters a problem of `common` occurs; a
+// cluster's own Hotplug has only one.
+func forClusters(object string, cs []string) string {
+	if object != hotplugv1.CommonName || len(cs) == 0 {
+		return ""
+	}
+	sort.Strings(cs)
+	cs = slices.Compact(cs)
+	const show = 3
+	if len(cs) <= show {
+		return " (for cluster " + strings.Join(cs, ", ") + ")"
+	}
+	return fmt.Sprintf(" (for clusters %s and %d more)", strings.Join(cs[:show], ", "), len(cs)-show)
 }

@@ -2,52 +2,158 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
-// validator is the admission handler for Hotplug objects.
+// DefaultValidationTimeout bounds one admission review; it leaves margin
+// under the webhook configuration's 10 s timeout for reading the fleet and
+// answering.
+const DefaultValidationTimeout = 7 * time.Second
+
+// validator is the admission handler for Hotplug and Cluster objects.
 type validator struct {
-	clusters client.Reader
-	decoder  admission.Decoder
+	c       client.Reader
+	decoder admission.Decoder
+	lim     limits.Limits
+	timeout time.Duration
+	workers int
 }
 
-func newValidator(clusters client.Reader) *validator {
-	return &validator{clusters: clusters, decoder: admission.NewDecoder(kube.Scheme)}
+func newValidator(c client.Reader, lim limits.Limits, timeout time.Duration) *validator {
+	if timeout <= 0 {
+		timeout = DefaultValidationTimeout
+	}
+	return &validator{c: c, decoder: admission.NewDecoder(kube.Scheme), lim: lim.Normalize(), timeout: timeout}
 }
 
-// Handle validates creates and spec changes; metadata-only updates (labels,
+// Handle dispatches on the kind under review.
+func (v *validator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
+	defer cancel()
+	if req.Kind.Group == clusterv1.GroupVersion.Group && req.Kind.Kind == "Cluster" {
+		return v.handleCluster(req)
+	}
+	return v.handleHotplug(ctx, req)
+}
+
+// handleCluster refuses a Cluster named `common`: its own Hotplug would be
+// the shared one.
+func (v *validator) handleCluster(req admission.Request) admission.Response {
+	if req.Operation == admissionv1.Create {
+		if err := validateClusterName(req.Name); err != nil {
+			return admission.Denied(err.Error())
+		}
+	}
+	return admission.Allowed("")
+}
+
+// validateClusterName refuses the one name a Cluster cannot have.
+func validateClusterName(name string) error {
+	if name == hotplugv1.CommonName {
+		return fmt.Errorf("cluster %q: metadata.name: %q is reserved for the Hotplug every cluster shares; choose another name",
+			name, hotplugv1.CommonName)
+	}
+	return nil
+}
+
+// handleHotplug guards deletions and sync-annotation removals, then
+// validates creates and spec changes; other metadata-only updates (labels,
 // the hub's own annotation) pass so that an object made invalid by a
 // deleted Cluster can still be tidied up.
-func (v *validator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	hp := &hotplugv1.Hotplug{}
-	if err := v.decoder.Decode(req, hp); err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
+func (v *validator) handleHotplug(ctx context.Context, req admission.Request) admission.Response {
+	var old, hp *hotplugv1.Hotplug
+	if req.Operation == admissionv1.Delete || req.Operation == admissionv1.Update {
+		old = &hotplugv1.Hotplug{}
+		if err := v.decoder.DecodeRaw(req.OldObject, old); err != nil {
+			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the old object: %w", err))
+		}
 	}
-	if req.Operation == admissionv1.Update {
-		old := &hotplugv1.Hotplug{}
-		if err := v.decoder.DecodeRaw(req.OldObject, old); err == nil && equality.Semantic.DeepEqual(old.Spec, hp.Spec) {
+	if req.Operation != admissionv1.Delete {
+		hp = &hotplugv1.Hotplug{}
+		if err := v.decoder.Decode(req, hp); err != nil {
+			return admission.Errored(http.StatusBadRequest, err)
+		}
+	}
+	if old != nil {
+		if resp, done := v.guard(ctx, old, hp); done {
+			return resp
+		}
+		if hp == nil || equality.Semantic.DeepEqual(old.Spec, hp.Spec) {
 			return admission.Allowed("")
 		}
 	}
-	list := &clusterv1.ClusterList{}
-	if err := v.clusters.List(ctx, list); err != nil {
+	fleet, err := v.fleet(ctx)
+	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	names := make([]string, 0, len(list.Items))
-	for _, c := range list.Items {
-		names = append(names, c.Name)
-	}
-	if err := Validate(hp, names); err != nil {
-		return admission.Denied(err.Error())
+	if err := Validate(ctx, v.lim, hp, fleet); err != nil {
+		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes))
 	}
 	return admission.Allowed("")
+}
+
+// guard applies guardDeletion; done is true when it decided.
+func (v *validator) guard(ctx context.Context, old, hp *hotplugv1.Hotplug) (admission.Response, bool) {
+	if hp != nil && (old.Annotations[hotplugv1.SyncAnnotation] != "true" || hp.Annotations[hotplugv1.SyncAnnotation] == "true") {
+		return admission.Response{}, false // not a removal of the sync annotation
+	}
+	var common *hotplugv1.Hotplug
+	registered := false
+	if old.Name != hotplugv1.CommonName {
+		common = &hotplugv1.Hotplug{}
+		if err := v.c.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, common); apierrors.IsNotFound(err) {
+			common = nil
+		} else if err != nil {
+			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("reading hotplug %q: %w", hotplugv1.CommonName, err)), true
+		}
+		err := v.c.Get(ctx, client.ObjectKey{Name: old.Name}, &clusterv1.Cluster{})
+		switch {
+		case err == nil:
+			registered = true
+		case !apierrors.IsNotFound(err):
+			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("reading cluster %q: %w", old.Name, err)), true
+		}
+	}
+	if err := guardDeletion(old, hp, common, registered); err != nil {
+		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes)), true
+	}
+	return admission.Allowed(""), hp == nil
+}
+
+// fleet reads the registered clusters and every Hotplug.
+func (v *validator) fleet(ctx context.Context) (Fleet, error) {
+	clusters := &clusterv1.ClusterList{}
+	if err := v.c.List(ctx, clusters); err != nil {
+		return Fleet{}, fmt.Errorf("listing clusters: %w", err)
+	}
+	hps := &hotplugv1.HotplugList{}
+	if err := v.c.List(ctx, hps); err != nil {
+		return Fleet{}, fmt.Errorf("listing hotplugs: %w", err)
+	}
+	f := Fleet{Own: map[string]*hotplugv1.Hotplug{}, Workers: v.workers}
+	for _, c := range clusters.Items {
+		f.Clusters = append(f.Clusters, c.Name)
+	}
+	for i := range hps.Items {
+		h := &hps.Items[i]
+		if h.Name == hotplugv1.CommonName {
+			f.Common = h
+		} else {
+			f.Own[h.Name] = h
+		}
+	}
+	return f, nil
 }
