@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/output"
 	"github.com/kubecube-io/hotplug/internal/render"
 )
@@ -17,6 +18,7 @@ type renderFlags struct {
 	files     []string
 	chartDir  string
 	manifests bool
+	limits    limits.Limits
 }
 
 func init() { register(newRenderCommand) }
@@ -65,7 +67,7 @@ still printed; the error names file, line, object, component and field);
 		if err != nil {
 			return err
 		}
-		v := render.Effective(f.cluster, common, own)
+		v := render.EffectiveWithin(cmd.Context(), f.limits, f.cluster, common, own)
 		out := cmd.OutOrStdout()
 		if f.manifests {
 			if err := v.WriteManifests(cmd.Context(), out, f.chartDir); err != nil {
@@ -82,6 +84,7 @@ still printed; the error names file, line, object, component and field);
 	fl.StringVar(&f.cluster, "cluster", "", "name of the cluster to render (required)")
 	fl.StringArrayVarP(&f.files, "filename", "f", nil, "YAML file with Hotplug objects; repeat for several files (required)")
 	fl.StringVar(&f.chartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages, for --manifests")
+	f.limits.AddFlags(fl)
 	fl.BoolVar(&f.manifests, "manifests", false, "print the Kubernetes manifests of the enabled components instead of the configuration")
 	return cmd
 }

@@ -191,7 +191,13 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 	// onto common's values in place instead of through DeepMerge's copy.
 	overlay(vals, ownVals)
 	if size := jsonSize(vals, int64(lim.ValuesBytes)); size > int64(lim.ValuesBytes) {
-		return Component{}, fail(over.object, "env", 0,
+		// Blame the object whose env completes the overflow: the cluster's
+		// when it has one, otherwise common's.
+		blamed := base.object
+		if over.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }) != "" {
+			blamed = over.object
+		}
+		return Component{}, fail(blamed, "env", 0,
 			fmt.Errorf("%w: %w", limits.Exceeded("merged values as JSON", -1, int64(lim.ValuesBytes), limits.FlagValuesBytes), errTooLarge))
 	}
 

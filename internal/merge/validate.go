@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // The API server's schema enforces these already; checking again keeps a
@@ -38,7 +39,7 @@ func checkLabel(s string, maxLen int) error {
 // agent joins it to that directory, so an absolute path or `..` would let a
 // configuration read any file on the agent's host.
 func checkPkgName(p string) error {
-	if len(p) > maxPkgNameLen || !filepath.IsLocal(p) || filepath.Clean(p) == "." {
+	if len(p) > maxPkgNameLen || !filepath.IsLocal(p) || filepath.Clean(p) == "." || strings.ContainsRune(p, 0) {
 		return fmt.Errorf("%w: %q is not a relative path inside the chart directory", errInvalid, truncate(p, 80))
 	}
 	return nil

@@ -1,10 +1,12 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
@@ -49,11 +51,16 @@ type View struct {
 // agent would deploy. Components that fail come back as Problems located
 // in the files.
 func Effective(cluster string, common, own *Document) View {
+	return EffectiveWithin(context.Background(), limits.Default(), cluster, common, own)
+}
+
+// EffectiveWithin is Effective with the agent's input limits and a deadline.
+func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, common, own *Document) View {
 	var ownHP *hotplugv1.Hotplug
 	if own != nil {
 		ownHP = own.Hotplug
 	}
-	res := merge.Effective(cluster, common.Hotplug, ownHP)
+	res := merge.EffectiveWithin(ctx, lim, cluster, common.Hotplug, ownHP)
 	v := View{Cluster: cluster, Components: []Component{}, merged: res.Components}
 	for _, c := range res.Components {
 		v.Components = append(v.Components, Component{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, Values: c.Values})

@@ -6,11 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,45 +21,10 @@ import (
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// hotplugBinary builds cmd/hotplug once per test run.
-func hotplugBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hotplug-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "hotplug")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/hotplug").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building hotplug: %v", buildErr)
-	}
-	return binPath
-}
-
 // startAgentProcess runs `hotplug agent` as a child process.
 func startAgentProcess(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(hotplugBinary(t), append([]string{"agent", "--metrics-bind-address=0", "--health-probe-bind-address=0"}, args...)...)
-	cmd.Stdout, cmd.Stderr = testenv.LogWriter(t), testenv.LogWriter(t)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
+	return testenv.StartAgentProcess(t, args...)
 }
 
 // TestAgentKilledMidUpgrade SIGKILLs the agent while Helm waits in an
