@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all build test unit generate manifests verify lint controlplane demo bench fmt vet tools
+.PHONY: all build test unit generate manifests verify lint controlplane demo bench fmt vet tools faults fuzz
 
 all: build
 
@@ -20,8 +20,15 @@ build: ## Build the hotplug binary into bin/.
 demo: build controlplane ## Run the local demo (README's first command).
 	$(BIN)/hotplug dev
 
-test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests.
+test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests, short faults and fuzzing.
 	go test $(GO_TEST_FLAGS) ./...
+	FUZZTIME=5s ./hack/fuzz.sh
+
+faults: controlplane ## The whole fault and bad-input suite (20 crash cycles, 60 s outages); figures in faults.log.
+	set -o pipefail; HOTPLUG_FAULTS_CYCLES=20 HOTPLUG_FAULTS_OUTAGE=60s go test -count=1 -timeout 90m -v ./test/faults/ 2>&1 | tee faults.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|crash cycles:|corpus:|cycle [0-9]+:|reconverge|refused in|outage'
+
+fuzz: ## Every fuzz target for FUZZTIME (default 1m) each.
+	FUZZTIME=$${FUZZTIME:-1m} ./hack/fuzz.sh
 
 unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...

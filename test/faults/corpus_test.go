@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -127,7 +128,9 @@ func TestBadInputCorpus(t *testing.T) {
 		t.Run(strings.TrimSuffix(bc.File, ".yaml"), func(t *testing.T) {
 			start := time.Now()
 			before := objectVersions(t, c)
-			err := applyCase(ctx, t, c, bc)
+			// The agent and hub write status meanwhile, so an update may
+			// meet a newer resourceVersion; retry that like kubectl edit.
+			err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return applyCase(ctx, t, c, bc) })
 			switch bc.Expect {
 			case "refused":
 				if err == nil {
@@ -255,13 +258,16 @@ func applyCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) e
 // undoCase removes the component a "failed" case added.
 func undoCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) {
 	t.Helper()
-	hp := &hotplugv1.Hotplug{}
-	if err := c.Get(ctx, client.ObjectKey{Name: targetName(bc)}, hp); err != nil {
-		t.Fatal(err)
-	}
 	name := bc.Component["name"].(string)
-	hp.Spec.Component = slices.DeleteFunc(hp.Spec.Component, func(cs hotplugv1.ComponentSpec) bool { return cs.Name == name })
-	if err := c.Update(ctx, hp); err != nil {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := &hotplugv1.Hotplug{}
+		if err := c.Get(ctx, client.ObjectKey{Name: targetName(bc)}, hp); err != nil {
+			return err
+		}
+		hp.Spec.Component = slices.DeleteFunc(hp.Spec.Component, func(cs hotplugv1.ComponentSpec) bool { return cs.Name == name })
+		return c.Update(ctx, hp)
+	})
+	if err != nil {
 		t.Fatalf("undo %s: %v", bc.File, err)
 	}
 }
