@@ -156,9 +156,14 @@ func (m *Mirror) Start(ctx context.Context) error {
 	}
 	tick := time.NewTicker(m.interval)
 	defer tick.Stop()
+	// confirmC fires once the confirmation delay after a source first
+	// looked gone; later reads do not postpone it.
+	var confirmC <-chan time.Time
 	for {
-		var confirmC <-chan time.Time
-		if m.check(ctx) {
+		switch pending := m.check(ctx); {
+		case !pending:
+			confirmC = nil
+		case confirmC == nil:
 			confirmC = time.After(m.confirm)
 		}
 		select {
@@ -167,6 +172,7 @@ func (m *Mirror) Start(ctx context.Context) error {
 		case <-tick.C:
 		case <-m.wakeC:
 		case <-confirmC:
+			confirmC = nil
 		}
 	}
 }
