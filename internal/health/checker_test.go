@@ -112,7 +112,9 @@ func TestCheckFake(t *testing.T) {
 func TestCheckReadErrorIsError(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "conf", errors.New("no"))
 	c := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithInterceptorFuncs(interceptor.Funcs{
-		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error { return forbidden },
+		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error {
+			return forbidden
+		},
 	}).Build()
 	_, err := NewChecker(c, fakeMapper()).Check(context.Background(), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf}\n", "rel")
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "reading ConfigMap rel/conf") {
