@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
@@ -80,7 +81,13 @@ func TestCrashCycles(t *testing.T) {
 		for range edits {
 			randomEdit(t, c, rng)
 		}
-		time.Sleep(time.Duration(rng.IntN(2500)) * time.Millisecond)
+		// Half the kills come within 300 ms of the edit, when the agent is
+		// most likely inside a Helm action; the others at any later moment.
+		delay := rng.IntN(2500)
+		if rng.IntN(2) == 0 {
+			delay = rng.IntN(300)
+		}
+		time.Sleep(time.Duration(delay) * time.Millisecond)
 		if err := agentProc.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -105,26 +112,38 @@ func randomEdit(t *testing.T, c client.Client, rng *rand.Rand) {
 	if rng.IntN(3) == 0 {
 		target = "pivot-cluster"
 	}
-	hp := &hotplugv1.Hotplug{}
-	if err := c.Get(context.Background(), client.ObjectKey{Name: target}, hp); err != nil {
+	kind, pick, value := rng.IntN(4), rng.IntN(1<<20), rng.IntN(1000)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := &hotplugv1.Hotplug{}
+		if err := c.Get(context.Background(), client.ObjectKey{Name: target}, hp); err != nil {
+			return err
+		}
+		hp.Spec.Component = editComponents(hp.Spec.Component, kind, pick, value)
+		return c.Update(context.Background(), hp)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	comps := hp.Spec.Component
-	switch rng.IntN(4) {
+}
+
+// editComponents applies edit kind (0-3) to comps; pick and value choose
+// the component and the new value.
+func editComponents(comps []hotplugv1.ComponentSpec, kind, pick, value int) []hotplugv1.ComponentSpec {
+	switch kind {
 	case 0: // switch a component on or off
 		if len(comps) > 0 {
-			i := rng.IntN(len(comps))
-			comps[i].Status = []string{hotplugv1.StatusEnabled, hotplugv1.StatusDisabled}[rng.IntN(2)]
+			i := pick % len(comps)
+			comps[i].Status = []string{hotplugv1.StatusEnabled, hotplugv1.StatusDisabled}[value%2]
 		}
 	case 1: // change values
 		if len(comps) > 0 {
-			i := rng.IntN(len(comps))
-			comps[i].Env = fmt.Sprintf("marker: m%d\n", rng.IntN(1000))
+			i := pick % len(comps)
+			comps[i].Env = fmt.Sprintf("marker: m%d\n", value)
 		}
 	case 2: // a new chart package version
 		for i := range comps {
 			if comps[i].Name == "logagent" {
-				comps[i].PkgName = []string{"logagent-v1.0.0.tgz", "logagent-v1.1.0.tgz"}[rng.IntN(2)]
+				comps[i].PkgName = []string{"logagent-v1.0.0.tgz", "logagent-v1.1.0.tgz"}[value%2]
 			}
 		}
 	case 3: // add or remove an extra component
@@ -140,10 +159,7 @@ func randomEdit(t *testing.T, c client.Client, rng *rand.Rand) {
 			comps = append(comps, hotplugv1.ComponentSpec{Name: "extra", Namespace: "extra", PkgName: "thanos-3.18.0.tgz", Status: hotplugv1.StatusEnabled})
 		}
 	}
-	hp.Spec.Component = comps
-	if err := c.Update(context.Background(), hp); err != nil {
-		t.Fatal(err)
-	}
+	return comps
 }
 
 // desiredReleases is namespace/name of every release the current
