@@ -47,10 +47,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("agent: client: %w", err)
 	}
-	inv, err := loadInventory(ctx, direct, direct, h, opts.Namespace, opts.ClusterName)
-	if err != nil {
-		return nil, fmt.Errorf("agent: %w", err)
-	}
+	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName)
 	outs := newOutcomes()
 	r := &Reconciler{
 		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv,
@@ -86,7 +83,15 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 			return fmt.Errorf("agent: pivot client: %w", err)
 		}
 		target = pivot
-		if err := protectMirrors(ctx, direct, r.opts.ClusterName); err != nil {
+		// Installed by the leader only (runnables without
+		// NeedLeaderElection wait for the lease); an error stops the agent.
+		protect := manager.RunnableFunc(func(ctx context.Context) error {
+			if err := protectMirrors(ctx, direct, r.opts.ClusterName); err != nil {
+				return fmt.Errorf("agent: %w", err)
+			}
+			return nil
+		})
+		if err := mgr.Add(protect); err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
 		m, err := mirror.New(r.opts.ClusterName, r.opts.PivotConfig, direct, log, func() {
@@ -122,7 +127,11 @@ func specChanged() predicate.Predicate {
 // requestsFor maps a Hotplug event to one request per component that the
 // object names, that the agent has an outcome for, or that the inventory
 // records: a removed component still gets its uninstall.
-func (r *Reconciler) requestsFor(_ context.Context, o client.Object) []reconcile.Request {
+func (r *Reconciler) requestsFor(ctx context.Context, o client.Object) []reconcile.Request {
+	if err := r.inv.ensure(ctx); err != nil {
+		// Reconcile loads it again and fails until it can.
+		ctrl.LoggerFrom(ctx).Error(err, "loading the release inventory")
+	}
 	names := map[string]bool{}
 	if hp, ok := o.(*hotplugv1.Hotplug); ok {
 		for _, c := range hp.Spec.Component {
@@ -142,8 +151,16 @@ func (r *Reconciler) requestsFor(_ context.Context, o client.Object) []reconcile
 	return reqs
 }
 
-// Run starts a manager for the agent and blocks until ctx ends.
+// Run starts a manager for the agent and blocks until ctx ends. With
+// mopts.LeaderElection the agent acts only while it holds the Lease
+// mopts.LeaderElectionID in mopts.LeaderElectionNamespace (created when
+// missing): a second agent of the cluster waits.
 func Run(ctx context.Context, cfg *rest.Config, opts Options, mopts manager.Options) error {
+	if mopts.LeaderElection && mopts.LeaderElectionNamespace != "" {
+		if err := ensureLeaseNamespace(ctx, cfg, mopts.LeaderElectionNamespace); err != nil {
+			return err
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, mopts)
 	if err != nil {
 		return fmt.Errorf("agent: manager: %w", err)
@@ -163,4 +180,17 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options, mopts manager.Opti
 		return fmt.Errorf("agent: ready check: %w", err)
 	}
 	return mgr.Start(ctx)
+}
+
+// ensureLeaseNamespace creates the namespace of the leader Lease: without it
+// the election never succeeds and the agent would wait forever.
+func ensureLeaseNamespace(ctx context.Context, cfg *rest.Config, namespace string) error {
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return fmt.Errorf("agent: client: %w", err)
+	}
+	if err := ensureNamespace(ctx, c, namespace); err != nil {
+		return fmt.Errorf("agent: leader election: %w", err)
+	}
+	return nil
 }

@@ -20,43 +20,64 @@ import (
 // namespace) in a ConfigMap, so that a component removed from the
 // configuration is uninstalled after a restart too, releases adopted without
 // an upgrade included, and releases the agent never managed are left alone.
+//
+// It is loaded on first use (ensure), not when the agent starts: an agent
+// waiting for the leader lease must not hold a snapshot that the leader
+// changes meanwhile, nor write it.
 type inventory struct {
 	mu      sync.Mutex
 	c       client.Client
+	reader  client.Reader
+	helm    *helm.Client
+	cluster string
 	key     types.NamespacedName
 	entries map[string]string
+	loaded  bool
 }
 
-// loadInventory reads the ConfigMap and adds the releases that carry the
-// agent's label (the ConfigMap may have been lost).
-func loadInventory(ctx context.Context, c client.Client, reader client.Reader, h *helm.Client, namespace, cluster string) (*inventory, error) {
-	inv := &inventory{c: c, key: types.NamespacedName{Namespace: namespace, Name: InventoryConfigMap}, entries: map[string]string{}}
+func newInventory(c client.Client, reader client.Reader, h *helm.Client, namespace, cluster string) *inventory {
+	return &inventory{c: c, reader: reader, helm: h, cluster: cluster,
+		key: types.NamespacedName{Namespace: namespace, Name: InventoryConfigMap}, entries: map[string]string{}}
+}
+
+// ensure loads the inventory once: it reads the ConfigMap and adds the
+// releases that carry the agent's label (the ConfigMap may have been lost).
+// A failed load is tried again on the next call.
+func (i *inventory) ensure(ctx context.Context) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.loaded {
+		return nil
+	}
+	entries := map[string]string{}
 	cm := &corev1.ConfigMap{}
-	switch err := reader.Get(ctx, inv.key, cm); {
+	switch err := i.reader.Get(ctx, i.key, cm); {
 	case apierrors.IsNotFound(err):
 	case err != nil:
-		return nil, fmt.Errorf("reading inventory %s: %w", inv.key, err)
+		return fmt.Errorf("reading inventory %s: %w", i.key, err)
 	default:
-		maps.Copy(inv.entries, cm.Data)
+		maps.Copy(entries, cm.Data)
 	}
-	sel := labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedByValue, LabelCluster: cluster})
-	rels, err := h.List(ctx, sel)
+	sel := labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedByValue, LabelCluster: i.cluster})
+	rels, err := i.helm.List(ctx, sel)
 	if err != nil {
-		return nil, fmt.Errorf("listing managed releases: %w", err)
+		return fmt.Errorf("listing managed releases: %w", err)
 	}
 	changed := false
 	for _, r := range rels {
-		if _, ok := inv.entries[r.Name]; !ok {
-			inv.entries[r.Name] = r.Namespace
+		if _, ok := entries[r.Name]; !ok {
+			entries[r.Name] = r.Namespace
 			changed = true
 		}
 	}
+	i.entries = entries
 	if changed {
-		if err := inv.save(ctx); err != nil {
-			return nil, err
+		if err := i.save(ctx); err != nil {
+			return err
 		}
 	}
-	return inv, nil
+	i.loaded = true
+	return nil
 }
 
 func (i *inventory) get(name string) string {

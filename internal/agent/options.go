@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // Options configure an agent. Zero values take the defaults documented on
@@ -35,6 +37,9 @@ type Options struct {
 	// PivotConfig reaches the pivot cluster from a member; nil means this
 	// cluster is the pivot.
 	PivotConfig *rest.Config
+	// Limits bound what the agent expands (chart packages, YAML, templates);
+	// zero fields take the defaults of limits.Default.
+	Limits limits.Limits
 	// HeartbeatInterval is how often the agent reports to the pivot even
 	// when nothing changed; default 30s.
 	HeartbeatInterval time.Duration

@@ -22,6 +22,9 @@ type Outcome struct {
 	PackageErr error
 	// ActionErr is the last failed Helm action's error.
 	ActionErr error
+	// Held, when set, says that the release is pending in someone else's
+	// hands and left alone (who and since when, until when).
+	Held string
 	// FailedAction is the action that failed.
 	FailedAction Action
 	// Failures counts consecutive failures, for the retry backoff.

@@ -1,7 +1,8 @@
 package agent
 
 import (
-	"strings"
+	"fmt"
+	"time"
 
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/merge"
@@ -16,9 +17,13 @@ const (
 	ActionInstall   Action = "install"
 	ActionUpgrade   Action = "upgrade"
 	ActionUninstall Action = "uninstall"
-	// ActionRecover repairs a release left pending by a crashed agent; the
-	// component is planned again afterwards.
+	// ActionRecover repairs a release left pending longer than the Helm
+	// timeout (by a crashed agent or anyone else); the component is planned
+	// again afterwards.
 	ActionRecover Action = "recover"
+	// ActionWait leaves a release that is pending in someone else's hands
+	// alone until Step.Until, then the component is planned again.
+	ActionWait Action = "wait"
 )
 
 // Step is an action on the release in one namespace.
@@ -27,6 +32,8 @@ type Step struct {
 	Namespace string
 	// Reason is a short sentence for logs and events.
 	Reason string
+	// Until, for ActionWait, is when the wait ends.
+	Until time.Time
 }
 
 // Observed is what the cluster holds for one component.
@@ -37,6 +44,23 @@ type Observed struct {
 	// ManagedNamespace is where the inventory says this agent put the
 	// component's release; empty when it never managed one.
 	ManagedNamespace string
+	// Now is when the releases were read. A zero Now cannot tell a pending
+	// release's age, so it is never taken over (a preview says wait).
+	Now time.Time
+	// Timeout is the Helm action timeout: a pending release younger than
+	// that may still be in flight elsewhere and is left alone. Zero means
+	// the default (5m).
+	Timeout time.Duration
+}
+
+// DefaultTimeout is the Helm action timeout when Options.Timeout is zero.
+const DefaultTimeout = 5 * time.Minute
+
+func (o Observed) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
 }
 
 // Desired is what the effective configuration asks for one component; nil
@@ -63,21 +87,28 @@ func isManaged(r *helm.Release, obs Observed) bool {
 // releases to the desired state. Releases that the agent does not manage are
 // never removed unless the configuration names the component (release name
 // = component name adopts it) and switches it off.
+//
+// A pending release comes first. Within this process Helm actions on one
+// release are serialized, so a pending release seen here was left by someone
+// else: a person running helm, a second agent, or this agent before a crash.
+// Those cannot be told apart, so the rule is the age of the pending
+// revision: younger than the Helm timeout it is left alone (ActionWait until
+// it is that old), older it is recovered.
 func Plan(d Desired, obs Observed) []Step {
 	var steps []Step
 	var here *helm.Release
 	for _, r := range obs.Releases {
-		if strings.HasPrefix(r.Status, "pending-") {
-			return []Step{{Action: ActionRecover, Namespace: r.Namespace, Reason: "release left " + r.Status}}
+		if helm.IsPending(r.Status) {
+			return []Step{pendingStep(r, obs)}
 		}
 		named := d.Component != nil
 		switch {
 		case d.wantsRelease() && r.Namespace == d.Component.Namespace:
 			here = r
 		case named && r.Namespace == d.Component.Namespace:
-			steps = append(steps, Step{ActionUninstall, r.Namespace, uninstallReason(d)})
+			steps = append(steps, Step{Action: ActionUninstall, Namespace: r.Namespace, Reason: uninstallReason(d)})
 		case isManaged(r, obs):
-			steps = append(steps, Step{ActionUninstall, r.Namespace, uninstallReason(d)})
+			steps = append(steps, Step{Action: ActionUninstall, Namespace: r.Namespace, Reason: uninstallReason(d)})
 		}
 	}
 	if !d.wantsRelease() {
@@ -86,16 +117,30 @@ func Plan(d Desired, obs Observed) []Step {
 	ns := d.Component.Namespace
 	switch {
 	case here == nil:
-		steps = append(steps, Step{ActionInstall, ns, "enabled and not installed"})
+		steps = append(steps, Step{Action: ActionInstall, Namespace: ns, Reason: "enabled and not installed"})
 	case here.Status == "uninstalling":
-		steps = append(steps, Step{ActionUninstall, ns, "finishing an interrupted uninstall"}, Step{ActionInstall, ns, "enabled"})
+		steps = append(steps, Step{Action: ActionUninstall, Namespace: ns, Reason: "finishing an interrupted uninstall"}, Step{Action: ActionInstall, Namespace: ns, Reason: "enabled"})
 	case here.Status == "failed" && here.Revision == 1:
 		// A first install that failed never served: start again from scratch.
-		steps = append(steps, Step{ActionUninstall, ns, "first install failed"}, Step{ActionInstall, ns, "retrying install"})
+		steps = append(steps, Step{Action: ActionUninstall, Namespace: ns, Reason: "first install failed"}, Step{Action: ActionInstall, Namespace: ns, Reason: "retrying install"})
 	case here.Status != "deployed" || releaseDigest(here) != shortDigest(d.Digest):
-		steps = append(steps, Step{ActionUpgrade, ns, "chart or values changed"})
+		steps = append(steps, Step{Action: ActionUpgrade, Namespace: ns, Reason: "chart or values changed"})
 	}
 	return steps
+}
+
+// pendingStep waits for a pending release held by someone else, or
+// recovers it once it is older than the timeout.
+func pendingStep(r *helm.Release, obs Observed) Step {
+	if r.Since.IsZero() {
+		return Step{Action: ActionRecover, Namespace: r.Namespace, Reason: "release left " + r.Status + " at an unknown time"}
+	}
+	until, held := helm.Held(r, obs.Now, obs.timeout())
+	if held || obs.Now.IsZero() {
+		return Step{Action: ActionWait, Namespace: r.Namespace, Reason: helm.HeldMessage(r, until), Until: until}
+	}
+	return Step{Action: ActionRecover, Namespace: r.Namespace,
+		Reason: fmt.Sprintf("release left %s since %s, longer than the %s Helm timeout", r.Status, r.Since.UTC().Format(time.RFC3339), obs.timeout())}
 }
 
 func uninstallReason(d Desired) string {

@@ -18,6 +18,7 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
@@ -74,6 +75,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	ctx = ctrl.LoggerInto(ctx, log)
 	start := time.Now()
 	defer func() { reconcileDuration.WithLabelValues(name).Observe(time.Since(start).Seconds()) }()
+	if err := r.inv.ensure(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
 
 	common, own, err := r.config(ctx)
 	if err != nil {
@@ -83,7 +87,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	d, cfgErr := find(eff, name)
 	if cfgErr != nil {
 		// A bad configuration leaves the release exactly as it is.
-		log.Info("configuration rejected; release left untouched", "error", cfgErr.Error())
+		log.Info("configuration rejected; release left untouched", "error", limits.Message(cfgErr.Error(), limits.MaxMessageBytes))
 		r.event(common, own, name, "", corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
 		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
 	}
@@ -124,12 +128,20 @@ func find(eff merge.Result, name string) (Desired, error) {
 // outcome and writes the status.
 func (r *Reconciler) converge(ctx context.Context, name string, common, own *hotplugv1.Hotplug, eff merge.Result, d Desired, ch *chartv2.Chart) (ctrl.Result, error) {
 	var failed error
+	var wait time.Duration
 	for range 3 {
 		obs, err := r.observe(ctx, name, d)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
 		steps := Plan(d, obs)
+		if len(steps) == 1 && steps[0].Action == ActionWait {
+			// Someone else's action is in flight: touch nothing, look again
+			// once it may be considered abandoned.
+			wait = r.hold(ctx, name, steps[0], obs, d, common, own)
+			break
+		}
+		r.outs.update(name, func(o *Outcome) { o.Held = "" })
 		if len(steps) == 0 {
 			rel := releaseIn(obs, d)
 			r.outs.update(name, func(o *Outcome) {
@@ -153,7 +165,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			break
 		}
 	}
-	if d.Component == nil && failed == nil {
+	if d.Component == nil && failed == nil && wait == 0 {
 		r.outs.remove(name)
 	}
 	if err := r.status.write(ctx, common, own, eff); err != nil {
@@ -162,7 +174,28 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	if failed != nil {
 		return ctrl.Result{RequeueAfter: r.retry(name)}, nil
 	}
+	if wait > 0 {
+		return ctrl.Result{RequeueAfter: min(wait, r.opts.Resync)}, nil
+	}
 	return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
+}
+
+// hold records that the component's release is left alone while someone
+// else's action is in flight, says so once in an event, and returns how long
+// to wait before looking again.
+func (r *Reconciler) hold(ctx context.Context, name string, s Step, obs Observed, d Desired, common, own *hotplugv1.Hotplug) time.Duration {
+	changed := false
+	r.outs.update(name, func(o *Outcome) {
+		changed = o.Held != s.Reason
+		o.Reconciled, o.Held, o.Release = true, s.Reason, releaseIn(obs, d)
+		o.ActionErr, o.FailedAction = nil, ""
+	})
+	if changed {
+		ctrl.LoggerFrom(ctx).Info("release held by another actor; left alone", "namespace", s.Namespace, "until", s.Until, "reason", s.Reason)
+		r.event(common, own, name, s.Namespace, corev1.EventTypeNormal, "ReleaseHeld", string(ActionWait), "component "+name+": "+s.Reason)
+	}
+	// A second past the deadline, so the next look sees it expired.
+	return max(time.Until(s.Until), 0) + time.Second
 }
 
 // run performs steps in order and stops at the first failure, which it
@@ -177,7 +210,14 @@ func (r *Reconciler) run(ctx context.Context, name string, steps []Step, common,
 		}
 		err := r.perform(ctx, name, s, d, ch)
 		r.outs.update(name, func(o *Outcome) { o.InFlight = "" })
+		if s.Action == ActionRecover && errors.Is(err, helm.ErrHeld) {
+			// Someone started a new action since we looked: plan again.
+			return nil
+		}
 		if err != nil {
+			// Helm's message is bounded and redacted of the values by the
+			// wrapper; cut it again to the size of one status message.
+			err = boundedError(err)
 			r.outs.update(name, func(o *Outcome) {
 				o.Reconciled, o.ActionErr, o.FailedAction = true, err, s.Action
 				o.Failures++
@@ -204,7 +244,7 @@ func (r *Reconciler) run(ctx context.Context, name string, steps []Step, common,
 // observe reads the component's releases in the desired namespace and in
 // the namespace the inventory remembers.
 func (r *Reconciler) observe(ctx context.Context, name string, d Desired) (Observed, error) {
-	obs := Observed{ManagedNamespace: r.inv.get(name)}
+	obs := Observed{ManagedNamespace: r.inv.get(name), Now: time.Now(), Timeout: r.opts.Timeout}
 	seen := map[string]bool{}
 	for _, ns := range []string{desiredNamespace(d), obs.ManagedNamespace} {
 		if ns == "" || seen[ns] {
@@ -270,7 +310,7 @@ func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired
 		err = r.helm.Uninstall(ctx, s.Namespace, name)
 	case ActionRecover:
 		_, err = r.helm.Recover(ctx, s.Namespace, name)
-	case ActionNone:
+	case ActionNone, ActionWait:
 	}
 	result := "success"
 	if err != nil {
@@ -303,6 +343,8 @@ func eventReason(a Action) string {
 		return "Uninstalled"
 	case ActionRecover:
 		return "Recovered"
+	case ActionWait:
+		return "ReleaseHeld"
 	default:
 		return "Reconciled"
 	}
@@ -321,5 +363,6 @@ func (r *Reconciler) event(common, own *hotplugv1.Hotplug, component, namespace,
 		return
 	}
 	related := &corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: namespace, FieldPath: "helm-release/" + component}
-	r.recorder.Eventf(obj, related, kind, reason, action, "%s", note)
+	// The API server refuses a longer note, and the event would be lost.
+	r.recorder.Eventf(obj, related, kind, reason, action, "%s", limits.Message(note, limits.MaxEventBytes))
 }

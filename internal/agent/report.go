@@ -73,7 +73,7 @@ func (r *reporter) Start(ctx context.Context) error {
 		case <-tick.C:
 		}
 		if err := r.push(ctx); err != nil {
-			r.log.Info("could not report to the pivot; will retry", "error", err.Error())
+			r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
 		}
 	}
 }

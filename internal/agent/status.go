@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
@@ -31,6 +32,7 @@ const (
 	ReasonInvalidConfig = "InvalidConfig"
 	ReasonPackageError  = "PackageError"
 	ReasonActionFailed  = "ActionFailed"
+	ReasonReleaseHeld   = "ReleaseHeld"
 	ReasonAllReady      = "AllComponentsReady"
 	ReasonNotReady      = "ComponentsNotReady"
 )
@@ -56,6 +58,9 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	messages := map[string]string{}
 	worst := healthReady
 	add := func(cs hotplugv1.ComponentStatus, h health, reason string, inMessage bool) {
+		// Every message is bounded: Helm's errors can be long, and one status
+		// (and the pivot's roll-up) holds one per component.
+		cs.Message = message(cs.Message)
 		status := metav1.ConditionFalse
 		if h == healthReady {
 			status = metav1.ConditionTrue
@@ -91,6 +96,9 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 		}
 		cs := hotplugv1.ComponentStatus{Name: name, Message: "removed from the configuration; uninstalling"}
 		h := healthProgressing
+		if o.Held != "" {
+			cs.Message = "removed from the configuration; " + o.Held
+		}
 		if o.ActionErr != nil {
 			cs.Message, h = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr), healthFailed
 		}
@@ -130,6 +138,9 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 	case o.InFlight != "":
 		cs.Message = string(o.InFlight) + " in progress"
 		return cs, healthProgressing, ReasonProgressing
+	case o.Held != "":
+		cs.Message = o.Held
+		return cs, healthProgressing, ReasonReleaseHeld
 	case o.PackageErr != nil && c.Enabled:
 		cs.Message = o.PackageErr.Error()
 		return cs, healthFailed, ReasonPackageError
@@ -167,23 +178,31 @@ func reasonFor(h health, failed string) string {
 func setCondition(conds *[]metav1.Condition, c metav1.Condition, generation int64, now metav1.Time) {
 	c.ObservedGeneration = generation
 	c.LastTransitionTime = now
-	if len(c.Message) > 32768 {
-		c.Message = c.Message[:32768]
-	}
+	c.Message = limits.Message(c.Message, limits.MaxConditionBytes)
 	meta.SetStatusCondition(conds, c)
 }
 
 // encodeMessage renders the original's JSON object string; keys are sorted
-// by encoding/json, so equal states give equal strings.
+// by encoding/json, so equal states give equal strings. It stays valid JSON
+// within limits.MaxConditionBytes: when the messages together are too long,
+// each is cut shorter (never the JSON itself).
 func encodeMessage(m map[string]string) string {
 	if len(m) == 0 {
 		return "{}"
 	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return "{}"
+	for each := limits.MaxMessageBytes; ; each /= 2 {
+		cut := make(map[string]string, len(m))
+		for k, v := range m {
+			cut[k] = limits.Message(v, each)
+		}
+		data, err := json.Marshal(cut)
+		if err != nil {
+			return "{}"
+		}
+		if len(data) <= limits.MaxConditionBytes || each < 16 {
+			return string(data)
+		}
 	}
-	return string(data)
 }
 
 func notReadySummary(comps []hotplugv1.ComponentStatus) string {

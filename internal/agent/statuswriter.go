@@ -94,7 +94,7 @@ func (w *statusWriter) compute(eff merge.Result, outs map[string]Outcome, prev h
 		c := metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionTrue, Reason: "Reachable", Message: "the pivot cluster answers"}
 		if !ok {
 			c = metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionFalse, Reason: "Unreachable",
-				Message: "working from the last mirrored configuration: " + why}
+				Message: message("working from the last mirrored configuration: " + why)}
 		}
 		setCondition(&st.Conditions, c, generation, now)
 	}

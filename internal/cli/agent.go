@@ -54,12 +54,16 @@ kubecube-feature-config.`,
 			ctrl.SetLogger(log)
 			ctx = ctrl.LoggerInto(ctx, log)
 			mopts := manager.Options{
-				Scheme:                  kube.Scheme,
-				Metrics:                 metricsserver.Options{BindAddress: f.metrics},
-				HealthProbeBindAddress:  f.probes,
-				LeaderElection:          f.leaderElect,
-				LeaderElectionID:        "hotplug-agent-" + f.opts.ClusterName,
-				LeaderElectionNamespace: f.opts.Namespace,
+				Scheme:                 kube.Scheme,
+				Metrics:                metricsserver.Options{BindAddress: f.metrics},
+				HealthProbeBindAddress: f.probes,
+				// One writer per cluster: a second agent (a rolling update, one
+				// started by hand) waits for the Lease; a clean stop hands it
+				// over at once.
+				LeaderElection:                f.leaderElect,
+				LeaderElectionID:              "hotplug-agent-" + f.opts.ClusterName,
+				LeaderElectionNamespace:       f.opts.Namespace,
+				LeaderElectionReleaseOnCancel: true,
 			}
 			log.Info("starting agent", "cluster", f.opts.ClusterName, "chartDir", f.opts.ChartDir, "host", cfg.Host)
 			return agent.Run(ctx, cfg, f.opts, mopts)
@@ -79,6 +83,7 @@ kubecube-feature-config.`,
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
 	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
-	fl.BoolVar(&f.leaderElect, "leader-elect", false, "elect a leader among replicas (needed when replicas > 1)")
+	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")
+	(&f.opts.Limits).AddFlags(fl)
 	return cmd
 }

@@ -30,7 +30,8 @@ func (r Request) validate() error {
 // when missing. Neither req.Chart nor req.Values is modified. It waits for
 // readiness only when Options.Wait is set. On failure the error carries Helm's
 // message; a release that got as far as being stored is left as Helm left it
-// (typically failed), for the caller to inspect with Get.
+// (typically failed), for the caller to inspect with Get. The error's text is
+// bounded and never quotes req.Values' strings (see Redact).
 func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
 	if err != nil {
@@ -57,7 +58,7 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 	log.V(1).Info("installing release")
 	res, err := act.RunWithContext(ctx, cloneChart(req.Chart), cloneValues(req.Values))
 	if err != nil {
-		return nil, fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)
+		return nil, safeError(fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
 	}
 	rel, err := fromHelm(res)
 	if err != nil {

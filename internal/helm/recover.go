@@ -4,22 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"helm.sh/helm/v4/pkg/action"
+	ri "helm.sh/helm/v4/pkg/release"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	"helm.sh/helm/v4/pkg/storage/driver"
 )
 
 // Recover repairs release namespace/name when its latest revision is stuck in
 // pending-install, pending-upgrade or pending-rollback (the process running
-// the action died mid-way). The stuck revision is marked failed, then the
+// the action died mid-way). A pending revision younger than Options.Timeout
+// may still be in flight elsewhere (a person running helm, another agent):
+// Recover leaves it alone and returns it with a *HeldError (see Held). The
+// stuck revision is marked failed, then the
 // release is rolled back to its last deployed revision and that result is
 // returned; when no revision was ever deployed the release is uninstalled and
 // Recover returns nil, nil. For any other status it does nothing and returns
 // the latest revision. It wraps ErrNotFound when the release does not exist.
 //
-// Recover must only be used when no other process is acting on the release;
-// within this Client it waits for operations in flight on the release.
+// Within this Client, Recover waits for operations in flight on the release.
 func (c *Client) Recover(ctx context.Context, namespace, name string) (*Release, error) {
 	ctx, timeout, done, err := c.begin(ctx, namespace, name)
 	if err != nil {
@@ -44,6 +49,13 @@ func (c *Client) Recover(ctx context.Context, namespace, name string) (*Release,
 	if !last.Info.Status.IsPending() {
 		return fromHelm(last)
 	}
+	pending, err := fromHelm(last)
+	if err != nil {
+		return nil, fmt.Errorf("recover release %s/%s: %w", namespace, name, err)
+	}
+	if until, held := Held(pending, time.Now(), c.opts.timeout()); held {
+		return pending, &HeldError{Release: pending, Until: until}
+	}
 
 	log := c.log.WithValues("namespace", namespace, "release", name, "revision", last.Version, "status", last.Info.Status.String())
 	last.SetStatus(rcommon.StatusFailed, fmt.Sprintf("hotplug: %s interrupted, recovered", last.Info.Status))
@@ -58,14 +70,14 @@ func (c *Client) Recover(ctx context.Context, namespace, name string) (*Release,
 		un.WaitStrategy = c.opts.waitStrategy()
 		un.WaitOptions = waitOptions(ctx)
 		if _, err := un.Run(name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
-			return nil, fmt.Errorf("recover release %s/%s: uninstall: %w", namespace, name, err)
+			return nil, safeError(fmt.Errorf("recover release %s/%s: uninstall: %w", namespace, name, err), allConfigs(hist), name, namespace)
 		}
 		return nil, nil
 	}
 
 	log.Info("rolling back interrupted release", "toRevision", target)
 	if err := c.rollback(ctx, cfg, name, target, timeout); err != nil {
-		return nil, fmt.Errorf("recover release %s/%s: rollback to revision %d: %w", namespace, name, target, err)
+		return nil, safeError(fmt.Errorf("recover release %s/%s: rollback to revision %d: %w", namespace, name, target, err), allConfigs(hist), name, namespace)
 	}
 	lasti, err := cfg.Releases.Last(name)
 	if err != nil {
@@ -76,4 +88,16 @@ func (c *Client) Recover(ctx context.Context, namespace, name string) (*Release,
 		return nil, fmt.Errorf("recover release %s/%s: %w", namespace, name, err)
 	}
 	return rel, nil
+}
+
+// allConfigs gathers the values of every revision in hist, for redacting
+// errors that may quote any of them.
+func allConfigs(hist []ri.Releaser) map[string]any {
+	out := map[string]any{}
+	for i, h := range hist {
+		if r, err := toV1(h); err == nil {
+			out[strconv.Itoa(i)] = r.Config
+		}
+	}
+	return out
 }

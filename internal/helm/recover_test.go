@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -61,6 +62,7 @@ func TestRecover(t *testing.T) {
 		next.Manifest = prev.Manifest + "\n---\n" + extra
 		next.Config = map[string]any{"greeting": "v2"}
 		next.SetStatus(rcommon.StatusPendingUpgrade, "Preparing upgrade")
+		next.Info.LastDeployed = time.Now().Add(-time.Hour) // older than the timeout: abandoned
 		return &next
 	})
 	// The crashed upgrade had already created one of its objects.
@@ -109,6 +111,7 @@ func TestRecover(t *testing.T) {
 	}
 	e.storeRevision(t, ns, "fresh", func(prev *release.Release) *release.Release {
 		prev.SetStatus(rcommon.StatusPendingInstall, "Initial install underway")
+		prev.Info.LastDeployed = time.Now().Add(-time.Hour)
 		return prev
 	})
 	rel, err = e.client.Recover(ctx, ns, "fresh")
@@ -133,4 +136,61 @@ func TestRecover(t *testing.T) {
 		t.Errorf("Recover while locked error = %v, want deadline exceeded", err)
 	}
 	unlock()
+}
+
+// TestRecoverLeavesHeldReleaseAlone: a pending revision younger than the
+// timeout may be someone else's action in flight (a person running helm):
+// Recover does not touch it and says who holds it until when; once the
+// revision is older than the timeout it is recovered.
+func TestRecoverLeavesHeldReleaseAlone(t *testing.T) {
+	t.Parallel()
+	const timeout = time.Minute
+	e := start(t, Options{Timeout: timeout})
+	ctx := testCtx(t)
+	const ns = "held"
+	if _, err := e.client.Install(ctx, Request{Name: "mon", Namespace: ns, Chart: chart(t, "configmap", "mon", "1.0.0"), Values: map[string]any{"greeting": "v1"}}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-10 * time.Second).Truncate(time.Second)
+	e.storeRevision(t, ns, "mon", func(prev *release.Release) *release.Release {
+		next := *prev
+		info := *prev.Info
+		next.Info = &info
+		next.Version = 2
+		next.Config = map[string]any{"greeting": "v2"}
+		next.SetStatus(rcommon.StatusPendingUpgrade, "Preparing upgrade")
+		next.Info.LastDeployed = started
+		return &next
+	})
+
+	rel, err := e.client.Recover(ctx, ns, "mon")
+	var held *HeldError
+	if !errors.Is(err, ErrHeld) || !errors.As(err, &held) {
+		t.Fatalf("Recover of a fresh pending release = %+v, %v; want a HeldError", rel, err)
+	}
+	if !held.Until.Equal(started.Add(timeout)) || !held.Release.Since.Equal(started) {
+		t.Errorf("held since %s until %s, want %s until %s", held.Release.Since, held.Until, started, started.Add(timeout))
+	}
+	want := "release mon is pending-upgrade since " + started.UTC().Format(time.RFC3339) + " by another actor; left alone until " + started.Add(timeout).UTC().Format(time.RFC3339)
+	if err.Error() != want {
+		t.Errorf("error = %q\nwant %q", err, want)
+	}
+	wantRelease(t, e.mustGet(t, ns, "mon"), 2, "pending-upgrade")
+	if hist, err := e.client.History(ctx, ns, "mon"); err != nil || len(hist) != 2 {
+		t.Errorf("history after leaving it alone = %v, %v; want 2 revisions", revisions(hist), err)
+	}
+
+	// The same revision, now older than the timeout: recovered.
+	e.storeRevision(t, ns, "mon", func(prev *release.Release) *release.Release {
+		prev.Info.LastDeployed = time.Now().Add(-timeout - time.Second)
+		return prev
+	})
+	rel, err = e.client.Recover(ctx, ns, "mon")
+	if err != nil {
+		t.Fatalf("Recover of an abandoned pending release: %v", err)
+	}
+	wantRelease(t, rel, 3, "deployed")
+	if rel.Values["greeting"] != "v1" {
+		t.Errorf("recovered values = %v, want revision 1's", rel.Values)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	ri "helm.sh/helm/v4/pkg/release"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -26,6 +27,10 @@ type Release struct {
 	Digest              string            // chartpkg.Digest(release's stored chart, release's stored config)
 	Values              map[string]any    // the release's user-supplied config
 	Manifest            string
+	// Since is when this revision's action started (Helm's LastDeployed,
+	// stamped when the revision is recorded, pending or not); zero when
+	// Helm stored none.
+	Since time.Time
 }
 
 // toV1 converts Helm's release interface to the v1 release it holds.
@@ -60,6 +65,10 @@ func fromHelm(r ri.Releaser) (*Release, error) {
 	}
 	if rel.Info != nil {
 		out.Status = rel.Info.Status.String()
+		out.Since = rel.Info.LastDeployed
+		if out.Since.IsZero() {
+			out.Since = rel.Info.FirstDeployed
+		}
 	}
 	if rel.Chart != nil && rel.Chart.Metadata != nil {
 		out.Chart = rel.Chart.Metadata.Name

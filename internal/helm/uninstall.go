@@ -36,7 +36,7 @@ func (c *Client) Uninstall(ctx context.Context, namespace, name string) error {
 		if errors.Is(err, driver.ErrReleaseNotFound) {
 			return nil
 		}
-		return fmt.Errorf("uninstall release %s/%s: %w", namespace, name, err)
+		return safeError(fmt.Errorf("uninstall release %s/%s: %w", namespace, name, err), nil)
 	}
 	c.log.Info("uninstalled release", "namespace", namespace, "release", name)
 	return nil

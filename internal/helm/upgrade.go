@@ -22,7 +22,8 @@ import (
 // Options.Wait, and shares the upgrade's deadline; this one gets its own
 // Options.Timeout and runs even when ctx has ended. A failure while rendering
 // or validating (bad template, schema violation) records nothing and leaves
-// the release untouched. The error carries Helm's message.
+// the release untouched. The error carries Helm's message, bounded and
+// without req.Values' strings (see Redact).
 func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
 	if err != nil {
@@ -58,10 +59,10 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	log.V(1).Info("upgrading release", "fromRevision", last.Version)
 	res, err := act.RunWithContext(ctx, req.Name, cloneChart(req.Chart), cloneValues(req.Values))
 	if err != nil {
-		err = fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
+		err = safeError(fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
 		switch to, rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version); {
 		case rbErr != nil:
-			err = errors.Join(err, rbErr)
+			err = errors.Join(err, safeError(rbErr, map[string]any{"new": req.Values, "old": last.Config}, req.Name, req.Namespace))
 		case to > 0:
 			err = fmt.Errorf("%w (rolled back to revision %d)", err, to)
 		}

@@ -14,17 +14,14 @@ import (
 	"github.com/kubecube-io/hotplug/internal/access"
 )
 
-// wantAgentArgs is the agent command line the issue prescribes.
-func wantAgentArgs(cluster string, member, leader bool) []string {
+// wantAgentArgs is the agent command line the issue prescribes; the agent
+// always elects a leader, whatever its replicas.
+func wantAgentArgs(cluster string, member bool) []string {
 	args := []string{"agent", "--cluster-name=" + cluster, "--chart-dir=/root/helmchartpkg", "--namespace=" + releaseNamespace}
 	if member {
 		args = append(args, "--pivot-kubeconfig=/etc/hotplug/pivot/kubeconfig")
 	}
-	le := "false"
-	if leader {
-		le = "true"
-	}
-	return append(args, "--leader-elect="+le, "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081")
+	return append(args, "--leader-elect=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081")
 }
 
 func container(t *testing.T, d *appsv1.Deployment, name string) corev1.Container {
@@ -96,7 +93,7 @@ func TestPivotRender(t *testing.T) {
 
 	agent := typed[appsv1.Deployment](t, r.mustFind(t, "Deployment", "hotplug-agent"))
 	ac := container(t, agent, "agent")
-	if !slices.Equal(ac.Args, wantAgentArgs("pivot-cluster", false, false)) {
+	if !slices.Equal(ac.Args, wantAgentArgs("pivot-cluster", false)) {
 		t.Errorf("agent args = %q", ac.Args)
 	}
 	if ac.Image != "ghcr.io/kubecube-io/hotplug:0.1.0" {
@@ -168,7 +165,7 @@ func TestMemberRender(t *testing.T) {
 	r := mustRender(t, memberValues())
 	agent := typed[appsv1.Deployment](t, r.mustFind(t, "Deployment", "hotplug-agent"))
 	ac := container(t, agent, "agent")
-	if !slices.Equal(ac.Args, wantAgentArgs("member-1", true, false)) {
+	if !slices.Equal(ac.Args, wantAgentArgs("member-1", true)) {
 		t.Errorf("agent args = %q", ac.Args)
 	}
 	m := mount(ac, "/etc/hotplug/pivot")
@@ -206,6 +203,37 @@ func grants(rules []rbacv1.PolicyRule, group, resource, verb string) bool {
 		}
 	}
 	return false
+}
+
+// TestAgentIsOneWriter: one agent acts per cluster, in the chart (pivot and
+// member, any replicas) and in the kustomize tree: it always elects a leader
+// and is upgraded with the Recreate strategy, so an old and a new agent never
+// act at once.
+func TestAgentIsOneWriter(t *testing.T) {
+	one := pivotValues()
+	three := memberValues()
+	three["agent"] = map[string]any{"replicas": 3}
+	for name, vals := range map[string]map[string]any{"pivot, 1 replica": one, "member, 3 replicas": three} {
+		d := typed[appsv1.Deployment](t, mustRender(t, vals).mustFind(t, "Deployment", "hotplug-agent"))
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType || d.Spec.Strategy.RollingUpdate != nil {
+			t.Errorf("%s: agent strategy = %+v, want Recreate", name, d.Spec.Strategy)
+		}
+		if args := container(t, d, "agent").Args; !slices.Contains(args, "--leader-elect=true") {
+			t.Errorf("%s: agent args = %q, want --leader-elect=true", name, args)
+		}
+	}
+	for _, o := range kustomizeBuild(t) {
+		if o.GetKind() != "Deployment" || o.GetName() != "hotplug-agent" {
+			continue
+		}
+		d := typed[appsv1.Deployment](t, o)
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+			t.Errorf("kustomize agent strategy = %+v, want Recreate", d.Spec.Strategy)
+		}
+		if args := container(t, d, "agent").Args; !slices.Contains(args, "--leader-elect=true") {
+			t.Errorf("kustomize agent args = %q, want --leader-elect=true", args)
+		}
+	}
 }
 
 func TestReplicasElectLeaderAndGetPDB(t *testing.T) {

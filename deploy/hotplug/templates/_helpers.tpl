@@ -57,7 +57,8 @@ app.kubernetes.io/component: {{ .component }}
 {{ include "hotplug.imageRef" (dict "image" .Values.image "default" .Chart.AppVersion) }}
 {{- end }}
 
-{{/* "true" when the component runs more than one replica (leader election). */}}
+{{/* "true" when the component runs more than one replica (the hub's leader
+election; the agent always elects a leader). */}}
 {{- define "hotplug.leaderElect" -}}
 {{- if gt (int .) 1 }}true{{ else }}false{{ end }}
 {{- end }}
