@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +32,36 @@ func Digest(ch *chartv2.Chart, values map[string]any) string {
 	h := sha256.New()
 	field(h, []byte(digestVersion))
 	digestChart(h, ch)
+	field(h, canonicalValues(values))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// chartState returns the hash state of Digest after the chart and before
+// the values, so that Package.Digest adds values to a cached chart without
+// hashing the chart again. It is nil if the hash cannot save its state.
+func chartState(ch *chartv2.Chart) []byte {
+	h := sha256.New()
+	field(h, []byte(digestVersion))
+	digestChart(h, ch)
+	m, ok := h.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil
+	}
+	state, err := m.MarshalBinary()
+	if err != nil {
+		return nil
+	}
+	return state
+}
+
+// digestFrom is Digest(ch, values) resumed from chartState(ch); it falls
+// back to Digest when the state is missing or cannot be restored.
+func digestFrom(state []byte, ch *chartv2.Chart, values map[string]any) string {
+	h := sha256.New()
+	u, ok := h.(encoding.BinaryUnmarshaler)
+	if state == nil || !ok || u.UnmarshalBinary(state) != nil {
+		return Digest(ch, values)
+	}
 	field(h, canonicalValues(values))
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -9,14 +9,17 @@ import (
 	"strings"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
+
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // ErrUnsafeName is wrapped by Load's error when pkgName is refused because it
 // could designate something outside the package directory.
 var ErrUnsafeName = errors.New("unsafe chart package name")
 
-// Load loads pkgName (a .tgz file or a chart directory) from inside dir.
+// Load loads pkgName (a .tgz file or a chart directory) from inside dir,
+// within the default limits (limits.Default) and without caching; see
+// Loader for the bounds applied before Helm parses anything.
 //
 // It refuses names that escape dir: absolute paths, any ".." element, and
 // symlinks (the file itself, any parent, or for a chart directory any file
@@ -24,20 +27,11 @@ var ErrUnsafeName = errors.New("unsafe chart package name")
 // Only regular files and directories are loaded. A missing file or a corrupt
 // package returns an error naming the file and the directory.
 func Load(dir, pkgName string) (*chartv2.Chart, error) {
-	path, info, err := resolve(dir, pkgName)
+	pkg, err := NewLoader(dir, limits.Default()).Load(pkgName)
 	if err != nil {
-		return nil, fmt.Errorf("load chart package %q from %q: %w", pkgName, dir, err)
+		return nil, err
 	}
-	var ch *chartv2.Chart
-	if info.IsDir() {
-		ch, err = loader.LoadDir(path)
-	} else {
-		ch, err = loader.LoadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load chart package %q from %q: %w", pkgName, dir, err)
-	}
-	return ch, nil
+	return pkg.loaded, nil
 }
 
 // resolve returns the real path of pkgName inside dir after checking that
