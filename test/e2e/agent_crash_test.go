@@ -49,7 +49,9 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--cluster-name=crash", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + dir}
+	// One agent at a time here, so no Lease to wait for; leader election has
+	// its own tests.
+	args := []string{"--cluster-name=crash", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + dir, "--leader-elect=false"}
 
 	first := startAgentProcess(t, args...)
 	testenv.Eventually(t, 60*time.Second, "first install", func() (bool, string) {
@@ -77,7 +79,10 @@ func TestAgentKilledMidUpgrade(t *testing.T) {
 	}
 
 	ports := freeLoopbackPorts(t, 2)
-	startAgentProcess(t, append(args, "--metrics-bind-address="+ports[0], "--health-probe-bind-address="+ports[1])...)
+	// The restarted agent cannot tell the killed agent from another actor
+	// holding the release, so it leaves the pending revision alone until it
+	// is older than its own Helm timeout, here 20 s, then recovers it.
+	startAgentProcess(t, append(args, "--timeout=20s", "--metrics-bind-address="+ports[0], "--health-probe-bind-address="+ports[1])...)
 	testenv.Eventually(t, 90*time.Second, "recovered and upgraded", func() (bool, string) {
 		r, err := hc.Get(ctx, "web", "web")
 		if err != nil {
