@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
@@ -53,6 +54,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv,
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
+		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ type Reconciler struct {
 	outs     *outcomes
 	inv      *inventory
 	status   *statusWriter
+	charts   *chartpkg.Loader // bounded, cached by package content
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -92,16 +93,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
 	}
 	if d.wantsRelease() {
-		ch, err := chartpkg.Load(r.opts.ChartDir, d.Component.PkgName)
+		pkg, err := r.charts.Load(d.Component.PkgName)
 		r.outs.update(name, func(o *Outcome) { o.PackageErr = err })
 		if err != nil {
 			r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
 			werr := r.status.write(ctx, common, own, eff)
 			return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 		}
-		d.Digest = shortDigest(chartpkg.Digest(ch, d.Component.Values))
+		d.Digest = shortDigest(pkg.Digest(d.Component.Values))
 		r.outs.update(name, func(o *Outcome) { o.Digest = d.Digest })
-		return r.converge(ctx, name, common, own, eff, d, ch)
+		return r.converge(ctx, name, common, own, eff, d, pkg.Chart)
 	}
 	r.outs.update(name, func(o *Outcome) { o.PackageErr = nil })
 	return r.converge(ctx, name, common, own, eff, d, nil)
