@@ -139,10 +139,19 @@ func TestPivotRender(t *testing.T) {
 	if *w.FailurePolicy != admissionregistrationv1.Fail || *w.SideEffects != admissionregistrationv1.SideEffectClassNone {
 		t.Errorf("failurePolicy %v sideEffects %v", *w.FailurePolicy, *w.SideEffects)
 	}
-	rule := w.Rules[0]
-	if len(w.Rules) != 1 || !slices.Equal(rule.APIGroups, []string{"hotplug.kubecube.io"}) || !slices.Equal(rule.APIVersions, []string{"v1"}) ||
-		!slices.Equal(rule.Resources, []string{"hotplugs"}) || !slices.Equal(rule.Operations, []admissionregistrationv1.OperationType{"CREATE", "UPDATE"}) {
-		t.Errorf("webhook rules = %+v", w.Rules)
+	// Hotplugs on every change, deletes included (the blast-radius guard),
+	// and Clusters on create (a Cluster named common is refused).
+	if len(w.Rules) != 2 {
+		t.Fatalf("webhook rules = %+v, want two", w.Rules)
+	}
+	hpRule, clRule := w.Rules[0], w.Rules[1]
+	if !slices.Equal(hpRule.APIGroups, []string{"hotplug.kubecube.io"}) || !slices.Equal(hpRule.APIVersions, []string{"v1"}) ||
+		!slices.Equal(hpRule.Resources, []string{"hotplugs"}) || !slices.Equal(hpRule.Operations, []admissionregistrationv1.OperationType{"CREATE", "UPDATE", "DELETE"}) {
+		t.Errorf("hotplug webhook rule = %+v", hpRule)
+	}
+	if !slices.Equal(clRule.APIGroups, []string{"cluster.kubecube.io"}) || !slices.Equal(clRule.Resources, []string{"clusters"}) ||
+		!slices.Equal(clRule.Operations, []admissionregistrationv1.OperationType{"CREATE"}) {
+		t.Errorf("cluster webhook rule = %+v", clRule)
 	}
 	if _, ok := vwc.Annotations["cert-manager.io/inject-ca-from"]; ok {
 		t.Error("inject-ca-from annotation without cert-manager")

@@ -44,8 +44,10 @@ var envGenerators = map[string]func() string{
 
 // packageGenerators write bad chart packages into the chart directory.
 var packageGenerators = map[string]func(t *testing.T, dir, file string){
-	"zero":    func(t *testing.T, dir, file string) { writeFile(t, filepath.Join(dir, file), nil) },
-	"corrupt": func(t *testing.T, dir, file string) { writeFile(t, filepath.Join(dir, file), []byte("\x1f\x8bnot really a gzip stream")) },
+	"zero": func(t *testing.T, dir, file string) { writeFile(t, filepath.Join(dir, file), nil) },
+	"corrupt": func(t *testing.T, dir, file string) {
+		writeFile(t, filepath.Join(dir, file), []byte("\x1f\x8bnot really a gzip stream"))
+	},
 	"nestedBomb": func(t *testing.T, dir, file string) {
 		// Each level holds two copies of the one below: 8 copies of 20 MiB
 		// of zeros at the top, in a package of a few hundred kB.
