@@ -62,7 +62,7 @@ func TestStatusMessagesAreBounded(t *testing.T) {
 
 	t.Run("a 100 KiB helm error", func(t *testing.T) {
 		outs := map[string]Outcome{"mon": {Reconciled: true, ActionErr: huge, FailedAction: ActionUpgrade}}
-		st := ComputeStatus(merge.Result{Components: []merge.Component{comp}}, outs, hotplugv1.HotplugStatus{}, 1, now)
+		st := ComputeStatus(merge.Result{Components: []merge.Component{comp}}, targeted(merge.Result{Components: []merge.Component{comp}}, outs), hotplugv1.HotplugStatus{}, 1, now)
 		checkStatusBounded(t, st)
 		if len(st.Components) != 1 || !strings.HasPrefix(st.Components[0].Message, "helm upgrade failed: upgrade release mon/mon") ||
 			!strings.HasSuffix(st.Components[0].Message, "…") {
@@ -93,7 +93,7 @@ func TestStatusMessagesAreBounded(t *testing.T) {
 			eff.Components = append(eff.Components, c)
 			outs[c.Name] = Outcome{Reconciled: true, ActionErr: helmLikeError(4 << 10), FailedAction: ActionInstall}
 		}
-		st := ComputeStatus(eff, outs, hotplugv1.HotplugStatus{}, 1, now)
+		st := ComputeStatus(eff, targeted(eff, outs), hotplugv1.HotplugStatus{}, 1, now)
 		checkStatusBounded(t, st)
 		var seed map[string]string
 		if json.Unmarshal([]byte(st.Message), &seed) == nil && len(seed) != 200 {
@@ -103,7 +103,7 @@ func TestStatusMessagesAreBounded(t *testing.T) {
 	t.Run("a release held elsewhere", func(t *testing.T) {
 		held := "release mon is pending-upgrade since 2026-11-26T23:50:00Z by another actor; left alone until 2026-11-27T00:00:00Z"
 		outs := map[string]Outcome{"mon": {Reconciled: true, Held: held}}
-		st := ComputeStatus(merge.Result{Components: []merge.Component{comp}}, outs, hotplugv1.HotplugStatus{}, 1, now)
+		st := ComputeStatus(merge.Result{Components: []merge.Component{comp}}, targeted(merge.Result{Components: []merge.Component{comp}}, outs), hotplugv1.HotplugStatus{}, 1, now)
 		if st.Phase != hotplugv1.PhaseProgressing || st.Components[0].Message != held || st.Components[0].Conditions[0].Reason != ReasonReleaseHeld {
 			t.Errorf("held release status = %s %+v", st.Phase, st.Components)
 		}

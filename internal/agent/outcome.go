@@ -18,6 +18,10 @@ type Outcome struct {
 	Release *helm.Release
 	// Digest is the desired content digest the release was compared with.
 	Digest string
+	// Target is the Target of the configuration that Digest and the last
+	// action were computed for; the status trusts the outcome only while
+	// the configuration still has this Target.
+	Target string
 	// PackageErr is set when the chart package could not be used.
 	PackageErr error
 	// ActionErr is the last failed Helm action's error.

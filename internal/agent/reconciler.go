@@ -84,13 +84,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	eff := merge.Effective(r.opts.ClusterName, common, own)
+	eff := merge.EffectiveWithin(ctx, r.opts.Limits, r.opts.ClusterName, common, own)
 	d, cfgErr := find(eff, name)
 	if cfgErr != nil {
 		// A bad configuration leaves the release exactly as it is.
 		log.Info("configuration rejected; release left untouched", "error", limits.Message(cfgErr.Error(), limits.MaxMessageBytes))
 		r.event(common, own, name, "", corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
 		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
+	}
+	if d.Component != nil {
+		target := Target(d.Component)
+		r.outs.update(name, func(o *Outcome) { o.Target = target })
 	}
 	if d.wantsRelease() {
 		pkg, err := r.charts.Load(d.Component.PkgName)

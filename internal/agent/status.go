@@ -141,6 +141,12 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 	case o.Held != "":
 		cs.Message = o.Held
 		return cs, healthProgressing, ReasonReleaseHeld
+	case o.Reconciled && o.Target != Target(c):
+		// The outcome is about an older configuration of this component: a
+		// status written for another component's change must not call it
+		// running before its own reconcile has compared it.
+		cs.Message = "waiting for the agent to apply the new configuration"
+		return cs, healthProgressing, ReasonProgressing
 	case o.PackageErr != nil && c.Enabled:
 		cs.Message = o.PackageErr.Error()
 		return cs, healthFailed, ReasonPackageError

@@ -40,12 +40,14 @@ func TestComputeStatus(t *testing.T) {
 			hotplugv1.PhaseFail, `{"logagent":"helm upgrade failed: boom","logseer":"disabled"}`},
 		{"bad config", merge.Result{Components: comps[:1], Errors: []*merge.Error{{Object: "common", Component: "logagent", Field: "env", Line: 2, Err: errors.New("bad")}}}, nil,
 			hotplugv1.PhaseFail, ""},
+		{"outcome of an older configuration", merge.Result{Components: comps}, map[string]Outcome{"logagent": {Reconciled: true, Digest: "d1", Release: deployed.Release, Target: "older"}, "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"waiting for the agent to apply the new configuration","logseer":"disabled"}`},
 		{"removed component still installed", merge.Result{Components: comps[:1]}, map[string]Outcome{"logseer": {Reconciled: true, Release: &helm.Release{Name: "logseer"}}},
 			hotplugv1.PhaseProgressing, `{"logseer":"removed from the configuration; uninstalling"}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := ComputeStatus(tc.eff, tc.outs, hotplugv1.HotplugStatus{}, 7, now)
+			st := ComputeStatus(tc.eff, targeted(tc.eff, tc.outs), hotplugv1.HotplugStatus{}, 7, now)
 			if st.Phase != tc.phase {
 				t.Errorf("phase = %s, want %s", st.Phase, tc.phase)
 			}
@@ -71,7 +73,7 @@ func TestComputeStatus(t *testing.T) {
 	})
 	t.Run("structured fields and stable transition time", func(t *testing.T) {
 		outs := map[string]Outcome{"logagent": deployed, "logseer": {Reconciled: true}}
-		first := ComputeStatus(merge.Result{Components: comps}, outs, hotplugv1.HotplugStatus{}, 1, now)
+		first := ComputeStatus(merge.Result{Components: comps}, targeted(merge.Result{Components: comps}, outs), hotplugv1.HotplugStatus{}, 1, now)
 		later := metav1.NewTime(now.Add(time.Hour))
 		second := ComputeStatus(merge.Result{Components: comps}, outs, first, 1, later)
 		for _, cs := range second.Components {
@@ -83,4 +85,17 @@ func TestComputeStatus(t *testing.T) {
 			}
 		}
 	})
+}
+
+// targeted stamps every outcome that names no Target with its component's
+// current one, as the reconciler does before it acts.
+func targeted(eff merge.Result, outs map[string]Outcome) map[string]Outcome {
+	for i := range eff.Components {
+		c := &eff.Components[i]
+		if o, ok := outs[c.Name]; ok && o.Target == "" {
+			o.Target = Target(c)
+			outs[c.Name] = o
+		}
+	}
+	return outs
 }

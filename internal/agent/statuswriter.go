@@ -108,7 +108,7 @@ func (w *statusWriter) refresh(ctx context.Context, read func(context.Context) (
 	if err != nil {
 		return err
 	}
-	return w.write(ctx, common, own, merge.Effective(w.opts.ClusterName, common, own))
+	return w.write(ctx, common, own, merge.EffectiveWithin(ctx, w.opts.Limits, w.opts.ClusterName, common, own))
 }
 
 // publishFeatures writes `<component>: enabled|disabled` for every
