@@ -66,7 +66,7 @@ func (c *Checker) Check(ctx context.Context, manifest, defaultNamespace string) 
 		}
 		out = append(out, h)
 	}
-	slicesSortHealth(out)
+	sortHealth(out)
 	return out, nil
 }
 

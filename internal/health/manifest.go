@@ -101,7 +101,7 @@ func Objects(manifest string) ([]ObjectRef, error) {
 			return nil, fmt.Errorf("release manifest names more than %d objects: %w", MaxObjects, limits.ErrExceeded)
 		}
 	}
-	slicesSortRefs(out)
+	sortRefs(out)
 	return out, nil
 }
 

@@ -36,7 +36,7 @@ func PodReason(pod *corev1.Pod) string {
 	if pod.Status.Phase == corev1.PodSucceeded {
 		return ""
 	}
-	statuses := append(slices.Clip(pod.Status.InitContainerStatuses), pod.Status.ContainerStatuses...)
+	statuses := slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses)
 	starting := ""
 	for _, cs := range statuses {
 		switch {

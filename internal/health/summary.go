@@ -151,8 +151,7 @@ func Summarize(objects []ObjectHealth, sinceAction, timeout time.Duration) Summa
 	byRef := func(a, b ObjectHealth) int { return compareRefs(a.Ref, b.Ref) }
 	slices.SortFunc(broken, byRef)
 	slices.SortFunc(pending, byRef)
-	listed := append(broken, pending...)
-	msg := describe(listed)
+	msg := describe(slices.Concat(broken, pending))
 	switch {
 	case len(broken) > 0:
 		return Summary{State: Failed, Message: limits.Message(msg, limits.MaxMessageBytes)}
@@ -181,10 +180,10 @@ func describe(objects []ObjectHealth) string {
 	return b.String()
 }
 
-// slicesSortRefs sorts refs in place in kind/namespace/name order.
-func slicesSortRefs(refs []ObjectRef) { slices.SortFunc(refs, compareRefs) }
+// sortRefs sorts refs in place in kind/namespace/name order.
+func sortRefs(refs []ObjectRef) { slices.SortFunc(refs, compareRefs) }
 
-// slicesSortHealth sorts objects in place by their refs.
-func slicesSortHealth(objects []ObjectHealth) {
+// sortHealth sorts objects in place by their refs.
+func sortHealth(objects []ObjectHealth) {
 	slices.SortFunc(objects, func(a, b ObjectHealth) int { return compareRefs(a.Ref, b.Ref) })
 }
