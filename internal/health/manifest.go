@@ -3,15 +3,14 @@ package health
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
@@ -31,15 +30,15 @@ const HookAnnotation = "helm.sh/hook"
 
 // header is the part of an object that naming it needs.
 type header struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
 	Metadata   struct {
-		Name         string            `json:"name"`
-		GenerateName string            `json:"generateName"`
-		Namespace    string            `json:"namespace"`
-		Annotations  map[string]string `json:"annotations"`
-	} `json:"metadata"`
-	Items []json.RawMessage `json:"items"`
+		Name         string            `yaml:"name"`
+		GenerateName string            `yaml:"generateName"`
+		Namespace    string            `yaml:"namespace"`
+		Annotations  map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+	Items []header `yaml:"items"`
 }
 
 // Objects returns the objects that a release's manifest (Helm's rendered,
@@ -81,15 +80,12 @@ func Objects(manifest string) ([]ObjectRef, error) {
 			continue
 		}
 		if isList(h) {
-			for j, raw := range h.Items {
-				var item header
-				if err := json.Unmarshal(raw, &item); err != nil {
-					return nil, fmt.Errorf("release manifest, document %d%s, item %d: %w", i, source(doc), j+1, err)
-				}
-				if keep, err := check(&item); err != nil {
+			for j := range h.Items {
+				item := &h.Items[j]
+				if keep, err := check(item); err != nil {
 					return nil, fmt.Errorf("release manifest, document %d%s, item %d: %w", i, source(doc), j+1, err)
 				} else if keep {
-					add(&item)
+					add(item)
 				}
 			}
 		} else if keep, err := check(h); err != nil {
@@ -121,7 +117,7 @@ func decodeHeader(doc []byte) (*header, error) {
 		}
 	}
 	var h header
-	if err := yaml.Unmarshal(doc, &h); err != nil {
+	if err := yamlv3.Unmarshal(doc, &h); err != nil {
 		return nil, err
 	}
 	if h.APIVersion == "" && h.Kind == "" && h.Metadata.Name == "" && h.Metadata.GenerateName == "" && len(h.Items) == 0 {
