@@ -92,23 +92,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.event(common, own, name, "", corev1.EventTypeWarning, "InvalidConfig", "validate", cfgErr.Error())
 		return ctrl.Result{}, r.status.write(ctx, common, own, eff)
 	}
+	// Target and Digest change together: between the two, a status written
+	// for another component would pair the new target with the old digest
+	// and call a release of the old configuration running.
+	var target string
 	if d.Component != nil {
-		target := Target(d.Component)
-		r.outs.update(name, func(o *Outcome) { o.Target = target })
+		target = Target(d.Component)
 	}
 	if d.wantsRelease() {
 		pkg, err := r.charts.Load(d.Component.PkgName)
-		r.outs.update(name, func(o *Outcome) { o.PackageErr = err })
+		r.outs.update(name, func(o *Outcome) {
+			o.PackageErr = err
+			if err != nil {
+				o.Target = target
+			}
+		})
 		if err != nil {
 			r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
 			werr := r.status.write(ctx, common, own, eff)
 			return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 		}
 		d.Digest = shortDigest(pkg.Digest(d.Component.Values))
-		r.outs.update(name, func(o *Outcome) { o.Digest = d.Digest })
+		r.outs.update(name, func(o *Outcome) { o.Digest, o.Target = d.Digest, target })
 		return r.converge(ctx, name, common, own, eff, d, pkg.Chart)
 	}
-	r.outs.update(name, func(o *Outcome) { o.PackageErr = nil })
+	r.outs.update(name, func(o *Outcome) { o.PackageErr, o.Target = nil, target })
 	return r.converge(ctx, name, common, own, eff, d, nil)
 }
 

@@ -41,7 +41,7 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 		if obj == nil || obj.Annotations[mirror.AnnotationStatusBy] == "hub" {
 			continue
 		}
-		if err := w.writeOne(ctx, obj.Name, eff, outs, now); err != nil {
+		if err := w.writeOne(ctx, obj.Name, obj.Generation, eff, outs, now); err != nil {
 			return err
 		}
 	}
@@ -65,15 +65,17 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 	return w.publishFeatures(ctx, eff)
 }
 
-// writeOne recomputes the status of one Hotplug from its latest version and
-// updates it when it differs.
-func (w *statusWriter) writeOne(ctx context.Context, name string, eff merge.Result, outs map[string]Outcome, now metav1.Time) error {
+// writeOne recomputes the status of one Hotplug and updates it when it
+// differs. observed is the generation that eff was computed from, which may
+// be older than the object read here: stamping the newer one would claim a
+// configuration that no reconcile has looked at yet.
+func (w *statusWriter) writeOne(ctx context.Context, name string, observed int64, eff merge.Result, outs map[string]Outcome, now metav1.Time) error {
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		hp := &hotplugv1.Hotplug{}
 		if err := w.c.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
 			return client.IgnoreNotFound(err)
 		}
-		st := w.compute(eff, outs, hp.Status, hp.Generation, now)
+		st := w.compute(eff, outs, hp.Status, min(observed, hp.Generation), now)
 		if equality.Semantic.DeepEqual(st, hp.Status) {
 			return nil
 		}
