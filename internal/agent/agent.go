@@ -104,7 +104,7 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 		if err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
-		r.status.connected = m.Connected
+		r.status.connected = m.State
 		if err := mgr.Add(m); err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}

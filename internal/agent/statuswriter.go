@@ -28,7 +28,7 @@ type statusWriter struct {
 	reporter *reporter
 	reported hotplugv1.HotplugStatus
 	// connected, in a member, tells whether the pivot is reachable.
-	connected func() (bool, string)
+	connected func() mirror.Connection
 }
 
 func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug, eff merge.Result) error {
@@ -92,11 +92,15 @@ func (w *statusWriter) writeOne(ctx context.Context, name string, observed int64
 func (w *statusWriter) compute(eff merge.Result, outs map[string]Outcome, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	st := ComputeStatus(eff, outs, prev, generation, now)
 	if w.connected != nil {
-		ok, why := w.connected()
-		c := metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionTrue, Reason: "Reachable", Message: "the pivot cluster answers"}
-		if !ok {
-			c = metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionFalse, Reason: "Unreachable",
-				Message: message("working from the last mirrored configuration: " + why)}
+		conn := w.connected()
+		c := metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionTrue, Reason: mirror.ReasonReachable, Message: "the pivot cluster answers"}
+		if !conn.Connected {
+			reason := conn.Reason
+			if reason == "" {
+				reason = mirror.ReasonUnreachable
+			}
+			c = metav1.Condition{Type: ConditionPivotConnected, Status: metav1.ConditionFalse, Reason: reason,
+				Message: message("working from the last mirrored configuration: " + conn.Message)}
 		}
 		setCondition(&st.Conditions, c, generation, now)
 	}
