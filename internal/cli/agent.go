@@ -21,6 +21,9 @@ type agentFlags struct {
 	metrics     string
 	probes      string
 	leaderElect bool
+	lease       time.Duration
+	renew       time.Duration
+	retry       time.Duration
 }
 
 func init() { register(newAgentCommand) }
@@ -64,6 +67,9 @@ kubecube-feature-config.`,
 				LeaderElectionID:              "hotplug-agent-" + f.opts.ClusterName,
 				LeaderElectionNamespace:       f.opts.Namespace,
 				LeaderElectionReleaseOnCancel: true,
+				LeaseDuration:                 &f.lease,
+				RenewDeadline:                 &f.renew,
+				RetryPeriod:                   &f.retry,
 			}
 			log.Info("starting agent", "cluster", f.opts.ClusterName, "chartDir", f.opts.ChartDir, "host", cfg.Host)
 			return agent.Run(ctx, cfg, f.opts, mopts)
@@ -84,6 +90,9 @@ kubecube-feature-config.`,
 	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")
+	fl.DurationVar(&f.lease, "leader-elect-lease-duration", 15*time.Second, "how long a standby agent waits after the last renewal before taking the Lease over")
+	fl.DurationVar(&f.renew, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew the Lease before it stops acting (less than the lease duration)")
+	fl.DurationVar(&f.retry, "leader-elect-retry-period", 2*time.Second, "how often agents try to acquire or renew the Lease")
 	(&f.opts.Limits).AddFlags(fl)
 	return cmd
 }
