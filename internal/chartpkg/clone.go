@@ -54,7 +54,7 @@ func Clone(c *chartv2.Chart) *chartv2.Chart {
 		}
 		out.Lock = &lock
 	}
-	out.Values = cloneValues(c.Values)
+	out.Values = CloneValues(c.Values)
 	out.Templates = slices.Clone(c.Templates)
 	out.Files = slices.Clone(c.Files)
 	out.Raw = slices.Clone(c.Raw)
@@ -66,8 +66,8 @@ func Clone(c *chartv2.Chart) *chartv2.Chart {
 	return &out
 }
 
-// cloneValues deep-copies the maps and slices of a values tree.
-func cloneValues(v map[string]any) map[string]any {
+// CloneValues deep-copies the maps and slices of a values tree.
+func CloneValues(v map[string]any) map[string]any {
 	if v == nil {
 		return nil
 	}
@@ -94,7 +94,7 @@ func cloneSlice(s []any) []any {
 func cloneValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		return cloneValues(x)
+		return CloneValues(x)
 	case []any:
 		return cloneSlice(x)
 	default:
