@@ -202,8 +202,11 @@ func TestOneWriterPerCluster(t *testing.T) {
 	})
 	failover := time.Since(killed)
 	t.Logf("failover after the leader died: %s (lease duration %s)", failover.Round(10*time.Millisecond), leaseDuration)
-	if failover > leaseDuration+2*retryPeriod {
-		t.Errorf("failover took %s, more than the lease duration %s (+2 retry periods)", failover, leaseDuration)
+	// The standby counts the lease from when it last saw it renewed and
+	// retries with jitter, and two busy cores delay both: the bound is the
+	// lease plus one renew deadline, not a benchmark.
+	if bound := leaseDuration + renewDeadline + 2*retryPeriod; failover > bound {
+		t.Errorf("failover took %s, more than the lease duration %s plus a renew deadline and two retries (%s)", failover, leaseDuration, bound)
 	}
 	edit("c")
 	converged("c")
