@@ -1,0 +1,31 @@
+// Package drift finds and repairs what was changed by hand in the objects of
+// a Helm release, without Helm: no new revision, no write to an object that
+// did not drift.
+//
+// A Detector compares every object of a release's manifest (Helm hooks and
+// generateName objects excluded, as health.Objects) with the live object by a
+// server-side-apply dry run of the manifest object under Helm's field
+// manager (see HelmFieldManager), forced, with Helm's ownership labels and
+// annotations added as Helm adds them. The dry run returns what the object
+// would be if Helm applied its manifest again; every field where that
+// differs from the live object is drift. A deleted object is Missing.
+//
+// The ownership rule. A field is drift when it is in the manifest and its
+// live value differs, whoever changed it, except when a respected manager
+// owns it: a controller (Options.Respect, default RespectedManager: the
+// kube-controller-manager, which writes an HPA's replicas, autoscalers, and
+// every manager named "*-controller", "*-controller-manager", "*-operator"
+// or "*-autoscaler"). Fields a respected manager owns are removed from the
+// applied object, in the dry run and in the repair, so Helm neither reports
+// nor takes them. Human tools (kubectl, kubectl-edit, kubectl-client-side-
+// apply, kubectl-label, any unknown manager) are not respected: a
+// `kubectl scale --replicas=0` of a Deployment whose manifest sets replicas
+// is drift and is set back. A field that is not in the manifest (a label
+// someone added) is never drift.
+//
+// Repair applies, forced, under Helm's field manager, only the objects that
+// drifted, with the respected managers' fields removed; Missing objects are
+// recreated. A Tracker bounds how often one component is repaired, so a
+// controller fighting Helm is reported with backoff, not repaired in a hot
+// loop.
+package drift
