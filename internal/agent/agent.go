@@ -28,6 +28,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
@@ -55,6 +56,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
+		checker:  healthpkg.NewChecker(mgr.GetAPIReader(), mgr.GetRESTMapper()),
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err
@@ -62,9 +64,10 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	ours := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == hotplugv1.CommonName || o.GetName() == opts.ClusterName
 	})
-	err = ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("hotplug-agent").
-		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged())).
+		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged()))
+	err = r.watchWorkloads(b).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency}).
 		WithLogConstructor(func(*reconcile.Request) logr.Logger { return log }).
 		Complete(r)

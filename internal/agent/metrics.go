@@ -24,8 +24,21 @@ var (
 		Name: "hotplug_component_ready",
 		Help: "1 when the component is as configured (running, or disabled and absent), else 0.",
 	}, []string{"component"})
+	healthChecks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotplug_health_checks_total",
+		Help: "Health checks of a release's objects (each reads every object of the release once).",
+	})
+	healthCheckDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "hotplug_health_check_duration_seconds",
+		Help:    "Time to read and judge the objects of one release.",
+		Buckets: prometheus.ExponentialBuckets(0.002, 4, 8),
+	})
+	healthEvents = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotplug_health_events_total",
+		Help: "Changes of watched release objects that enqueued a component.",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady)
+	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady, healthChecks, healthCheckDuration, healthEvents)
 }

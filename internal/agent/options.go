@@ -32,6 +32,10 @@ type Options struct {
 	Wait bool
 	// Timeout bounds one Helm action; default 5m.
 	Timeout time.Duration
+	// HealthTimeout is how long the objects of a release may stay not
+	// ready after the last action before the component fails; default 5m,
+	// negative means forever.
+	HealthTimeout time.Duration
 	// MaxHistory caps the revisions kept per release; default 10.
 	MaxHistory int
 	// PivotConfig reaches the pivot cluster from a member; nil means this
@@ -74,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Minute
+	}
+	if o.HealthTimeout == 0 {
+		o.HealthTimeout = 5 * time.Minute
 	}
 	if o.HeartbeatInterval <= 0 {
 		o.HeartbeatInterval = 30 * time.Second

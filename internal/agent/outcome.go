@@ -3,6 +3,7 @@ package agent
 import (
 	"sync"
 
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 )
 
@@ -33,6 +34,20 @@ type Outcome struct {
 	FailedAction Action
 	// Failures counts consecutive failures, for the retry backoff.
 	Failures int
+	// Health is the health of the release's objects, checked after every
+	// action and whenever they change; nil until checked. The status
+	// trusts it only for the release revision it was checked at.
+	Health *ReleaseHealth
+}
+
+// ReleaseHealth is the health of one release revision's objects.
+type ReleaseHealth struct {
+	// Revision is the release revision whose manifest was checked.
+	Revision int
+	// State is Ready, Progressing or Failed (health.Summarize).
+	State healthpkg.State
+	// Message is the summary's message (MessageRunning when Ready).
+	Message string
 }
 
 // outcomes is the agent's in-memory record, shared by the component workers.
@@ -49,6 +64,13 @@ func (o *outcomes) update(name string, f func(*Outcome)) {
 	out := o.m[name]
 	f(&out)
 	o.m[name] = out
+}
+
+// get returns a copy of name's outcome (zero when there is none).
+func (o *outcomes) get(name string) Outcome {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.m[name]
 }
 
 func (o *outcomes) remove(name string) {

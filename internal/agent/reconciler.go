@@ -17,6 +17,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
@@ -34,7 +35,8 @@ type Reconciler struct {
 	outs     *outcomes
 	inv      *inventory
 	status   *statusWriter
-	charts   *chartpkg.Loader // bounded, cached by package content
+	charts   *chartpkg.Loader   // bounded, cached by package content
+	checker  *healthpkg.Checker // reads release objects past the cache
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -181,6 +183,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	if d.Component == nil && failed == nil && wait == 0 {
 		r.outs.remove(name)
 	}
+	recheck := r.checkHealth(ctx, name)
 	if err := r.status.write(ctx, common, own, eff); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -189,6 +192,9 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	}
 	if wait > 0 {
 		return ctrl.Result{RequeueAfter: min(wait, r.opts.Resync)}, nil
+	}
+	if recheck > 0 {
+		return ctrl.Result{RequeueAfter: min(recheck, r.opts.Resync)}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
 }

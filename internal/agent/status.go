@@ -10,31 +10,42 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
-// MessageRunning is the original system's message for a healthy release.
-const MessageRunning = "release is running"
+// MessageRunning is the original system's message for a healthy release;
+// the API package owns it.
+const MessageRunning = hotplugv1.MessageRunning
 
-// ConditionReady is the type of the per-component and per-object condition.
-const ConditionReady = "Ready"
+// Condition types: kstatus' Ready, Reconciling and Stalled (see
+// api/hotplug/v1), per component and per object.
+const (
+	ConditionReady       = hotplugv1.ConditionReady
+	ConditionReconciling = hotplugv1.ConditionReconciling
+	ConditionStalled     = hotplugv1.ConditionStalled
+)
 
 // ConditionPivotConnected, in a member, tells whether the pivot answers.
 const ConditionPivotConnected = "PivotConnected"
 
-// Reasons of the Ready condition.
+// Reasons of the conditions; the API package owns them.
 const (
-	ReasonDeployed      = "Deployed"
-	ReasonDisabled      = "Disabled"
-	ReasonFeatureSwitch = "FeatureSwitch"
-	ReasonProgressing   = "Progressing"
-	ReasonInvalidConfig = "InvalidConfig"
-	ReasonPackageError  = "PackageError"
-	ReasonActionFailed  = "ActionFailed"
-	ReasonReleaseHeld   = "ReleaseHeld"
-	ReasonAllReady      = "AllComponentsReady"
-	ReasonNotReady      = "ComponentsNotReady"
+	ReasonDeployed             = hotplugv1.ReasonDeployed
+	ReasonDisabled             = hotplugv1.ReasonDisabled
+	ReasonFeatureSwitch        = hotplugv1.ReasonFeatureSwitch
+	ReasonProgressing          = hotplugv1.ReasonProgressing
+	ReasonWorkloadsProgressing = hotplugv1.ReasonWorkloadsProgressing
+	ReasonWorkloadsFailed      = hotplugv1.ReasonWorkloadsFailed
+	ReasonInvalidConfig        = hotplugv1.ReasonInvalidConfig
+	ReasonPackageError         = hotplugv1.ReasonPackageError
+	ReasonActionFailed         = hotplugv1.ReasonActionFailed
+	ReasonReleaseHeld          = hotplugv1.ReasonReleaseHeld
+	ReasonAllReady             = hotplugv1.ReasonAllReady
+	ReasonNotReady             = hotplugv1.ReasonNotReady
+	ReasonFailed               = hotplugv1.ReasonFailed
+	ReasonReconciled           = hotplugv1.ReasonReconciled
 )
 
 type health int
@@ -67,6 +78,7 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 		}
 		cs.Conditions = append([]metav1.Condition(nil), prevByName[cs.Name].Conditions...)
 		setCondition(&cs.Conditions, metav1.Condition{Type: ConditionReady, Status: status, Reason: reason, Message: cs.Message}, generation, now)
+		setKstatus(&cs.Conditions, h, reason, cs.Message, generation, now)
 		comps = append(comps, cs)
 		if inMessage {
 			messages[cs.Name] = cs.Message
@@ -117,8 +129,28 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	if worst != healthReady {
 		objReason, objStatus = ReasonNotReady, metav1.ConditionFalse
 	}
+	if worst == healthFailed {
+		objReason = ReasonFailed
+	}
 	setCondition(&st.Conditions, metav1.Condition{Type: ConditionReady, Status: objStatus, Reason: objReason, Message: notReadySummary(comps)}, generation, now)
+	setKstatus(&st.Conditions, worst, objReason, notReadySummary(comps), generation, now)
 	return st
+}
+
+// setKstatus sets kstatus' abnormal-true conditions next to Ready:
+// Reconciling is True while h is progressing, Stalled is True when h has
+// failed; each is False otherwise, with the same reason and no message.
+func setKstatus(conds *[]metav1.Condition, h health, reason, msg string, generation int64, now metav1.Time) {
+	for _, c := range []struct {
+		typ string
+		on  bool
+	}{{ConditionReconciling, h == healthProgressing}, {ConditionStalled, h == healthFailed}} {
+		cond := metav1.Condition{Type: c.typ, Status: metav1.ConditionFalse, Reason: reason}
+		if c.on {
+			cond.Status, cond.Message = metav1.ConditionTrue, msg
+		}
+		setCondition(conds, cond, generation, now)
+	}
 }
 
 // componentStatus classifies one configured component.
@@ -164,11 +196,31 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		cs.Message = hotplugv1.StatusDisabled
 		return cs, healthReady, ReasonDisabled
 	case o.Release != nil && o.Release.Status == "deployed" && releaseDigest(o.Release) == o.Digest:
-		cs.Message = MessageRunning
-		return cs, healthReady, ReasonDeployed
+		return workloadStatus(cs, o)
 	default:
 		cs.Message = "release not yet at the desired chart and values"
 		return cs, healthProgressing, ReasonProgressing
+	}
+}
+
+// workloadStatus classifies a component whose release is deployed at the
+// desired chart and values by the health of the release's objects: running
+// only when every object is ready.
+func workloadStatus(cs hotplugv1.ComponentStatus, o Outcome) (hotplugv1.ComponentStatus, health, string) {
+	hl := o.Health
+	switch {
+	case hl == nil || hl.Revision != o.Release.Revision:
+		cs.Message = "release deployed; checking the health of its objects"
+		return cs, healthProgressing, ReasonWorkloadsProgressing
+	case hl.State == healthpkg.Ready:
+		cs.Message = MessageRunning
+		return cs, healthReady, ReasonDeployed
+	case hl.State == healthpkg.Failed:
+		cs.Message = hl.Message
+		return cs, healthFailed, ReasonWorkloadsFailed
+	default:
+		cs.Message = hl.Message
+		return cs, healthProgressing, ReasonWorkloadsProgressing
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
@@ -20,7 +21,10 @@ func TestComputeStatus(t *testing.T) {
 		{Name: "logagent", Namespace: "logagent", PkgName: "logagent-v1.0.0.tgz", Enabled: true},
 		{Name: "logseer", Namespace: "logseer", PkgName: "logseer-v1.0.0.tgz"},
 	}
-	deployed := Outcome{Reconciled: true, Digest: "d1", Release: &helm.Release{Name: "logagent", Status: "deployed", Digest: "d1", Revision: 2, Chart: "logagent", ChartVersion: "1.0.0"}}
+	deployed := Outcome{Reconciled: true, Digest: "d1", Release: &helm.Release{Name: "logagent", Status: "deployed", Digest: "d1", Revision: 2, Chart: "logagent", ChartVersion: "1.0.0"},
+		Health: &ReleaseHealth{Revision: 2, State: healthpkg.Ready, Message: healthpkg.RunningMessage}}
+	withHealth := func(h *ReleaseHealth) Outcome { o := deployed; o.Health = h; return o }
+	const pending = "Deployment logagent/logagent: Deployment not Available; pod logagent-abc: Unschedulable: 0/1 nodes are available: 1 Insufficient cpu."
 	cases := []struct {
 		name    string
 		eff     merge.Result
@@ -42,6 +46,22 @@ func TestComputeStatus(t *testing.T) {
 			hotplugv1.PhaseFail, ""},
 		{"outcome of an older configuration", merge.Result{Components: comps}, map[string]Outcome{"logagent": {Reconciled: true, Digest: "d1", Release: deployed.Release, Target: "older"}, "logseer": {Reconciled: true}},
 			hotplugv1.PhaseProgressing, `{"logagent":"waiting for the agent to apply the new configuration","logseer":"disabled"}`},
+		{"objects not yet ready", merge.Result{Components: comps}, map[string]Outcome{"logagent": withHealth(&ReleaseHealth{Revision: 2, State: healthpkg.Progressing, Message: pending}), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"` + pending + `","logseer":"disabled"}`},
+		{"objects not ready after the health timeout", merge.Result{Components: comps}, map[string]Outcome{"logagent": withHealth(&ReleaseHealth{Revision: 2, State: healthpkg.Failed, Message: "not ready 20s after the last action: " + pending}), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseFail, `{"logagent":"not ready 20s after the last action: ` + pending + `","logseer":"disabled"}`},
+		{"object deleted", merge.Result{Components: comps}, map[string]Outcome{"logagent": withHealth(&ReleaseHealth{Revision: 2, State: healthpkg.Failed, Message: "Deployment logagent/logagent: not found"}), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseFail, `{"logagent":"Deployment logagent/logagent: not found","logseer":"disabled"}`},
+		{"health not yet checked", merge.Result{Components: comps}, map[string]Outcome{"logagent": withHealth(nil), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"release deployed; checking the health of its objects","logseer":"disabled"}`},
+		{"health of an older revision", merge.Result{Components: comps}, map[string]Outcome{"logagent": withHealth(&ReleaseHealth{Revision: 1, State: healthpkg.Ready, Message: healthpkg.RunningMessage}), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseProgressing, `{"logagent":"release deployed; checking the health of its objects","logseer":"disabled"}`},
+		{"action error wins over health", merge.Result{Components: comps}, map[string]Outcome{"logagent": func() Outcome {
+			o := withHealth(&ReleaseHealth{Revision: 2, State: healthpkg.Ready, Message: healthpkg.RunningMessage})
+			o.ActionErr, o.FailedAction = errors.New("boom"), ActionUpgrade
+			return o
+		}(), "logseer": {Reconciled: true}},
+			hotplugv1.PhaseFail, `{"logagent":"helm upgrade failed: boom","logseer":"disabled"}`},
 		{"removed component still installed", merge.Result{Components: comps[:1]}, map[string]Outcome{"logseer": {Reconciled: true, Release: &helm.Release{Name: "logseer"}}},
 			hotplugv1.PhaseProgressing, `{"logseer":"removed from the configuration; uninstalling"}`},
 	}
@@ -57,9 +77,11 @@ func TestComputeStatus(t *testing.T) {
 			if st.ObservedGeneration != 7 {
 				t.Errorf("observedGeneration = %d", st.ObservedGeneration)
 			}
-			ready := meta.FindStatusCondition(st.Conditions, ConditionReady)
-			if ready == nil || (ready.Status == metav1.ConditionTrue) != (tc.phase == hotplugv1.PhaseRunning) {
-				t.Errorf("object Ready condition %+v for phase %s", ready, st.Phase)
+			checkKstatus(t, "object", st.Conditions, tc.phase, 7)
+			for _, cs := range st.Components {
+				if cs.Name == "logagent" && tc.outs["logagent"].Release != nil {
+					checkKstatus(t, "logagent", cs.Conditions, tc.phase, 7)
+				}
 			}
 		})
 	}
@@ -85,6 +107,28 @@ func TestComputeStatus(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkKstatus checks that conds carry kstatus' Ready, Reconciling and
+// Stalled as phase says, at generation.
+func checkKstatus(t *testing.T, what string, conds []metav1.Condition, phase string, generation int64) {
+	t.Helper()
+	want := map[string]bool{
+		ConditionReady:       phase == hotplugv1.PhaseRunning,
+		ConditionReconciling: phase == hotplugv1.PhaseProgressing,
+		ConditionStalled:     phase == hotplugv1.PhaseFail,
+	}
+	for typ, on := range want {
+		c := meta.FindStatusCondition(conds, typ)
+		switch {
+		case c == nil:
+			t.Errorf("%s: no %s condition", what, typ)
+		case (c.Status == metav1.ConditionTrue) != on:
+			t.Errorf("%s: %s condition %+v for phase %s", what, typ, c, phase)
+		case c.ObservedGeneration != generation:
+			t.Errorf("%s: %s condition at generation %d, want %d", what, typ, c.ObservedGeneration, generation)
+		}
+	}
 }
 
 // targeted stamps every outcome that names no Target with its component's

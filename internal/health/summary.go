@@ -10,13 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // RunningMessage is the message of a Ready summary: every object of the
-// release is Current. It is the seed contract's text; the API package is
-// meant to own it once the status contract moves there.
-const RunningMessage = "release is running"
+// release is Current. The API package owns the status contract's text.
+const RunningMessage = hotplugv1.MessageRunning
 
 // State is the health of a whole release.
 type State string
