@@ -303,8 +303,8 @@ func TestDriftOnRealCluster(t *testing.T) {
 				t.Errorf("%s: replicas %d after repair, want %d", manager, *dep.Spec.Replicas, want)
 			}
 			for _, mf := range dep.ManagedFields {
-				if mf.Manager == drift.HelmFieldManager() && strings.Contains(string(mf.FieldsV1.Raw), `"f:replicas"`) {
-					t.Errorf("%s: Helm's manager took spec.replicas back: %s", manager, mf.FieldsV1.Raw)
+				if mf.Manager == drift.HelmFieldManager() && strings.Contains(string(mf.FieldsV1.GetRawBytes()), `"f:replicas"`) {
+					t.Errorf("%s: Helm's manager took spec.replicas back: %s", manager, mf.FieldsV1.GetRawBytes())
 				}
 			}
 		}

@@ -59,7 +59,7 @@ func respectedFields(entries []metav1.ManagedFieldsEntry, self string, respect f
 			continue
 		}
 		var f map[string]any
-		if err := json.Unmarshal(e.FieldsV1.Raw, &f); err != nil {
+		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &f); err != nil {
 			return nil, fmt.Errorf("managed fields of %q: %w", e.Manager, err)
 		}
 		out = append(out, f)

@@ -20,7 +20,7 @@ const maxPathBytes = 160
 // slashes).
 func fieldSegment(name string) string {
 	if name != "" && strings.IndexFunc(name, func(r rune) bool {
-		return !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		return r != '_' && r != '-' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z')
 	}) < 0 {
 		return "." + name
 	}

@@ -136,7 +136,7 @@ func TestStrip(t *testing.T) {
 }
 
 func TestRespectedFields(t *testing.T) {
-	raw := func(s string) *metav1.FieldsV1 { return &metav1.FieldsV1{Raw: []byte(s)} }
+	raw := func(s string) *metav1.FieldsV1 { f := &metav1.FieldsV1{}; f.SetRawBytes([]byte(s)); return f }
 	entries := []metav1.ManagedFieldsEntry{
 		{Manager: "hotplug", Operation: metav1.ManagedFieldsOperationApply, FieldsV1: raw(`{"f:spec":{"f:replicas":{}}}`)},
 		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: raw(`{"f:spec":{"f:paused":{}}}`)},

@@ -160,7 +160,7 @@ feed:
 			}
 		}
 		if missing > 0 {
-			return fmt.Errorf("hotplug %q: validation for %d of %d clusters did not finish in time (%v); try again, or raise the hub's --validation-timeout",
+			return fmt.Errorf("hotplug %q: validation for %d of %d clusters did not finish in time (%w); try again, or raise the hub's --validation-timeout",
 				hp.Name, missing, len(todo), context.Cause(ctx))
 		}
 		return nil

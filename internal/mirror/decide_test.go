@@ -28,10 +28,10 @@ func source(name string, synced bool) *hotplugv1.Hotplug {
 
 var (
 	notFound      = apierrors.NewNotFound(hotplugs, "common")
-	forbidden     = apierrors.NewForbidden(hotplugs, "common", errors.New(`User "hotplug-agent:m1" cannot get resource "hotplugs"`))
+	forbidden     = apierrors.NewForbidden(hotplugs, "common", errors.New(`User "hotplug-agent:m1" cannot get resource "hotplugs"`)) //nolint:staticcheck // the API server's own wording
 	unauthorized  = apierrors.NewUnauthorized("Unauthorized")
-	refused       = fmt.Errorf(`Get "https://127.0.0.1:1/apis": %w`, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
-	timeout       = fmt.Errorf("reading: %w", context.DeadlineExceeded)
+	refused       = fmt.Errorf(`Get "https://127.0.0.1:1/apis": %w`, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}) //nolint:staticcheck // client-go's own wording
+	errTimeout    = fmt.Errorf("reading: %w", context.DeadlineExceeded)
 	serverTimeout = apierrors.NewServerTimeout(hotplugs, "get", 1)
 	unavailable   = apierrors.NewServiceUnavailable("etcd is down")
 	// What the API server answers for a resource it does not serve (a CRD
@@ -60,7 +60,7 @@ func TestClassify(t *testing.T) {
 		{"Forbidden", nil, forbidden, SourceForbidden},
 		{"Unauthorized", nil, unauthorized, SourceUnauthorized},
 		{"connection refused", nil, refused, SourceUnreachable},
-		{"client timeout", nil, timeout, SourceUnreachable},
+		{"client timeout", nil, errTimeout, SourceUnreachable},
 		{"server timeout", nil, serverTimeout, SourceUnreachable},
 		{"service unavailable", nil, unavailable, SourceUnreachable},
 		{"empty answer without NotFound", nil, nil, SourceUntrusted},
@@ -111,7 +111,7 @@ func TestDecideMirror(t *testing.T) {
 		{"Forbidden", nil, forbidden, true, time.Time{}, t0, Decision{Action: Keep}},
 		{"Forbidden after a NotFound restarts the confirmation", nil, forbidden, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
 		{"Unauthorized", nil, unauthorized, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
-		{"timeout", nil, timeout, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
+		{"timeout", nil, errTimeout, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
 		{"connection refused", nil, refused, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
 		{"empty list without NotFound", nil, nil, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},
 		{"404 for a resource not served", nil, resourceNotServed, true, t0, t0.Add(time.Hour), Decision{Action: Keep}},

@@ -115,7 +115,7 @@ func TestFailedReadsKeepMirrors(t *testing.T) {
 		{forbidden, ReasonForbidden},
 		{unauthorized, ReasonUnauthorized},
 		{refused, ReasonUnreachable},
-		{timeout, ReasonUnreachable},
+		{errTimeout, ReasonUnreachable},
 		{resourceNotServed, ReasonUntrusted},
 		{proxy404, ReasonUntrusted},
 	} {
