@@ -112,6 +112,7 @@ func (h *health) check(ctx context.Context) error {
 		}
 		h.log.Info("cluster marked abnormal", "cluster", c.Name, "reason", reason)
 	}
+	recordClusters(list)
 	return nil
 }
 

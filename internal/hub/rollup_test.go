@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
@@ -19,9 +21,20 @@ func cluster(name string, state clusterv1.ClusterState, phase string, comps map[
 	c := clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	c.Status.State, c.Status.HotplugPhase = state, phase
 	for n, m := range comps {
-		c.Status.Components = append(c.Status.Components, hotplugv1.ComponentStatus{Name: n, Message: m})
+		c.Status.Components = append(c.Status.Components, hotplugv1.ComponentStatus{Name: n, Message: m, Conditions: readyFor(m)})
 	}
 	return c
+}
+
+// readyFor is the Ready condition an agent writes with message m.
+func readyFor(m string) []metav1.Condition {
+	switch m {
+	case hotplugv1.MessageRunning:
+		return []metav1.Condition{{Type: hotplugv1.ConditionReady, Status: metav1.ConditionTrue, Reason: hotplugv1.ReasonDeployed}}
+	case hotplugv1.StatusDisabled:
+		return []metav1.Condition{{Type: hotplugv1.ConditionReady, Status: metav1.ConditionTrue, Reason: hotplugv1.ReasonDisabled}}
+	}
+	return []metav1.Condition{{Type: hotplugv1.ConditionReady, Status: metav1.ConditionFalse, Reason: hotplugv1.ReasonProgressing}}
 }
 
 func TestRollUp(t *testing.T) {
@@ -166,5 +179,23 @@ func TestJoinBounded(t *testing.T) {
 	got := joinBounded(many, "; ", 500)
 	if len(got) > 500 || !strings.HasSuffix(got, "more") {
 		t.Errorf("%d bytes: %q", len(got), got)
+	}
+}
+
+func TestRecordClusters(t *testing.T) {
+	list := &clusterv1.ClusterList{Items: []clusterv1.Cluster{
+		{ObjectMeta: metav1.ObjectMeta{Name: "ok"}, Status: clusterv1.ClusterStatus{State: clusterv1.ClusterNormal}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "down"}, Status: clusterv1.ClusterStatus{State: clusterv1.ClusterAbnormal}},
+	}}
+	recordClusters(list)
+	if got := testutil.ToFloat64(clusterAbnormal.WithLabelValues("down")); got != 1 {
+		t.Errorf("down = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(clusterAbnormal.WithLabelValues("ok")); got != 0 {
+		t.Errorf("ok = %v, want 0", got)
+	}
+	recordClusters(&clusterv1.ClusterList{Items: list.Items[:1]})
+	if n := testutil.CollectAndCount(clusterAbnormal); n != 1 {
+		t.Errorf("series after a Cluster is gone = %d, want 1", n)
 	}
 }
