@@ -10,6 +10,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -99,6 +100,7 @@ func (r *reporter) push(ctx context.Context) error {
 		c.Status.LastHeartbeat = &now
 		c.Status.HotplugPhase = st.Phase
 		c.Status.Components = st.Components
+		clusterConditions(&c.Status.Conditions, st.Conditions, c.Generation)
 		return r.target.Status().Update(ctx, c)
 	})
 	if err != nil {
@@ -124,4 +126,20 @@ func (r *reporter) push(ctx context.Context) error {
 		return fmt.Errorf("reporting into Hotplug %s on the pivot: %w", r.cluster, err)
 	}
 	return nil
+}
+
+// clusterConditions copies kstatus' Ready, Reconciling and Stalled from the
+// cluster's computed status into a Cluster's conditions, stamped with the
+// Cluster's generation; a condition whose status did not change keeps its
+// transition time.
+func clusterConditions(conds *[]metav1.Condition, from []metav1.Condition, generation int64) {
+	for _, typ := range []string{ConditionReady, ConditionReconciling, ConditionStalled} {
+		c := meta.FindStatusCondition(from, typ)
+		if c == nil {
+			continue
+		}
+		cc := *c
+		cc.ObservedGeneration = generation
+		meta.SetStatusCondition(conds, cc)
+	}
 }

@@ -14,13 +14,6 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 )
 
-// Messages the agent writes for components that are where they should be
-// (see internal/agent's status), used when a component has no Ready
-// condition (an older agent that writes only messages).
-const (
-	messageRunning = "release is running"
-)
-
 // Row is one cell of the fleet matrix: one component in one cluster. A
 // cluster whose agent reported no component yet has one Row with an empty
 // Component.
@@ -75,17 +68,10 @@ func Matrix(clusters []clusterv1.Cluster) []Row {
 	return rows
 }
 
-// componentReady trusts the Ready condition when the agent wrote one, and
-// otherwise the original system's messages.
+// componentReady reads the component's Ready condition (the status
+// contract of api/hotplug/v1); without one the component is not ready yet.
 func componentReady(cs hotplugv1.ComponentStatus) bool {
-	if c := meta.FindStatusCondition(cs.Conditions, "Ready"); c != nil {
-		return c.Status == "True"
-	}
-	switch cs.Message {
-	case messageRunning, hotplugv1.StatusDisabled, hotplugv1.StatusEnabled:
-		return true
-	}
-	return false
+	return meta.IsStatusConditionTrue(cs.Conditions, hotplugv1.ConditionReady)
 }
 
 // Problems lists, one sentence each, the clusters that are not normal and

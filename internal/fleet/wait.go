@@ -2,13 +2,13 @@ package fleet
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
@@ -19,41 +19,44 @@ import (
 // about where things stand. It is pure.
 //
 // Applied means: status.observedGeneration >= generation, and the
-// component's message is "release is running" (enable; "enabled" for a
-// feature switch, which has no release) or "disabled" (disable). The
-// structured status.components is read first, the original JSON
-// status.message when an agent wrote only that.
+// component's Ready condition, computed for that generation, is True for
+// the awaited reason: Deployed (enable: the release runs), Disabled
+// (disable: no release), or FeatureSwitch with the awaited switch (a
+// component without a package). Messages are only shown, never matched.
 func Applied(hp *hotplugv1.Hotplug, component string, enable bool, generation int64) (bool, string) {
 	if hp.Status.ObservedGeneration < generation {
 		return false, fmt.Sprintf("waiting for the agent to see generation %d of Hotplug %s (status is for %d)", generation, hp.Name, hp.Status.ObservedGeneration)
 	}
-	msg, featureSwitch, found := componentMessage(hp, component)
+	cs, found := componentStatus(hp, component)
 	if !found {
 		return false, fmt.Sprintf("%s: not yet in the status of Hotplug %s", component, hp.Name)
 	}
-	var ok bool
-	if enable {
-		ok = msg == messageRunning || (featureSwitch && msg == hotplugv1.StatusEnabled)
-	} else {
-		ok = msg == hotplugv1.StatusDisabled
+	why := fmt.Sprintf("%s: %s", component, cs.Message)
+	c := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady)
+	switch {
+	case c == nil:
+		return false, why + " (no Ready condition yet)"
+	case c.ObservedGeneration < generation:
+		return false, why + fmt.Sprintf(" (Ready condition is for generation %d)", c.ObservedGeneration)
+	case c.Status != metav1.ConditionTrue:
+		return false, why
 	}
-	return ok, fmt.Sprintf("%s: %s", component, msg)
+	want := hotplugv1.ReasonDisabled
+	if enable {
+		want = hotplugv1.ReasonDeployed
+	}
+	ok := c.Reason == want || (c.Reason == hotplugv1.ReasonFeatureSwitch && cs.Enabled == enable)
+	return ok, why
 }
 
-// componentMessage finds the agent's message for component in hp's status.
-func componentMessage(hp *hotplugv1.Hotplug, component string) (msg string, featureSwitch, found bool) {
+// componentStatus finds component in hp's structured status.
+func componentStatus(hp *hotplugv1.Hotplug, component string) (hotplugv1.ComponentStatus, bool) {
 	for _, cs := range hp.Status.Components {
 		if cs.Name == component {
-			return cs.Message, cs.PkgName == "", true
+			return cs, true
 		}
 	}
-	var m map[string]string
-	if json.Unmarshal([]byte(hp.Status.Message), &m) == nil {
-		if s, ok := m[component]; ok {
-			return s, false, true
-		}
-	}
-	return "", false, false
+	return hotplugv1.ComponentStatus{}, false
 }
 
 // ErrInvalidConfig is wrapped when the agent refused the configuration: it
@@ -107,8 +110,8 @@ func invalid(hp *hotplugv1.Hotplug, component string, generation int64) bool {
 		if cs.Name != component {
 			continue
 		}
-		c := meta.FindStatusCondition(cs.Conditions, "Ready")
-		return c != nil && c.Reason == "InvalidConfig" && c.ObservedGeneration >= generation
+		c := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady)
+		return c != nil && c.Reason == hotplugv1.ReasonInvalidConfig && c.ObservedGeneration >= generation
 	}
 	return false
 }

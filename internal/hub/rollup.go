@@ -15,11 +15,23 @@ import (
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
-// Messages of a component that is as configured in a cluster.
+// Messages the roll-up writes for a component that is as configured in
+// every cluster. It decides from the clusters' Ready conditions, never
+// from their messages.
 const (
-	msgRunning  = "release is running"
-	msgDisabled = "disabled"
+	msgRunning  = hotplugv1.MessageRunning
+	msgDisabled = hotplugv1.StatusDisabled
 )
+
+// componentReady reads a cluster's report of one component: ready is its
+// Ready condition, running that it is ready because its release runs.
+func componentReady(cs hotplugv1.ComponentStatus) (ready, running bool) {
+	c := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return false, false
+	}
+	return true, c.Reason == hotplugv1.ReasonDeployed
+}
 
 // RollUp computes the status of `common` on the pivot from every cluster's
 // report: running only when every cluster is running. The message keeps the
@@ -67,10 +79,10 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 				a = &agg{}
 				comps[cs.Name] = a
 			}
-			switch cs.Message {
-			case msgRunning:
+			switch ready, running := componentReady(cs); {
+			case running:
 				a.running = true
-			case msgDisabled, hotplugv1.StatusEnabled:
+			case ready:
 			default:
 				a.bad = append(a.bad, limits.Message(c.Name+": "+cs.Message, limits.MaxMessageBytes))
 			}
@@ -99,7 +111,7 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 			}
 		}
 		cs.Conditions = prevConds
-		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: "Ready", Status: status, Reason: reason,
+		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
 			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
 		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
@@ -109,13 +121,22 @@ func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generati
 		Phase: worst, Message: string(data), ObservedGeneration: generation, Components: components,
 		Conditions: append([]metav1.Condition(nil), prev.Conditions...),
 	}
-	cond := metav1.Condition{Type: "Ready", Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
+	cond := metav1.Condition{Type: hotplugv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
 		Message: fmt.Sprintf("all %d clusters are running", len(clusters)), ObservedGeneration: generation, LastTransitionTime: now}
 	if len(notRunning) > 0 {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, "ClustersNotRunning", joinBounded(notRunning, ", ", limits.MaxConditionBytes-len("not running: "))
 		cond.Message = "not running: " + cond.Message
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	// kstatus' abnormal-true conditions follow the phase, so that
+	// `kubectl wait` and kstatus-aware tools read common's health too.
+	for typ, on := range map[string]bool{hotplugv1.ConditionReconciling: worst == hotplugv1.PhaseProgressing, hotplugv1.ConditionStalled: worst == hotplugv1.PhaseFail} {
+		c := metav1.Condition{Type: typ, Status: metav1.ConditionFalse, Reason: cond.Reason, ObservedGeneration: generation, LastTransitionTime: now}
+		if on {
+			c.Status, c.Message = metav1.ConditionTrue, cond.Message
+		}
+		meta.SetStatusCondition(&st.Conditions, c)
+	}
 	return st
 }
 

@@ -66,6 +66,13 @@ type ClusterStatus struct {
 	// +listMapKey=name
 	// +optional
 	Components []hotplugv1.ComponentStatus `json:"components,omitempty"`
+	// Conditions are kstatus' Ready, Reconciling and Stalled for the
+	// cluster's hotplug configuration, as its agent reports them (see
+	// api/hotplug/v1's status contract).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // Cluster is one cluster of the fleet, as KubeCube registers it.

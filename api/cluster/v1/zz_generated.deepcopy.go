@@ -6,6 +6,7 @@ package v1
 
 import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -98,6 +99,13 @@ func (in *ClusterStatus) DeepCopyInto(out *ClusterStatus) {
 	if in.Components != nil {
 		in, out := &in.Components, &out.Components
 		*out = make([]hotplugv1.ComponentStatus, len(*in))
+		for i := range *in {
+			(*in)[i].DeepCopyInto(&(*out)[i])
+		}
+	}
+	if in.Conditions != nil {
+		in, out := &in.Conditions, &out.Conditions
+		*out = make([]metav1.Condition, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
