@@ -116,6 +116,7 @@ func (r *reporter) push(ctx context.Context) error {
 		}
 		want := st.DeepCopy()
 		want.ObservedGeneration = srcGen
+		stampGeneration(want, srcGen)
 		if equality.Semantic.DeepEqual(*want, hp.Status) {
 			return nil
 		}
@@ -141,5 +142,19 @@ func clusterConditions(conds *[]metav1.Condition, from []metav1.Condition, gener
 		cc := *c
 		cc.ObservedGeneration = generation
 		meta.SetStatusCondition(conds, cc)
+	}
+}
+
+// stampGeneration sets the observedGeneration of every condition of st
+// (the object's and each component's) to generation: the member computes
+// them against its mirror, whose generation differs from the pivot's.
+func stampGeneration(st *hotplugv1.HotplugStatus, generation int64) {
+	for i := range st.Conditions {
+		st.Conditions[i].ObservedGeneration = generation
+	}
+	for i := range st.Components {
+		for j := range st.Components[i].Conditions {
+			st.Components[i].Conditions[j].ObservedGeneration = generation
+		}
 	}
 }
