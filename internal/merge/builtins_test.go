@@ -109,3 +109,27 @@ func TestValuesLimit(t *testing.T) {
 func componentWithEnv(name, env string) hotplugv1.ComponentSpec {
 	return hotplugv1.ComponentSpec{Name: name, Env: env}
 }
+
+// driftRepair merges like every other element: the cluster's wins when set.
+func TestDriftRepairMerges(t *testing.T) {
+	off, on := false, true
+	for _, tc := range []struct {
+		name         string
+		common, own  *bool
+		wantSkipping bool
+	}{
+		{"unset anywhere repairs", nil, nil, false},
+		{"common turns it off", &off, nil, true},
+		{"the cluster turns it back on", &off, &on, false},
+		{"the cluster turns it off", &on, &off, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := hotplugv1.ComponentSpec{Name: "a", DriftRepair: tc.common}
+			o := hotplugv1.ComponentSpec{Name: "a", DriftRepair: tc.own}
+			res := Effective("c1", hotplug("common", c), hotplug("c1", o))
+			if len(res.Components) != 1 || res.Components[0].SkipDriftRepair != tc.wantSkipping {
+				t.Fatalf("components = %+v, want SkipDriftRepair %v", res.Components, tc.wantSkipping)
+			}
+		})
+	}
+}

@@ -23,6 +23,10 @@ type Component struct {
 	PkgName   string         // "" means a feature switch (no Helm release)
 	Enabled   bool           // true only when the merged status is exactly "enabled"
 	Values    map[string]any // merged, templated Helm values; never nil
+	// SkipDriftRepair is true when objects of the release changed by hand
+	// are to be left alone: driftRepair false in the cluster's object, or in
+	// common's when the cluster's does not set it. The zero value repairs.
+	SkipDriftRepair bool
 }
 
 // Result is the effective configuration: good components (sorted by name)
@@ -161,6 +165,19 @@ func pick(base, over entry, f func(*hotplugv1.ComponentSpec) string) (string, st
 	return base.get(f), base.object
 }
 
+// pickBool is pick for an optional switch: over's if set, else base's, else
+// def.
+func pickBool(base, over entry, f func(*hotplugv1.ComponentSpec) *bool, def bool) bool {
+	for _, e := range []entry{over, base} {
+		if e.spec != nil {
+			if v := f(e.spec); v != nil {
+				return *v
+			}
+		}
+	}
+	return def
+}
+
 func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string, base, over entry) (Component, *Error) {
 	fail := func(object, field string, line int, err error) *Error {
 		return &Error{Object: object, Component: name, Field: field, Line: line, Err: err}
@@ -202,10 +219,11 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 	}
 
 	return Component{
-		Name:      name,
-		Namespace: ns,
-		PkgName:   pkg,
-		Enabled:   status == hotplugv1.StatusEnabled,
-		Values:    vals,
+		Name:            name,
+		Namespace:       ns,
+		PkgName:         pkg,
+		Enabled:         status == hotplugv1.StatusEnabled,
+		Values:          vals,
+		SkipDriftRepair: !pickBool(base, over, func(c *hotplugv1.ComponentSpec) *bool { return c.DriftRepair }, true),
 	}, nil
 }

@@ -68,6 +68,13 @@ type ComponentSpec struct {
 	// is replaced with the cluster's name.
 	// +optional
 	Env string `json:"env,omitempty"`
+
+	// DriftRepair, when false, leaves objects of the component's release
+	// that someone changed or deleted by hand as they are (the drift is
+	// still reported). Unset means the cluster's value, else common's, else
+	// true (repair).
+	// +optional
+	DriftRepair *bool `json:"driftRepair,omitempty"`
 }
 
 // ComponentStatus is the observed state of one component in one cluster.
@@ -99,12 +106,24 @@ type ComponentStatus struct {
 	// Message is a short, true sentence about the component's state.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// LastDriftRepair is the last time objects of the release that someone
+	// changed or deleted by hand were set back, and which.
+	// +optional
+	LastDriftRepair *DriftRepair `json:"lastDriftRepair,omitempty"`
 	// Conditions carries the Ready condition with its reason, message and
 	// last transition time.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// DriftRepair records one repair of a release's objects.
+type DriftRepair struct {
+	// Time is when the objects were set back.
+	Time metav1.Time `json:"time"`
+	// Message names the objects and fields (bounded).
+	Message string `json:"message"`
 }
 
 // HotplugStatus is written by the agent (and, on the pivot, the hub). Phase
