@@ -78,7 +78,7 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 		}
 		cs.Conditions = append([]metav1.Condition(nil), prevByName[cs.Name].Conditions...)
 		setCondition(&cs.Conditions, metav1.Condition{Type: ConditionReady, Status: status, Reason: reason, Message: cs.Message}, generation, now)
-		setKstatus(&cs.Conditions, h, reason, cs.Message, generation, now)
+		componentKstatus(&cs.Conditions, h, reason, cs.Message, generation, now)
 		comps = append(comps, cs)
 		if inMessage {
 			messages[cs.Name] = cs.Message
@@ -135,6 +135,22 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	setCondition(&st.Conditions, metav1.Condition{Type: ConditionReady, Status: objStatus, Reason: objReason, Message: notReadySummary(comps)}, generation, now)
 	setKstatus(&st.Conditions, worst, objReason, notReadySummary(comps), generation, now)
 	return st
+}
+
+// componentKstatus keeps a component's Reconciling and Stalled conditions
+// only while they are True (kstatus reads an absent abnormal-true condition
+// as False), so a running component carries Ready alone, as it always did.
+func componentKstatus(conds *[]metav1.Condition, h health, reason, msg string, generation int64, now metav1.Time) {
+	for _, c := range []struct {
+		typ string
+		on  bool
+	}{{ConditionReconciling, h == healthProgressing}, {ConditionStalled, h == healthFailed}} {
+		if !c.on {
+			meta.RemoveStatusCondition(conds, c.typ)
+			continue
+		}
+		setCondition(conds, metav1.Condition{Type: c.typ, Status: metav1.ConditionTrue, Reason: reason, Message: msg}, generation, now)
+	}
 }
 
 // setKstatus sets kstatus' abnormal-true conditions next to Ready:

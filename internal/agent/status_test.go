@@ -80,7 +80,7 @@ func TestComputeStatus(t *testing.T) {
 			checkKstatus(t, "object", st.Conditions, tc.phase, 7)
 			for _, cs := range st.Components {
 				if cs.Name == "logagent" && tc.outs["logagent"].Release != nil {
-					checkKstatus(t, "logagent", cs.Conditions, tc.phase, 7)
+					checkComponentKstatus(t, "logagent", cs.Conditions, tc.phase, 7)
 				}
 			}
 		})
@@ -127,6 +127,21 @@ func checkKstatus(t *testing.T, what string, conds []metav1.Condition, phase str
 			t.Errorf("%s: %s condition %+v for phase %s", what, typ, c, phase)
 		case c.ObservedGeneration != generation:
 			t.Errorf("%s: %s condition at generation %d, want %d", what, typ, c.ObservedGeneration, generation)
+		}
+	}
+}
+
+// checkComponentKstatus checks that a component carries Ready as phase
+// says, and Reconciling or Stalled only while True.
+func checkComponentKstatus(t *testing.T, what string, conds []metav1.Condition, phase string, generation int64) {
+	t.Helper()
+	if c := meta.FindStatusCondition(conds, ConditionReady); c == nil || (c.Status == metav1.ConditionTrue) != (phase == hotplugv1.PhaseRunning) || c.ObservedGeneration != generation {
+		t.Errorf("%s: Ready condition %+v for phase %s", what, c, phase)
+	}
+	for typ, on := range map[string]bool{ConditionReconciling: phase == hotplugv1.PhaseProgressing, ConditionStalled: phase == hotplugv1.PhaseFail} {
+		c := meta.FindStatusCondition(conds, typ)
+		if (c != nil) != on || (c != nil && (c.Status != metav1.ConditionTrue || c.ObservedGeneration != generation)) {
+			t.Errorf("%s: %s condition %+v for phase %s", what, typ, c, phase)
 		}
 	}
 }
