@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -324,5 +326,73 @@ func errString(err error) string {
 		return "not found"
 	default:
 		return err.Error()
+	}
+}
+
+// TestHealthWatchCost measures what watching health costs with 5 and 20
+// components (the webapp chart, one Deployment each, one namespace each):
+// API reads to converge, reads and writes while idle (the watch, not
+// polling, brings changes), reads to notice one deleted Deployment, and the
+// test process's heap once converged (control-plane clients included).
+func TestHealthWatchCost(t *testing.T) {
+	for _, n := range []int{5, 20} {
+		t.Run(fmt.Sprintf("%d components", n), func(t *testing.T) {
+			name := fmt.Sprintf("cost%d", n)
+			env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: name, Workloads: true})
+			cfg := env.Cluster(name).Config
+			c := newClient(t, cfg)
+			keepNodeLeases(t, c)
+			ctx := context.Background()
+			dir := t.TempDir()
+			testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
+			hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}}
+			for i := range n {
+				comp := fmt.Sprintf("web-%d", i)
+				hp.Spec.Component = append(hp.Spec.Component, hotplugv1.ComponentSpec{Name: comp, Namespace: comp, PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled})
+			}
+			if err := c.Create(ctx, hp); err != nil {
+				t.Fatal(err)
+			}
+			counter := &readCounter{}
+			acfg := rest.CopyConfig(cfg)
+			acfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counter.rt = rt; return counter })
+			start := time.Now()
+			a := testenv.RunAgent(t, acfg, agent.Options{ClusterName: name, ChartDir: dir, HealthTimeout: time.Minute,
+				Resync: 5 * time.Minute, HeartbeatInterval: time.Hour})
+			testenv.Eventually(t, 180*time.Second, "all running", func() (bool, string) {
+				hp := getHotplug(t, c, hotplugv1.CommonName)
+				return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Message
+			})
+			t.Logf("%d components running after %s: %d reads, %d watches, %d writes", n, time.Since(start).Round(time.Millisecond),
+				counter.reads.Load(), counter.watches.Load(), a.Writes())
+			time.Sleep(3 * time.Second)
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			reads, writes := counter.reads.Load(), a.Writes()
+			const window = 20 * time.Second
+			time.Sleep(window)
+			t.Logf("idle %s: %d reads, %d writes; process heap in use %d MiB", window, counter.reads.Load()-reads, a.Writes()-writes, ms.HeapInuse>>20)
+			if w := a.Writes() - writes; w != 0 {
+				t.Errorf("idle agent wrote %d times", w)
+			}
+
+			reads = counter.reads.Load()
+			deleted := time.Now()
+			dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "web-0", Name: "web-0"}}
+			if err := c.Delete(ctx, dep); err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, 30*time.Second, "web-0 leaves running", func() (bool, string) {
+				hp := getHotplug(t, c, hotplugv1.CommonName)
+				for _, cs := range hp.Status.Components {
+					if cs.Name == "web-0" {
+						return cs.Message != hotplugv1.MessageRunning, cs.Message
+					}
+				}
+				return false, "web-0 not in the status"
+			})
+			t.Logf("deleted Deployment noticed after %s with %d reads", time.Since(deleted).Round(time.Millisecond), counter.reads.Load()-reads)
+		})
 	}
 }
