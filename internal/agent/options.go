@@ -21,14 +21,16 @@ type Options struct {
 	Namespace string
 	// Concurrency bounds the components reconciled at once; default 4.
 	Concurrency int
-	// Resync is how often a converged component is checked again for
-	// drift; default 5m.
+	// Resync is how often a converged component is looked at again without
+	// any event (its release, and the health of the release's objects);
+	// default 5m. Changes of the objects are watched, not polled.
 	Resync time.Duration
 	// RetryBase and RetryMax bound the exponential retry of a failed
 	// action; defaults 2s and 5m.
 	RetryBase, RetryMax time.Duration
-	// Wait makes install and upgrade wait for the release's resources to be
-	// ready, so a release is only "running" when its workloads are.
+	// Wait makes Helm's install and upgrade wait for the release's
+	// resources to be ready. Health does not depend on it: a component is
+	// running only once every object of its release is ready (kstatus).
 	Wait bool
 	// Timeout bounds one Helm action; default 5m.
 	Timeout time.Duration

@@ -84,7 +84,7 @@ kubecube-feature-config.`,
 	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")
 	fl.DurationVar(&f.opts.Resync, "resync", 5*time.Minute, "how often converged components are looked at again even without events (release state and the health of its objects)")
-	fl.BoolVar(&f.opts.Wait, "wait", false, "wait for each release's resources to be ready before reporting it running")
+	fl.BoolVar(&f.opts.Wait, "wait", false, "let Helm wait for each release's resources during install and upgrade (health is judged from the objects either way, see --health-timeout)")
 	fl.DurationVar(&f.opts.Timeout, "timeout", 5*time.Minute, "timeout of one Helm action")
 	fl.DurationVar(&f.opts.HealthTimeout, "health-timeout", 5*time.Minute, "how long a release's objects may stay not ready (kstatus) after an install or upgrade before the component fails (negative: forever); health is watched, --wait is not needed for it")
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
