@@ -28,6 +28,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
@@ -57,6 +58,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
 		checker:  healthpkg.NewChecker(mgr.GetAPIReader(), mgr.GetRESTMapper()),
+	}
+	if !opts.DisableDriftRepair {
+		r.drift = newDriftKeeper(drift.New(direct, drift.Options{}))
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err

@@ -38,6 +38,10 @@ type Options struct {
 	// ready after the last action before the component fails; default 5m,
 	// negative means forever.
 	HealthTimeout time.Duration
+	// DisableDriftRepair leaves objects of in-sync releases that someone
+	// changed or deleted by hand as they are; by default they are set back
+	// (a component can opt out with driftRepair: false).
+	DisableDriftRepair bool
 	// MaxHistory caps the revisions kept per release; default 10.
 	MaxHistory int
 	// PivotConfig reaches the pivot cluster from a member; nil means this

@@ -3,6 +3,7 @@ package agent
 import (
 	"sync"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 )
@@ -34,6 +35,8 @@ type Outcome struct {
 	FailedAction Action
 	// Failures counts consecutive failures, for the retry backoff.
 	Failures int
+	// LastDriftRepair is the last repair of the release's objects.
+	LastDriftRepair *hotplugv1.DriftRepair
 	// Health is the health of the release's objects, checked after every
 	// action and whenever they change; nil until checked. The status
 	// trusts it only for the release revision it was checked at.

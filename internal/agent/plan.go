@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kubecube-io/hotplug/internal/drift"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
@@ -24,6 +25,9 @@ const (
 	// ActionWait leaves a release that is pending in someone else's hands
 	// alone until Step.Until, then the component is planned again.
 	ActionWait Action = "wait"
+	// ActionRepair sets objects of an in-sync release that someone changed
+	// or deleted back to the release's manifest, without a Helm revision.
+	ActionRepair Action = "repair"
 )
 
 // Step is an action on the release in one namespace.
@@ -51,6 +55,12 @@ type Observed struct {
 	// that may still be in flight elsewhere and is left alone. Zero means
 	// the default (5m).
 	Timeout time.Duration
+	// Drift is what a drift check found on the in-sync release's objects;
+	// nil when no check ran.
+	Drift []drift.Drift
+	// DriftHeldUntil, when set, is the end of the backoff of a release that
+	// keeps drifting: no repair before then.
+	DriftHeldUntil time.Time
 }
 
 // DefaultTimeout is the Helm action timeout when Options.Timeout is zero.
@@ -125,6 +135,9 @@ func Plan(d Desired, obs Observed) []Step {
 		steps = append(steps, Step{Action: ActionUninstall, Namespace: ns, Reason: "first install failed"}, Step{Action: ActionInstall, Namespace: ns, Reason: "retrying install"})
 	case here.Status != "deployed" || releaseDigest(here) != shortDigest(d.Digest):
 		steps = append(steps, Step{Action: ActionUpgrade, Namespace: ns, Reason: "chart or values changed"})
+	case len(obs.Drift) > 0 && !d.Component.SkipDriftRepair && obs.DriftHeldUntil.IsZero():
+		// In sync with Helm, but objects were changed or deleted by hand.
+		steps = append(steps, Step{Action: ActionRepair, Namespace: ns, Reason: drift.Describe(obs.Drift, 3)})
 	}
 	return steps
 }

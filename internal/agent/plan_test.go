@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubecube-io/hotplug/internal/drift"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
@@ -21,6 +25,8 @@ func TestPlan(t *testing.T) {
 		return r
 	}
 	now := time.Date(2026, 11, 26, 23, 54, 0, 0, time.UTC)
+	optedOut := &merge.Component{Name: "mon", Namespace: "monitoring", PkgName: "mon-1.0.0.tgz", Enabled: true, SkipDriftRepair: true}
+	drifted := []drift.Drift{{Ref: healthpkg.ObjectRef{GroupVersionKind: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Namespace: "monitoring", Name: "mon"}, Kind: drift.Missing}}
 	pending := func(ns, status string, since time.Time) *helm.Release {
 		r := rel(ns, status, 2, "d0", true)
 		r.Since = since
@@ -34,6 +40,14 @@ func TestPlan(t *testing.T) {
 	}{
 		{"enabled, absent: install", Desired{enabled, "d1"}, Observed{}, []Step{{Action: ActionInstall, Namespace: "monitoring", Reason: "enabled and not installed"}}},
 		{"enabled, same digest: nothing", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}}, nil},
+		{"in sync, objects drifted: repair", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted},
+			[]Step{{Action: ActionRepair, Namespace: "monitoring", Reason: drift.Describe(drifted, 3)}}},
+		{"in sync, drifted, component opted out: nothing", Desired{optedOut, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted}, nil},
+		{"in sync, drifted, repair held by backoff: nothing", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted, DriftHeldUntil: now.Add(time.Minute)}, nil},
+		{"digest differs and drifted: upgrade, not repair", Desired{enabled, "d2"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted},
+			[]Step{{Action: ActionUpgrade, Namespace: "monitoring", Reason: "chart or values changed"}}},
+		{"disabled, drifted: uninstall, not repair", Desired{disabled, ""}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted},
+			[]Step{{Action: ActionUninstall, Namespace: "monitoring", Reason: "disabled"}}},
 		{"enabled, adopted unlabelled release with same digest: nothing", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 1, "d1", false)}}, nil},
 		{"enabled, digest differs: upgrade", Desired{enabled, "d2"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}}, []Step{{Action: ActionUpgrade, Namespace: "monitoring", Reason: "chart or values changed"}}},
 		{"enabled, failed upgrade with history: upgrade", Desired{enabled, "d2"}, Observed{Releases: []*helm.Release{rel("monitoring", "failed", 4, "d2", true)}}, []Step{{Action: ActionUpgrade, Namespace: "monitoring", Reason: "chart or values changed"}}},

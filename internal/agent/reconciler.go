@@ -37,6 +37,7 @@ type Reconciler struct {
 	status   *statusWriter
 	charts   *chartpkg.Loader   // bounded, cached by package content
 	checker  *healthpkg.Checker // reads release objects past the cache
+	drift    *driftKeeper       // nil when drift repair is off
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -143,13 +144,27 @@ func find(eff merge.Result, name string) (Desired, error) {
 // outcome and writes the status.
 func (r *Reconciler) converge(ctx context.Context, name string, common, own *hotplugv1.Hotplug, eff merge.Result, d Desired, ch *chartv2.Chart) (ctrl.Result, error) {
 	var failed error
-	var wait time.Duration
+	var wait, driftWait time.Duration
 	for range 3 {
 		obs, err := r.observe(ctx, name, d)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
 		steps := Plan(d, obs)
+		if len(steps) == 0 {
+			// In sync with Helm: look at the objects themselves.
+			driftWait = r.observeDrift(ctx, name, releaseIn(obs, d), d, &obs)
+			steps = Plan(d, obs)
+			r.reportUnrepairedDrift(name, releaseIn(obs, d), obs, d, common, own)
+		}
+		if len(steps) == 1 && steps[0].Action == ActionRepair {
+			if err := r.repairDrift(ctx, name, releaseIn(obs, d), obs.Drift, common, own); err != nil {
+				ctrl.LoggerFrom(ctx).Info("drift repair incomplete", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
+				r.event(common, own, name, steps[0].Namespace, corev1.EventTypeWarning, "DriftRepairFailed", string(ActionRepair),
+					"component "+name+": "+err.Error())
+			}
+			continue
+		}
 		if len(steps) == 1 && steps[0].Action == ActionWait {
 			// Someone else's action is in flight: touch nothing, look again
 			// once it may be considered abandoned.
@@ -182,6 +197,9 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	}
 	if d.Component == nil && failed == nil && wait == 0 {
 		r.outs.remove(name)
+		if r.drift != nil {
+			r.drift.forget(name)
+		}
 	}
 	recheck := r.checkHealth(ctx, name)
 	if err := r.status.write(ctx, common, own, eff); err != nil {
@@ -192,6 +210,10 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	}
 	if wait > 0 {
 		return ctrl.Result{RequeueAfter: min(wait, r.opts.Resync)}, nil
+	}
+	if driftWait > 0 && (recheck == 0 || driftWait < recheck) {
+		// A change arrived before the next drift check was due: check then.
+		recheck = driftWait + 100*time.Millisecond
 	}
 	if recheck > 0 {
 		return ctrl.Result{RequeueAfter: min(recheck, r.opts.Resync)}, nil
@@ -329,7 +351,7 @@ func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired
 		err = r.helm.Uninstall(ctx, s.Namespace, name)
 	case ActionRecover:
 		_, err = r.helm.Recover(ctx, s.Namespace, name)
-	case ActionNone, ActionWait:
+	case ActionNone, ActionWait, ActionRepair:
 	}
 	result := "success"
 	if err != nil {

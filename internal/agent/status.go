@@ -171,7 +171,7 @@ func setKstatus(conds *[]metav1.Condition, h health, reason, msg string, generat
 
 // componentStatus classifies one configured component.
 func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, health, string) {
-	cs := hotplugv1.ComponentStatus{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName}
+	cs := hotplugv1.ComponentStatus{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, LastDriftRepair: o.LastDriftRepair}
 	if r := o.Release; r != nil {
 		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, releaseDigest(r)
 	}

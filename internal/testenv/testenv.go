@@ -25,7 +25,8 @@ import (
 )
 
 // recorder counts the requests that change something (events aside: they
-// record actions, not state) and collects the ones the API server refused.
+// record actions, not state; dry runs aside: they change nothing) and
+// collects the ones the API server refused.
 type recorder struct {
 	rt        http.RoundTripper
 	writes    *atomic.Int64
@@ -36,7 +37,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
-		if r.writes != nil && !strings.Contains(req.URL.Path, "/events") {
+		if r.writes != nil && !strings.Contains(req.URL.Path, "/events") && req.URL.Query().Get("dryRun") == "" {
 			r.writes.Add(1)
 		}
 	}

@@ -58,7 +58,8 @@ func (r *readCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 // health timeout, and fixing the env brings it back; a Deployment deleted by
 // hand leaves running within seconds. The Ready condition (what `kubectl
 // wait --for=condition=Ready` reads) follows, and a converged agent writes
-// nothing and makes no Helm revision.
+// nothing and makes no Helm revision. Drift repair is off here so that the
+// deleted Deployment stays deleted (TestDriftRepairByAgent covers repair).
 func TestHealthOfWorkloads(t *testing.T) {
 	const cluster = "pivot-cluster"
 	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: cluster, Workloads: true})
@@ -86,7 +87,7 @@ func TestHealthOfWorkloads(t *testing.T) {
 	acfg := rest.CopyConfig(cfg)
 	acfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counter.rt = rt; return counter })
 	const healthTimeout = 20 * time.Second
-	a := testenv.RunAgent(t, acfg, agent.Options{ClusterName: cluster, ChartDir: dir, HealthTimeout: healthTimeout,
+	a := testenv.RunAgent(t, acfg, agent.Options{ClusterName: cluster, ChartDir: dir, HealthTimeout: healthTimeout, DisableDriftRepair: true,
 		Resync: 5 * time.Minute, HeartbeatInterval: time.Hour})
 
 	component := func() (hotplugv1.ComponentStatus, *hotplugv1.Hotplug) {
@@ -334,6 +335,7 @@ func errString(err error) string {
 // API reads to converge, reads and writes while idle (the watch, not
 // polling, brings changes), reads to notice one deleted Deployment, and the
 // test process's heap once converged (control-plane clients included).
+// Drift repair is off: this measures health watching alone.
 func TestHealthWatchCost(t *testing.T) {
 	for _, n := range []int{5, 20} {
 		t.Run(fmt.Sprintf("%d components", n), func(t *testing.T) {
@@ -357,7 +359,7 @@ func TestHealthWatchCost(t *testing.T) {
 			acfg := rest.CopyConfig(cfg)
 			acfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counter.rt = rt; return counter })
 			start := time.Now()
-			a := testenv.RunAgent(t, acfg, agent.Options{ClusterName: name, ChartDir: dir, HealthTimeout: time.Minute,
+			a := testenv.RunAgent(t, acfg, agent.Options{ClusterName: name, ChartDir: dir, HealthTimeout: time.Minute, DisableDriftRepair: true,
 				Resync: 5 * time.Minute, HeartbeatInterval: time.Hour})
 			testenv.Eventually(t, 180*time.Second, "all running", func() (bool, string) {
 				hp := getHotplug(t, c, hotplugv1.CommonName)

@@ -1,0 +1,129 @@
+package agent
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/drift"
+	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/limits"
+)
+
+// driftRepairs counts objects set back to their release's manifest.
+var driftRepairs = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "hotplug_drift_repairs_total",
+	Help: "Objects of a release set back to the release manifest after someone changed or deleted them.",
+}, []string{"component"})
+
+func init() { metrics.Registry.MustRegister(driftRepairs) }
+
+// minDriftInterval spaces drift detection of one component: every detection
+// reads each object of the release twice (GET and a dry-run apply), and
+// reconciles come often while workloads change. A deleted workload is seen
+// by the health watch and repaired at the next detection.
+const minDriftInterval = 10 * time.Second
+
+// driftKeeper is the agent's drift state: the detector, the backoff of
+// components that keep drifting, and when each was last checked.
+type driftKeeper struct {
+	detector *drift.Detector
+	tracker  *drift.Tracker
+
+	mu      sync.Mutex
+	checked map[string]time.Time
+}
+
+func newDriftKeeper(d *drift.Detector) *driftKeeper {
+	return &driftKeeper{detector: d, tracker: drift.NewTracker(drift.TrackerOptions{}), checked: map[string]time.Time{}}
+}
+
+// due tells whether the component's release may be checked now, and if so
+// records the check; otherwise it says how long until it may.
+func (k *driftKeeper) due(name string, now time.Time) (bool, time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if last, ok := k.checked[name]; ok && now.Sub(last) < minDriftInterval {
+		return false, minDriftInterval - now.Sub(last)
+	}
+	k.checked[name] = now
+	return true, 0
+}
+
+// forget drops a component's state once it has no release to watch.
+func (k *driftKeeper) forget(name string) {
+	k.mu.Lock()
+	delete(k.checked, name)
+	k.mu.Unlock()
+	k.tracker.Forget(name)
+}
+
+// observeDrift fills obs with the drift of the in-sync release rel, when
+// drift repair is on and a check is due; when one is not due yet it returns
+// how long until it is, so that a change seen meanwhile is checked then. A
+// failed detection is logged and treated as no drift: drift repair never
+// blocks the component's own reconcile.
+func (r *Reconciler) observeDrift(ctx context.Context, name string, rel *helm.Release, d Desired, obs *Observed) time.Duration {
+	if r.drift == nil || rel == nil || d.Component == nil {
+		return 0
+	}
+	if ok, wait := r.drift.due(name, time.Now()); !ok {
+		return wait
+	}
+	ds, err := r.drift.detector.Detect(ctx, drift.Release{Name: rel.Name, Namespace: rel.Namespace, Manifest: rel.Manifest})
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Info("drift detection failed; trying again later", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
+		return 0
+	}
+	obs.Drift = ds
+	if len(ds) > 0 {
+		if ok, next := r.drift.tracker.Allow(name); !ok {
+			obs.DriftHeldUntil = next
+		}
+	}
+	return 0
+}
+
+// repairDrift sets back the drifted objects of the component's release and
+// records the repair: Event, metric, outcome (status lastDriftRepair).
+func (r *Reconciler) repairDrift(ctx context.Context, name string, rel *helm.Release, ds []drift.Drift, common, own *hotplugv1.Hotplug) error {
+	repaired, err := r.drift.detector.Repair(ctx, drift.Release{Name: rel.Name, Namespace: rel.Namespace, Manifest: rel.Manifest}, ds)
+	if len(repaired) > 0 {
+		r.drift.tracker.Record(name)
+		driftRepairs.WithLabelValues(name).Add(float64(len(repaired)))
+		msg := drift.RepairedMessage(ds)
+		ctrl.LoggerFrom(ctx).Info("drift repaired", "objects", len(repaired), "what", msg)
+		r.event(common, own, name, rel.Namespace, corev1.EventTypeNormal, "DriftRepaired", string(ActionRepair), "component "+name+": "+msg)
+		now := metav1.Now()
+		r.outs.update(name, func(o *Outcome) {
+			o.LastDriftRepair = &hotplugv1.DriftRepair{Time: now, Message: limits.Message(msg, limits.MaxMessageBytes)}
+		})
+	}
+	return err
+}
+
+// reportUnrepairedDrift says once per change why drift found on the
+// release is left alone: the component opted out, or it keeps coming back
+// and the repair is held by the backoff.
+func (r *Reconciler) reportUnrepairedDrift(name string, rel *helm.Release, obs Observed, d Desired, common, own *hotplugv1.Hotplug) {
+	if len(obs.Drift) == 0 || rel == nil {
+		return
+	}
+	var msg string
+	switch {
+	case d.Component != nil && d.Component.SkipDriftRepair:
+		msg = "drift left alone (driftRepair: false): " + drift.Describe(obs.Drift, 3)
+	case !obs.DriftHeldUntil.IsZero():
+		msg = drift.HeldMessage(obs.Drift, obs.DriftHeldUntil)
+	default:
+		return
+	}
+	r.event(common, own, name, rel.Namespace, corev1.EventTypeWarning, "DriftNotRepaired", string(ActionRepair), "component "+name+": "+msg)
+}
