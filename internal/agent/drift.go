@@ -5,25 +5,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
-
-// driftRepairs counts objects set back to their release's manifest.
-var driftRepairs = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "hotplug_drift_repairs_total",
-	Help: "Objects of a release set back to the release manifest after someone changed or deleted them.",
-}, []string{"component"})
-
-func init() { metrics.Registry.MustRegister(driftRepairs) }
 
 // minDriftInterval spaces drift detection of one component: every detection
 // reads each object of the release twice (GET and a dry-run apply), and

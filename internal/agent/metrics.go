@@ -33,6 +33,10 @@ var (
 		Help:    "Time to read and judge the objects of one release.",
 		Buckets: prometheus.ExponentialBuckets(0.002, 4, 8),
 	})
+	driftRepairs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotplug_drift_repairs_total",
+		Help: "Objects of a release set back to the release manifest after someone changed or deleted them.",
+	}, []string{"component"})
 	healthEvents = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hotplug_health_events_total",
 		Help: "Changes of watched release objects that enqueued a component.",
@@ -40,5 +44,5 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady, healthChecks, healthCheckDuration, healthEvents)
+	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady, healthChecks, healthCheckDuration, healthEvents, driftRepairs)
 }
