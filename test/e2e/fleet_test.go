@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
@@ -351,6 +352,20 @@ func TestFleet(t *testing.T) {
 	})
 
 	t.Run("delete a member's config: back to common alone", func(t *testing.T) {
+		// The webhook refuses deleting a config that enables components,
+		// which would uninstall them, until the operator confirms.
+		err := pivot.c.Delete(ctx, &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: "member-2"}})
+		if err == nil || !strings.Contains(err.Error(), hotplugv1.ConfirmUninstallAnnotation) {
+			t.Fatalf("deleting member-2's config with logseer enabled: %v, want a refusal naming %s", err, hotplugv1.ConfirmUninstallAnnotation)
+		}
+		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			hp := getHotplug(t, pivot.c, "member-2")
+			metav1.SetMetaDataAnnotation(&hp.ObjectMeta, hotplugv1.ConfirmUninstallAnnotation, "true")
+			return pivot.c.Update(ctx, hp)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := pivot.c.Delete(ctx, &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: "member-2"}}); err != nil {
 			t.Fatal(err)
 		}
