@@ -75,7 +75,7 @@ func TestStatusMessagesAreBounded(t *testing.T) {
 		if len(long.Error()) > limits.MaxMessageBytes || !errors.Is(long, helm.ErrNotFound) {
 			t.Errorf("boundedError = %d bytes, Is(ErrNotFound) %v", len(long.Error()), errors.Is(long, helm.ErrNotFound))
 		}
-		if short := errors.New("short"); boundedError(short) != short {
+		if short := errors.New("short"); boundedError(short) != short { //nolint:errorlint // identity is the point: a short error is returned as it is
 			t.Error("a short error was wrapped")
 		}
 	})
