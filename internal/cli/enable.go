@@ -30,9 +30,9 @@ func init() {
 
 // newSwitchCommand builds `enable` (on) or `disable`.
 func newSwitchCommand(on bool) *cobra.Command {
-	verb, status, want := "disable", hotplugv1.StatusDisabled, `"disabled"`
+	verb, status, want := "disable", hotplugv1.StatusDisabled, `True with reason Disabled`
 	if on {
-		verb, status, want = "enable", hotplugv1.StatusEnabled, `"release is running" ("enabled" for a feature switch)`
+		verb, status, want = "enable", hotplugv1.StatusEnabled, `True with reason Deployed (its objects are ready; FeatureSwitch for a feature switch)`
 	}
 	f := switchFlags{}
 	cmd := &cobra.Command{
@@ -44,8 +44,8 @@ kubecube.io/sync: "true") when missing; a component the object does not list is 
 with its name and status only, so everything else still comes from common.
 
 It then waits until the agent has applied the change: the object's
-status.observedGeneration reaches the new generation and the component's status
-message is %[3]s. Clusters whose own Hotplug sets the component's status keep it;
+status.observedGeneration reaches the new generation and the component's Ready
+condition is %[3]s. Clusters whose own Hotplug sets the component's status keep it;
 %[1]s warns about them.
 
 Exit codes: 0 applied (or written, with --no-wait); 1 error, or not applied within
