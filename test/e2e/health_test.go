@@ -299,7 +299,7 @@ func TestHealthWatchCost(t *testing.T) {
 			env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: name, Workloads: true})
 			cfg := env.Cluster(name).Config
 			c := newClient(t, cfg)
-					ctx := context.Background()
+			ctx := context.Background()
 			dir := t.TempDir()
 			testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
 			hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}}
