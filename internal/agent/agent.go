@@ -42,7 +42,11 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	}
 	opts = opts.withDefaults()
 	log := ctrl.LoggerFrom(ctx).WithName("agent").WithValues("cluster", opts.ClusterName)
-	h, err := helm.New(cfg, helm.Options{MaxHistory: opts.MaxHistory, Wait: opts.Wait, Timeout: opts.Timeout, Log: log.WithName("helm")})
+	hopts := helm.Options{MaxHistory: opts.MaxHistory, Wait: opts.Wait, Timeout: opts.Timeout, Log: log.WithName("helm")}
+	if !opts.AllowClusterAdminBindings {
+		hopts.Policy = helm.RefuseClusterAdminBindings
+	}
+	h, err := helm.New(cfg, hopts)
 	if err != nil {
 		return nil, fmt.Errorf("agent: helm client: %w", err)
 	}

@@ -42,6 +42,9 @@ type Options struct {
 	// changed or deleted by hand as they are; by default they are set back
 	// (a component can opt out with driftRepair: false).
 	DisableDriftRepair bool
+	// AllowClusterAdminBindings lets charts bind the cluster-admin
+	// ClusterRole; by default such an install or upgrade is refused.
+	AllowClusterAdminBindings bool
 	// MaxHistory caps the revisions kept per release; default 10.
 	MaxHistory int
 	// PivotConfig reaches the pivot cluster from a member; nil means this

@@ -88,6 +88,7 @@ kubecube-feature-config.`,
 	fl.DurationVar(&f.opts.Resync, "resync", 5*time.Minute, "how often converged components are looked at again even without events (release state and the health of its objects)")
 	fl.BoolVar(&f.opts.Wait, "wait", false, "let Helm wait for each release's resources during install and upgrade (health is judged from the objects either way, see --health-timeout)")
 	fl.DurationVar(&f.opts.Timeout, "timeout", 5*time.Minute, "timeout of one Helm action")
+	fl.BoolVar(&f.opts.AllowClusterAdminBindings, "allow-cluster-admin-bindings", false, "let charts bind the cluster-admin ClusterRole (refused by default: the add-on would own the cluster)")
 	fl.BoolVar(&f.driftRepair, "drift-repair", true, "set objects of in-sync releases that someone changed or deleted back to the release (server-side apply under Helm's field manager; fields other controllers own are left alone); a component can opt out with driftRepair: false")
 	fl.DurationVar(&f.opts.HealthTimeout, "health-timeout", 5*time.Minute, "how long a release's objects may stay not ready (kstatus) after an install or upgrade before the component fails (negative: forever); health is watched, --wait is not needed for it")
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")

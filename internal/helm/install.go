@@ -53,6 +53,9 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 	act.Timeout = timeout
 	act.WaitStrategy = c.opts.waitStrategy()
 	act.WaitOptions = waitOptions(ctx)
+	if c.opts.Policy != nil {
+		act.PostRenderer = policyRenderer{c.opts.Policy}
+	}
 
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("installing release")

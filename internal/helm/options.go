@@ -19,6 +19,9 @@ type Options struct {
 	Wait       bool          // wait for the release's resources to be ready (Helm's status watcher)
 	Timeout    time.Duration // per action; 0 means 5m
 	Log        logr.Logger
+	// Policy, when set, judges every install's and upgrade's rendered
+	// manifest before anything reaches the cluster.
+	Policy Policy
 }
 
 // maxHistory returns the history limit to apply.

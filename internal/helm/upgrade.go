@@ -54,6 +54,9 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	act.WaitStrategy = c.opts.waitStrategy()
 	act.WaitOptions = waitOptions(ctx)
 	act.ResetValues = true
+	if c.opts.Policy != nil {
+		act.PostRenderer = policyRenderer{c.opts.Policy}
+	}
 
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("upgrading release", "fromRevision", last.Version)

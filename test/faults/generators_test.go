@@ -75,6 +75,12 @@ var packageGenerators = map[string]func(t *testing.T, dir, file string){
 	"longName": func(t *testing.T, dir, file string) {
 		writeFile(t, filepath.Join(dir, file), chartTgz(t, "longname", map[string][]byte{"files/" + strings.Repeat("n", 100_000): []byte("x")}, 0))
 	},
+	"clusterAdmin": func(t *testing.T, dir, file string) {
+		binding := "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {{ .Release.Name }}-owns-the-cluster\n" +
+			"roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n" +
+			"subjects:\n- kind: ServiceAccount\n  name: default\n  namespace: {{ .Release.Namespace }}\n"
+		writeFile(t, filepath.Join(dir, file), chartTgz(t, "clusteradmin", map[string][]byte{"templates/binding.yaml": []byte(binding)}, 0))
+	},
 	"bigFile": func(t *testing.T, dir, file string) {
 		writeFile(t, filepath.Join(dir, file), chartTgz(t, "bigfile", map[string][]byte{"files/zeros": nil}, 100<<20))
 	},
