@@ -15,11 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/config/samples"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/helm"
-	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/manifest"
 	"github.com/kubecube-io/hotplug/internal/merge"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -43,31 +39,8 @@ func cycles(t *testing.T) int {
 // releases exist, all deployed at the desired values, none pending.
 func TestCrashCycles(t *testing.T) {
 	n := cycles(t)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d (HOTPLUG_FAULTS_SEED reproduces a run)", seed)
-	if v := os.Getenv("HOTPLUG_FAULTS_SEED"); v != "" {
-		seed, _ = strconv.ParseUint(v, 10, 64)
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cl := env.Cluster("pivot-cluster")
-	c, err := client.New(cl.Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	chartDir := t.TempDir()
-	testenv.SeedCharts(t, chartDir)
-	for _, name := range samples.Names() {
-		if err := manifest.Apply(ctx, c, samples.MustRead(name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, err := helm.New(cl.Config, helm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rng := randomSource(t)
+	cl, c, h, chartDir := seededPivot(t)
 	// A short Helm timeout bounds how long a release left pending by the
 	// killed agent waits before the next one recovers it.
 	args := []string{"--cluster-name=pivot-cluster", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + chartDir,

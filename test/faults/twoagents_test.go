@@ -3,8 +3,6 @@ package faults
 import (
 	"bytes"
 	"context"
-	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,12 +14,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
-	"github.com/kubecube-io/hotplug/internal/helm"
-	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/manifest"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -47,31 +40,9 @@ func TestTwoAgentsOneCluster(t *testing.T) {
 		// jittered retry.
 		slack = 4 * time.Second
 	)
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("HOTPLUG_FAULTS_SEED"); v != "" {
-		seed, _ = strconv.ParseUint(v, 10, 64)
-	}
-	t.Logf("seed %d (HOTPLUG_FAULTS_SEED reproduces a run)", seed)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cl := env.Cluster("pivot-cluster")
-	c, err := client.New(cl.Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rng := randomSource(t)
+	cl, c, h, chartDir := seededPivot(t)
 	ctx := context.Background()
-	chartDir := t.TempDir()
-	testenv.SeedCharts(t, chartDir)
-	for _, name := range samples.Names() {
-		if err := manifest.Apply(ctx, c, samples.MustRead(name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, err := helm.New(cl.Config, helm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	args := []string{"--cluster-name=pivot-cluster", "--kubeconfig=" + cl.Kubeconfig, "--chart-dir=" + chartDir,
 		"--timeout=15s", "--leader-elect=true",
 		"--leader-elect-lease-duration=" + lease.String(),
