@@ -44,11 +44,6 @@ func (c *Cluster) startWorkloads(ctx context.Context) error {
 			"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake",
 			"--config=" + c.binDir + "/kwok-stages.yaml",
 			"--cidr=10.244.0.0/16",
-			// kwok renews the simulated nodes' Leases only when given a
-			// duration; without one the node lifecycle controller marks
-			// them NotReady after ~50 s and their pods stop being Ready,
-			// which hotplug's health would then report, truthfully.
-			"--node-lease-duration-seconds=40",
 			"--node-ip=10.0.0.1",
 		}},
 	}
