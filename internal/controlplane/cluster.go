@@ -37,6 +37,8 @@ type Cluster struct {
 	ca        *authority
 	apiserver *process
 	others    []*process
+	// stopRenewal ends the simulated nodes' Lease renewal.
+	stopRenewal []context.CancelFunc
 }
 
 func (c *Cluster) path(name string) string { return filepath.Join(c.Dir, name) }
@@ -164,6 +166,9 @@ func (c *Cluster) StopAPIServer() error {
 
 // stop ends every process of the cluster, the API server last.
 func (c *Cluster) stop() {
+	for _, cancel := range c.stopRenewal {
+		cancel()
+	}
 	for i := len(c.others) - 1; i >= 0; i-- {
 		_ = c.others[i].stop()
 	}

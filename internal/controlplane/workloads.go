@@ -91,5 +91,9 @@ func (c *Cluster) addNode(ctx context.Context, name string) error {
 	if _, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("registering node %s in %s: %w", name, c.Name, err)
 	}
+	// Renewed until the cluster stops, not until ctx (the start-up's) ends.
+	renewCtx, cancel := context.WithCancel(context.Background())
+	c.stopRenewal = append(c.stopRenewal, cancel)
+	go renewNodeLease(renewCtx, cs, name)
 	return nil
 }

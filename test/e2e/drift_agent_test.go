@@ -44,7 +44,6 @@ func TestDriftRepairByAgent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	keepNodeLeases(t, c)
 	testenv.RunAgent(t, cfg, agent.Options{ClusterName: cluster, ChartDir: dir, Resync: 5 * time.Minute, HeartbeatInterval: time.Hour})
 	h, err := helm.New(cfg, helm.Options{})
 	if err != nil {

@@ -12,13 +12,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
@@ -82,7 +80,6 @@ func TestHealthOfWorkloads(t *testing.T) {
 	if err := c.Create(ctx, &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: cluster}}); err != nil {
 		t.Fatal(err)
 	}
-	keepNodeLeases(t, c)
 	counter := &readCounter{}
 	acfg := rest.CopyConfig(cfg)
 	acfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counter.rt = rt; return counter })
@@ -278,47 +275,6 @@ func TestHealthOfWorkloads(t *testing.T) {
 	})
 }
 
-// keepNodeLeases renews the Lease of every node every few seconds until
-// the test ends. kwok here posts the node's status only every 10 to 20
-// minutes and leaves its Lease alone, so after the controller-manager's
-// node-monitor grace period (about 50 s) the node reads NotReady and its
-// pods Ready=False: a test that runs longer would judge that, not the
-// agent.
-func keepNodeLeases(t *testing.T, c client.Client) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	t.Cleanup(func() { cancel(); <-done })
-	renew := func() {
-		var nodes corev1.NodeList
-		if err := c.List(ctx, &nodes); err != nil {
-			return
-		}
-		for _, n := range nodes.Items {
-			now := metav1.NewMicroTime(time.Now())
-			lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: corev1.NamespaceNodeLease, Name: n.Name}}
-			err := c.Get(ctx, client.ObjectKeyFromObject(lease), lease)
-			lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds, lease.Spec.RenewTime = ptr.To(n.Name), ptr.To[int32](40), &now
-			switch {
-			case apierrors.IsNotFound(err):
-				_ = c.Create(ctx, lease)
-			case err == nil:
-				_ = c.Update(ctx, lease)
-			}
-		}
-	}
-	go func() {
-		defer close(done)
-		for {
-			renew()
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(5 * time.Second):
-			}
-		}
-	}()
-}
-
 func errString(err error) string {
 	switch {
 	case err == nil:
@@ -343,7 +299,6 @@ func TestHealthWatchCost(t *testing.T) {
 			env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: name, Workloads: true})
 			cfg := env.Cluster(name).Config
 			c := newClient(t, cfg)
-			keepNodeLeases(t, c)
 			ctx := context.Background()
 			dir := t.TempDir()
 			testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
