@@ -37,8 +37,18 @@ func startEtcd(ctx context.Context, binDir, dir string) (*process, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	err = p.waitFor(ctx, "healthy", func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, client+"/health", nil)
+	err = p.waitFor(ctx, "healthy", etcdHealthy(client))
+	if err != nil {
+		_ = p.stop()
+		return nil, "", err
+	}
+	return p, client, nil
+}
+
+// etcdHealthy probes etcd's /health endpoint at url.
+func etcdHealthy(url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/health", nil)
 		if err != nil {
 			return err
 		}
@@ -51,10 +61,5 @@ func startEtcd(ctx context.Context, binDir, dir string) (*process, string, error
 			return fmt.Errorf("health: %s", resp.Status)
 		}
 		return nil
-	})
-	if err != nil {
-		_ = p.stop()
-		return nil, "", err
 	}
-	return p, client, nil
 }

@@ -3,8 +3,6 @@ package controlplane
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 )
 
 // StopEtcd stops the environment's etcd, keeping its data directory, so
@@ -33,19 +31,5 @@ func (e *Environment) StartEtcd(ctx context.Context) error {
 		return err
 	}
 	e.etcd = p
-	return p.waitFor(ctx, "healthy", func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.etcdURL+"/health", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: %s", resp.Status)
-		}
-		return nil
-	})
+	return p.waitFor(ctx, "healthy", etcdHealthy(e.etcdURL))
 }

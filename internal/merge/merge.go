@@ -215,7 +215,7 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 			blamed = over.object
 		}
 		return Component{}, fail(blamed, "env", 0,
-			fmt.Errorf("%w: %w", limits.Exceeded("merged values as JSON", -1, int64(lim.ValuesBytes), limits.FlagValuesBytes), errTooLarge))
+			limits.Exceeded("merged values as JSON", -1, int64(lim.ValuesBytes), limits.FlagValuesBytes))
 	}
 
 	return Component{

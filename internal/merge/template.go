@@ -139,7 +139,7 @@ type cappedWriter struct {
 
 func (w *cappedWriter) Write(p []byte) (int, error) {
 	if w.b.Len()+len(p) > w.limit {
-		return 0, fmt.Errorf("%w: %w", limits.Exceeded("rendered env", -1, int64(w.limit), limits.FlagExpandedYAMLBytes), errTooLarge)
+		return 0, limits.Exceeded("rendered env", -1, int64(w.limit), limits.FlagExpandedYAMLBytes)
 	}
 	if err := w.m.charge(len(p)); err != nil {
 		return 0, err
@@ -167,12 +167,12 @@ func (m *meter) charge(n int) error {
 			return fmt.Errorf("template evaluation stopped: %w", err)
 		}
 		if time.Now().After(m.deadline) {
-			return fmt.Errorf("%w: %w", limits.Exceeded("template evaluation time", -1, int64(m.timeout/time.Millisecond), limits.FlagTemplateTimeout+" (ms)"), errTooLarge)
+			return limits.Exceeded("template evaluation time", -1, int64(m.timeout/time.Millisecond), limits.FlagTemplateTimeout+" (ms)")
 		}
 	}
 	if m.workLimit > 0 {
 		if n > m.work {
-			return fmt.Errorf("%w: %w", limits.Exceeded("template work in bytes", -1, int64(m.workLimit), limits.FlagTemplateWork), errTooLarge)
+			return limits.Exceeded("template work in bytes", -1, int64(m.workLimit), limits.FlagTemplateWork)
 		}
 		m.work -= n
 	}
