@@ -58,6 +58,10 @@ type ClusterStatus struct {
 	// LastHeartbeat is when the cluster's agent last reported.
 	// +optional
 	LastHeartbeat *metav1.Time `json:"lastHeartbeat,omitempty"`
+	// CommonRevision is the revision (generation on the pivot) of `common`
+	// that the cluster's agent runs and that Conditions describe.
+	// +optional
+	CommonRevision int64 `json:"commonRevision,omitempty"`
 	// HotplugPhase is the phase of the cluster's effective configuration.
 	// +optional
 	HotplugPhase string `json:"hotplugPhase,omitempty"`

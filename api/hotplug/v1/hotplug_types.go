@@ -2,6 +2,7 @@ package v1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // CommonName is the name of the Hotplug that every cluster shares; any other
@@ -33,6 +34,56 @@ type HotplugSpec struct {
 	// +listMapKey=name
 	// +optional
 	Component []ComponentSpec `json:"component,omitempty"`
+
+	// Rollout, in `common` only, says how a new revision of `common` reaches
+	// the clusters of the fleet. Absent means all clusters at once.
+	// +optional
+	Rollout *RolloutSpec `json:"rollout,omitempty"`
+}
+
+// RolloutStrategy names how a revision of `common` reaches the fleet.
+// +kubebuilder:validation:Enum=All;Progressive
+type RolloutStrategy string
+
+// Rollout strategies.
+const (
+	// RolloutAll: every cluster takes a new revision at once (the default).
+	RolloutAll RolloutStrategy = "All"
+	// RolloutProgressive: canaries first, one at a time, then the other
+	// clusters at most MaxConcurrency at a time, each gated on its health.
+	RolloutProgressive RolloutStrategy = "Progressive"
+)
+
+// RolloutSpec configures a progressive rollout of `common`.
+type RolloutSpec struct {
+	// Strategy is All (default) or Progressive.
+	// +optional
+	Strategy RolloutStrategy `json:"strategy,omitempty"`
+	// Canary selects the clusters updated first, one at a time, in name order.
+	// +optional
+	Canary *CanarySpec `json:"canary,omitempty"`
+	// MaxConcurrency is how many clusters, after the canaries, are updated at
+	// once: a number or a percentage of the clusters ("25%"). Default 1.
+	// +kubebuilder:validation:XIntOrString
+	// +optional
+	MaxConcurrency *intstr.IntOrString `json:"maxConcurrency,omitempty"`
+	// MinHealthySeconds is how long all components of an updated cluster
+	// must stay Ready before the cluster counts as done. Default 0.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	MinHealthySeconds int32 `json:"minHealthySeconds,omitempty"`
+	// ProgressDeadline is how long an updated cluster may take to be done;
+	// a cluster not done by then fails and pauses the rollout. Default 5m.
+	// +optional
+	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
+}
+
+// CanarySpec selects the canary clusters.
+type CanarySpec struct {
+	// ClusterSelector matches the labels of Cluster objects on the pivot.
+	// +optional
+	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
 }
 
 // ComponentSpec is one add-on. Every field but Name may be left empty in a
@@ -75,6 +126,16 @@ type ComponentSpec struct {
 	// true (repair).
 	// +optional
 	DriftRepair *bool `json:"driftRepair,omitempty"`
+
+	// DependsOn names components that must be Ready in the cluster before
+	// this one is installed or upgraded; this one is uninstalled before
+	// them. Unset means the cluster's value, else common's.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=53
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +listType=set
+	// +optional
+	DependsOn []string `json:"dependsOn,omitempty"`
 }
 
 // ComponentStatus is the observed state of one component in one cluster.
@@ -149,6 +210,99 @@ type HotplugStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// Rollout, in `common` on the pivot, is the state of the progressive
+	// rollout of its revisions (written by the hub).
+	// +optional
+	Rollout *RolloutStatus `json:"rollout,omitempty"`
+}
+
+// RolloutStatus is the state of the rollout of `common`'s revisions.
+type RolloutStatus struct {
+	// Revision is the last revision of `common` that completed everywhere.
+	// +optional
+	Revision int64 `json:"revision,omitempty"`
+	// TargetRevision is the revision being rolled out (`common`'s
+	// generation).
+	// +optional
+	TargetRevision int64 `json:"targetRevision,omitempty"`
+	// Phase is Progressing, Paused or Complete.
+	// +optional
+	Phase RolloutPhase `json:"phase,omitempty"`
+	// UpdatedClusters run the target revision and are done.
+	// +optional
+	UpdatedClusters []string `json:"updatedClusters,omitempty"`
+	// PendingClusters have not been moved to the target revision yet.
+	// +optional
+	PendingClusters []string `json:"pendingClusters,omitempty"`
+	// FailedClusters run the target revision and did not become healthy
+	// within the progress deadline.
+	// +optional
+	FailedClusters []ClusterFailure `json:"failedClusters,omitempty"`
+	// Clusters is the state of every cluster in the rollout.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Clusters []ClusterRollout `json:"clusters,omitempty"`
+	// Message is a short sentence about the rollout (bounded).
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RolloutPhase is the phase of a rollout.
+type RolloutPhase string
+
+// Rollout phases.
+const (
+	RolloutProgressing RolloutPhase = "Progressing"
+	RolloutPaused      RolloutPhase = "Paused"
+	RolloutComplete    RolloutPhase = "Complete"
+)
+
+// ClusterRolloutState is where one cluster is in a rollout.
+type ClusterRolloutState string
+
+// States of a cluster in a rollout.
+const (
+	// ClusterRolloutPending: still on an older revision, not moved yet.
+	ClusterRolloutPending ClusterRolloutState = "Pending"
+	// ClusterRolloutProgressing: moved to the target, not done yet.
+	ClusterRolloutProgressing ClusterRolloutState = "Progressing"
+	// ClusterRolloutUpdated: runs the target and stayed healthy long enough.
+	ClusterRolloutUpdated ClusterRolloutState = "Updated"
+	// ClusterRolloutFailed: not done within the progress deadline.
+	ClusterRolloutFailed ClusterRolloutState = "Failed"
+)
+
+// ClusterFailure names a failed cluster and why it failed.
+type ClusterFailure struct {
+	// Name is the cluster.
+	Name string `json:"name"`
+	// Reason says why (bounded).
+	// +optional
+	Reason string `json:"reason,omitempty"`
+}
+
+// ClusterRollout is one cluster's place in the rollout.
+type ClusterRollout struct {
+	// Name is the cluster.
+	Name string `json:"name"`
+	// Revision is the revision of `common` the hub assigned to the cluster.
+	// +optional
+	Revision int64 `json:"revision,omitempty"`
+	// State is Pending, Progressing, Updated or Failed.
+	// +optional
+	State ClusterRolloutState `json:"state,omitempty"`
+	// Since is when the cluster entered State (for Progressing: when it was
+	// moved; the deadline counts from it).
+	// +optional
+	Since *metav1.Time `json:"since,omitempty"`
+	// HealthySince is when the cluster was first seen Ready at the target
+	// revision without interruption.
+	// +optional
+	HealthySince *metav1.Time `json:"healthySince,omitempty"`
+	// Reason explains State (bounded).
+	// +optional
+	Reason string `json:"reason,omitempty"`
 }
 
 // Hotplug is a configuration of cluster add-ons: `common` for all clusters,

@@ -56,3 +56,21 @@ const (
 	ReasonFailed     = "ComponentsFailed"
 	ReasonReconciled = "Reconciled"
 )
+
+// ConditionRolloutComplete, on `common` on the pivot, is True when the
+// target revision runs healthy in every cluster; False with reason
+// RolloutProgressing or RolloutPaused otherwise.
+const ConditionRolloutComplete = "RolloutComplete"
+
+// Reasons of the RolloutComplete condition.
+const (
+	ReasonRolloutComplete    = "RolloutComplete"
+	ReasonRolloutProgressing = "RolloutProgressing"
+	ReasonRolloutPaused      = "RolloutPaused"
+	ReasonRolloutFailed      = "RolloutFailed"
+)
+
+// ReasonDependencyNotReady: a component waits for the components it
+// depends on to be Ready (or, when uninstalling, for its dependents to be
+// gone).
+const ReasonDependencyNotReady = "DependencyNotReady"
