@@ -7,33 +7,46 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // rollup keeps `common`'s status on the pivot equal to RollUp over every
-// cluster, and marks common so that the pivot's own agent leaves that
-// status to the hub.
+// cluster plus the progressive rollout of its revisions, and marks common
+// so that the pivot's own agent leaves that status to the hub: the hub is
+// its one writer, with one status update per change.
 type rollup struct {
-	c client.Client
+	c         client.Client
+	revisions *revisions
 }
 
 func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
+	var after time.Duration
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		common := &hotplugv1.Hotplug{}
 		if err := r.c.Get(ctx, types.NamespacedName{Name: hotplugv1.CommonName}, common); err != nil {
 			return client.IgnoreNotFound(err)
+		}
+		if rollout.Progressive(common) {
+			// The rollout decides from the previous status: read it fresh.
+			if err := r.revisions.live.Get(ctx, types.NamespacedName{Name: hotplugv1.CommonName}, common); err != nil {
+				return client.IgnoreNotFound(err)
+			}
 		}
 		if common.Annotations[mirror.AnnotationStatusBy] != "hub" {
 			patch := client.MergeFrom(common.DeepCopy())
@@ -50,6 +63,12 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 			return err
 		}
 		st := RollUp(list.Items, common.Status, common.Generation, metav1.Now())
+		dec, err := r.revisions.step(ctx, common, list.Items, time.Now())
+		if err != nil {
+			return err
+		}
+		applyRollout(&st, dec)
+		after = dec.After
 		if equality.Semantic.DeepEqual(st, common.Status) {
 			return nil
 		}
@@ -59,17 +78,28 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 	if err != nil {
 		return reconcile.Result{}, fmt.Errorf("rolling up into common: %w", bounded(err))
 	}
-	return reconcile.Result{}, nil
+	return reconcile.Result{RequeueAfter: after}, nil
 }
 
-func setupRollup(mgr ctrl.Manager) error {
+// setupRollup watches Clusters, Hotplugs and, through a cache of the hub's
+// namespace only (its RBAC there is a Role), the revisions of common.
+func setupRollup(mgr ctrl.Manager, namespace string) error {
 	toCommon := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: hotplugv1.CommonName}}}
 	})
+	revCache, err := cache.New(mgr.GetConfig(), cache.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		DefaultNamespaces: map[string]cache.Config{namespace: {}}})
+	if err != nil {
+		return fmt.Errorf("cache of ControllerRevisions in %s: %w", namespace, err)
+	}
+	if err := mgr.Add(revCache); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).Named("hotplug-hub-rollup").
 		Watches(&clusterv1.Cluster{}, toCommon).
 		Watches(&hotplugv1.Hotplug{}, toCommon).
-		Complete(&rollup{c: mgr.GetClient()})
+		WatchesRawSource(source.Kind(revCache, client.Object(&appsv1.ControllerRevision{}), toCommon)).
+		Complete(&rollup{c: mgr.GetClient(), revisions: &revisions{c: mgr.GetClient(), live: mgr.GetAPIReader(), ns: namespace}})
 }
 
 // health marks clusters whose agent stopped reporting as abnormal.

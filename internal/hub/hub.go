@@ -107,7 +107,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		}
 	}
 	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: newValidator(direct, opts.Limits, opts.ValidationTimeout)})
-	if err := setupRollup(mgr); err != nil {
+	if err := setupRollup(mgr, opts.Namespace); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
 	}
 	h := &health{c: mgr.GetClient(), timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
