@@ -1,20 +1,25 @@
 // Package access builds the least-privilege RBAC that a member cluster's
-// agent gets on the pivot: read `common` and its own Hotplug, write only its
-// own Cluster's and own Hotplug's status.
+// agent gets on the pivot: read `common`, its own Hotplug and its own
+// assignment of a revision of `common`, write only its own Cluster's and own
+// Hotplug's status.
 package access
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // MemberOnPivot returns the ClusterRole and ClusterRoleBinding, both named
 // hotplug-member-<cluster>, that grant subject exactly what the member
 // agent of cluster needs on the pivot. List and watch are limited by
 // resourceNames, which the agent honours by watching with a
-// metadata.name field selector.
+// metadata.name field selector. Of the ControllerRevisions that hold the
+// revisions of `common`, the member reads only its own assignment
+// (rollout.AssignmentName): never the history, never another cluster's.
 func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding) {
 	name := "hotplug-member-" + cluster
 	role := &rbacv1.ClusterRole{
@@ -28,6 +33,8 @@ func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole,
 				ResourceNames: []string{cluster}, Verbs: []string{"get"}},
 			{APIGroups: []string{"cluster.kubecube.io"}, Resources: []string{"clusters/status"},
 				ResourceNames: []string{cluster}, Verbs: []string{"update", "patch"}},
+			{APIGroups: []string{appsv1.GroupName}, Resources: []string{"controllerrevisions"},
+				ResourceNames: []string{rollout.AssignmentName(cluster)}, Verbs: []string{"get", "list", "watch"}},
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
@@ -32,6 +34,7 @@ import (
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // Setup adds the agent's controller to mgr. cfg is the configuration the
@@ -75,6 +78,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("hotplug-agent").
 		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged()))
+	if r.assigned != nil {
+		b = b.WatchesRawSource(source.Channel(r.assigned.events, handler.EnqueueRequestsFromMapFunc(r.requestsFor)))
+	}
 	err = r.watchWorkloads(b).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency}).
 		WithLogConstructor(func(*reconcile.Request) logr.Logger { return log }).
@@ -90,6 +96,12 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 // configuration and the policy that protects the mirrors.
 func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct client.Client, log logr.Logger) error {
 	target, member := direct, r.opts.PivotConfig != nil
+	if !member {
+		r.assigned = newAssignments(direct, r.opts.RolloutNamespace, r.opts.ClusterName)
+		if err := mgr.Add(manager.RunnableFunc(r.assigned.watch(mgr.GetConfig()))); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+	}
 	if member {
 		pivot, err := client.New(r.opts.PivotConfig, client.Options{Scheme: mgr.GetScheme()})
 		if err != nil {
@@ -107,7 +119,7 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 		if err := mgr.Add(protect); err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
-		m, err := mirror.New(r.opts.ClusterName, r.opts.PivotConfig, direct, log, func() {
+		m, err := mirror.New(r.opts.ClusterName, r.opts.RolloutNamespace, r.opts.PivotConfig, direct, log, func() {
 			if err := r.status.refresh(ctx, r.directConfig); err != nil {
 				log.Error(err, "refreshing status")
 			}
@@ -137,8 +149,8 @@ func specChanged() predicate.Predicate {
 	}
 }
 
-// requestsFor maps a Hotplug event to one request per component that the
-// object names, that the agent has an outcome for, or that the inventory
+// requestsFor maps a Hotplug event (or, on the pivot, one of its
+// assignment) to one request per component that the object names, that the agent has an outcome for, or that the inventory
 // records: a removed component still gets its uninstall.
 func (r *Reconciler) requestsFor(ctx context.Context, o client.Object) []reconcile.Request {
 	if err := r.inv.ensure(ctx); err != nil {
@@ -146,8 +158,17 @@ func (r *Reconciler) requestsFor(ctx context.Context, o client.Object) []reconci
 		ctrl.LoggerFrom(ctx).Error(err, "loading the release inventory")
 	}
 	names := map[string]bool{}
-	if hp, ok := o.(*hotplugv1.Hotplug); ok {
-		for _, c := range hp.Spec.Component {
+	var spec *hotplugv1.HotplugSpec
+	switch obj := o.(type) {
+	case *hotplugv1.Hotplug:
+		spec = &obj.Spec
+	case *appsv1.ControllerRevision: // the pivot's assignment
+		if rev, err := rollout.Decode(obj); err == nil {
+			spec = &rev.Spec
+		}
+	}
+	if spec != nil {
+		for _, c := range spec.Component {
 			names[c.Name] = true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubecube-io/hotplug/internal/limits"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // Options configure an agent. Zero values take the defaults documented on
@@ -56,6 +57,10 @@ type Options struct {
 	// HeartbeatInterval is how often the agent reports to the pivot even
 	// when nothing changed; default 30s.
 	HeartbeatInterval time.Duration
+	// RolloutNamespace is the namespace on the pivot where the hub keeps
+	// the revisions of `common` and each cluster's assignment; default
+	// rollout.DefaultNamespace.
+	RolloutNamespace string
 }
 
 // Defaults used for empty Options fields.
@@ -96,6 +101,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxHistory <= 0 {
 		o.MaxHistory = 10
+	}
+	if o.RolloutNamespace == "" {
+		o.RolloutNamespace = rollout.DefaultNamespace
 	}
 	return o
 }

@@ -38,9 +38,12 @@ type Reconciler struct {
 	charts   *chartpkg.Loader   // bounded, cached by package content
 	checker  *healthpkg.Checker // reads release objects past the cache
 	drift    *driftKeeper       // nil when drift repair is off
+	assigned *assignments       // the pivot only: revisions of a Progressive common
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
+// On the pivot, a Progressive `common` comes back at the revision assigned
+// to the cluster (see assignments.common), carrying that revision.
 func (r *Reconciler) config(ctx context.Context) (common, own *hotplugv1.Hotplug, err error) {
 	return r.configFrom(ctx, r.client)
 }
@@ -63,6 +66,12 @@ func (r *Reconciler) configFrom(ctx context.Context, reader client.Reader) (comm
 	}
 	if common, err = get(hotplugv1.CommonName); err != nil {
 		return nil, nil, err
+	}
+	if r.assigned != nil {
+		// The pivot: a Progressive common runs the assigned revision.
+		if common, err = r.assigned.common(ctx, common); err != nil {
+			return nil, nil, err
+		}
 	}
 	if r.opts.ClusterName != hotplugv1.CommonName {
 		if own, err = get(r.opts.ClusterName); err != nil {

@@ -31,10 +31,14 @@ type reporter struct {
 	interval time.Duration
 	log      logr.Logger
 
-	mu      sync.Mutex
-	status  *hotplugv1.HotplugStatus
-	srcGen  int64
-	pending chan struct{}
+	mu     sync.Mutex
+	status *hotplugv1.HotplugStatus
+	srcGen int64
+	// commonRev is the revision of `common` that status was computed
+	// from: the two always travel together, so Ready never describes a
+	// revision whose components were not reconciled.
+	commonRev int64
+	pending   chan struct{}
 }
 
 func newReporter(cluster string, target client.Client, member bool, interval time.Duration, log logr.Logger) *reporter {
@@ -42,12 +46,14 @@ func newReporter(cluster string, target client.Client, member bool, interval tim
 		log: log.WithName("report"), pending: make(chan struct{}, 1)}
 }
 
-// update records the latest computed status; own is the mirrored own
-// Hotplug (or nil), whose annotation names the pivot generation it copies.
-func (r *reporter) update(st hotplugv1.HotplugStatus, own *hotplugv1.Hotplug) {
+// update records the latest computed status; common and own are what it
+// was computed from (either may be nil): common names the revision of
+// `common` (revisionOf), own's annotation the pivot generation it copies.
+func (r *reporter) update(st hotplugv1.HotplugStatus, common, own *hotplugv1.Hotplug) {
 	r.mu.Lock()
-	changed := r.status == nil || !equality.Semantic.DeepEqual(*r.status, st)
-	r.status = st.DeepCopy()
+	rev := revisionOf(common, r.member)
+	changed := r.status == nil || !equality.Semantic.DeepEqual(*r.status, st) || rev != r.commonRev
+	r.status, r.commonRev = st.DeepCopy(), rev
 	r.srcGen = 0
 	if own != nil {
 		r.srcGen, _ = strconv.ParseInt(own.Annotations[mirror.AnnotationSourceGeneration], 10, 64)
@@ -85,7 +91,7 @@ func (r *reporter) push(ctx context.Context) error {
 		r.mu.Unlock()
 		return nil
 	}
-	st, srcGen := r.status.DeepCopy(), r.srcGen
+	st, srcGen, commonRev := r.status.DeepCopy(), r.srcGen, r.commonRev
 	r.mu.Unlock()
 	now := metav1.Now()
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -99,6 +105,7 @@ func (r *reporter) push(ctx context.Context) error {
 		c.Status.State, c.Status.Reason = clusterv1.ClusterNormal, ""
 		c.Status.LastHeartbeat = &now
 		c.Status.HotplugPhase = st.Phase
+		c.Status.CommonRevision = commonRev
 		c.Status.Components = st.Components
 		clusterConditions(&c.Status.Conditions, st.Conditions, c.Generation)
 		return r.target.Status().Update(ctx, c)

@@ -53,7 +53,7 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 			w.reported.Phase = hotplugv1.PhaseProgressing
 			w.reported.Message = "{}"
 		}
-		w.reporter.update(w.reported, own)
+		w.reporter.update(w.reported, common, own)
 	}
 	for _, c := range eff.Components {
 		v := 0.0

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 type agentFlags struct {
@@ -92,6 +93,7 @@ kubecube-feature-config.`,
 	fl.BoolVar(&f.driftRepair, "drift-repair", true, "set objects of in-sync releases that someone changed or deleted back to the release (server-side apply under Helm's field manager; fields other controllers own are left alone); a component can opt out with driftRepair: false")
 	fl.DurationVar(&f.opts.HealthTimeout, "health-timeout", 5*time.Minute, "how long a release's objects may stay not ready (kstatus) after an install or upgrade before the component fails (negative: forever); health is watched, --wait is not needed for it")
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
+	fl.StringVar(&f.opts.RolloutNamespace, "rollout-namespace", rollout.DefaultNamespace, "namespace on the pivot where the hub keeps the revisions of common and each cluster's assignment (the hub's --namespace); read when common's rollout strategy is Progressive")
 	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")

@@ -10,6 +10,12 @@
 // rejected (401), that gets no answer, or whose answer proves nothing (an
 // empty list, a 404 for the resource) keeps every mirror, and the member
 // says so through Connected and State (the PivotConnected condition).
+//
+// When `common` asks for a Progressive rollout, the mirror of `common` takes
+// its spec from the cluster's assignment on the pivot (a ControllerRevision
+// that only the hub writes and that the member may read by name): an
+// assignment that is missing or cannot be read or decoded keeps the mirror
+// exactly as it is, so a member never changes revision on its own.
 package mirror
 
 import (
@@ -31,6 +37,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // Labels and annotations that mark a mirror.
@@ -58,39 +65,53 @@ const (
 
 // Mirror is a manager Runnable that keeps the two mirrors in step.
 type Mirror struct {
-	cluster  string
-	names    []string
-	pivot    client.WithWatch
-	local    client.Client
-	log      logr.Logger
-	onChange func()
-	interval time.Duration
-	confirm  time.Duration
-	now      func() time.Time
+	cluster string
+	names   []string
+	// rolloutNS is where the hub keeps the assignments on the pivot.
+	rolloutNS string
+	pivot     client.WithWatch
+	local     client.Client
+	log       logr.Logger
+	onChange  func()
+	interval  time.Duration
+	confirm   time.Duration
+	now       func() time.Time
 
 	// goneAt holds, per source, when a read first showed it gone; only
 	// the Start loop touches it.
 	goneAt map[string]time.Time
 	wakeC  chan struct{}
+	// runCtx is Start's context, for the assignment's watch that starts
+	// once `common` is first seen Progressive; kept says why the mirror of
+	// `common` was last kept instead of applied (logged once per change).
+	runCtx   context.Context
+	watching bool
+	kept     string
 
 	mu     sync.Mutex
 	latest map[string]Observation
 	conn   Connection
 }
 
-// New returns a Mirror for cluster. onChange is called when a mirror or the
-// connection state changes, so the agent can react.
-func New(cluster string, pivotCfg *rest.Config, local client.Client, log logr.Logger, onChange func()) (*Mirror, error) {
+// New returns a Mirror for cluster. rolloutNamespace is where the hub keeps
+// the assignments on the pivot (empty: rollout.DefaultNamespace). onChange
+// is called when a mirror or the connection state changes, so the agent can
+// react.
+func New(cluster, rolloutNamespace string, pivotCfg *rest.Config, local client.Client, log logr.Logger, onChange func()) (*Mirror, error) {
 	pivot, err := client.NewWithWatch(pivotCfg, client.Options{Scheme: kube.Scheme})
 	if err != nil {
 		return nil, fmt.Errorf("pivot client: %w", err)
 	}
-	return newMirror(cluster, pivot, local, log, onChange), nil
+	m := newMirror(cluster, pivot, local, log, onChange)
+	if rolloutNamespace != "" {
+		m.rolloutNS = rolloutNamespace
+	}
+	return m, nil
 }
 
 func newMirror(cluster string, pivot client.WithWatch, local client.Client, log logr.Logger, onChange func()) *Mirror {
 	return &Mirror{
-		cluster: cluster, names: []string{hotplugv1.CommonName, cluster},
+		cluster: cluster, names: []string{hotplugv1.CommonName, cluster}, rolloutNS: rollout.DefaultNamespace,
 		pivot: pivot, local: local, log: log.WithName("mirror"), onChange: onChange,
 		interval: ProbeInterval, confirm: ConfirmDelay, now: time.Now,
 		goneAt: map[string]time.Time{}, wakeC: make(chan struct{}, 1), latest: map[string]Observation{},
@@ -141,18 +162,11 @@ func (m *Mirror) wake() {
 // Start watches both names on the pivot, reads the sources on every event
 // and every probe interval, and keeps the mirrors in step until ctx ends.
 func (m *Mirror) Start(ctx context.Context) error {
+	m.runCtx = ctx
 	for _, name := range m.names {
-		inf := toolscache.NewSharedIndexInformer(m.listWatch(name), &hotplugv1.Hotplug{}, 5*time.Minute, toolscache.Indexers{})
-		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, _ error) { m.wake() })
-		// Events only prompt a read: what the watch cache holds (or no
-		// longer holds after a relist) is never taken as the source's state.
-		wake := func(any) { m.wake() }
-		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-			AddFunc: wake, UpdateFunc: func(_, o any) { wake(o) }, DeleteFunc: wake,
-		}); err != nil {
+		if err := m.watch(ctx, m.listWatch(name), &hotplugv1.Hotplug{}); err != nil {
 			return fmt.Errorf("watching pivot Hotplug %s: %w", name, err)
 		}
-		go inf.RunWithContext(ctx)
 	}
 	tick := time.NewTicker(m.interval)
 	defer tick.Stop()
@@ -175,6 +189,22 @@ func (m *Mirror) Start(ctx context.Context) error {
 			confirmC = nil
 		}
 	}
+}
+
+// watch runs an informer of lw whose events (and watch errors) only prompt
+// a read: what the watch cache holds (or no longer holds after a relist) is
+// never taken as the source's state.
+func (m *Mirror) watch(ctx context.Context, lw *toolscache.ListWatch, obj runtime.Object) error {
+	inf := toolscache.NewSharedIndexInformer(lw, obj, 5*time.Minute, toolscache.Indexers{})
+	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, _ error) { m.wake() })
+	wake := func(any) { m.wake() }
+	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc: wake, UpdateFunc: func(_, o any) { wake(o) }, DeleteFunc: wake,
+	}); err != nil {
+		return err
+	}
+	go inf.RunWithContext(ctx)
+	return nil
 }
 
 // listWatch lists and watches the single pivot object called name; the
@@ -209,13 +239,18 @@ func (m *Mirror) read(ctx context.Context, name string) Observation {
 func (m *Mirror) check(ctx context.Context) (pending bool) {
 	for _, name := range m.names {
 		obs := m.read(ctx, name)
+		var asg *Assignment
+		if name == hotplugv1.CommonName && obs.Source == SourcePresent && rollout.Progressive(obs.Object) {
+			a := m.readAssignment(ctx)
+			asg = &a
+		}
 		if ctx.Err() != nil {
 			return false // shutting down: a cancelled read says nothing
 		}
 		m.mu.Lock()
 		m.latest[name] = obs
 		m.mu.Unlock()
-		if m.step(ctx, obs) {
+		if m.step(ctx, obs, asg) {
 			pending = true
 		}
 	}
@@ -226,9 +261,10 @@ func (m *Mirror) check(ctx context.Context) (pending bool) {
 	return pending
 }
 
-// step acts on one observation; it reports whether the source's deletion
+// step acts on one observation (with, for a Progressive `common`, the read
+// of the cluster's assignment); it reports whether the source's deletion
 // awaits confirmation.
-func (m *Mirror) step(ctx context.Context, obs Observation) bool {
+func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) bool {
 	cur := &hotplugv1.Hotplug{}
 	err := m.local.Get(ctx, client.ObjectKey{Name: obs.Name}, cur)
 	if apierrors.IsNotFound(err) {
@@ -247,7 +283,14 @@ func (m *Mirror) step(ctx context.Context, obs Observation) bool {
 	}
 	switch d.Action {
 	case Apply:
-		if err := m.upsert(ctx, obs.Object, cur); err != nil {
+		want, why := desiredMirror(obs, asg)
+		if obs.Name == hotplugv1.CommonName {
+			m.noteKept(why, cur)
+		}
+		if want == nil {
+			break
+		}
+		if err := m.upsert(ctx, want, cur); err != nil {
 			m.log.Error(err, "mirroring", "hotplug", obs.Name)
 		}
 	case Confirm:
@@ -291,14 +334,14 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 	}
 }
 
-// upsert makes cur (nil when there is no local object) the mirror of src.
-func (m *Mirror) upsert(ctx context.Context, src, cur *hotplugv1.Hotplug) error {
-	want := Desired(src)
+// upsert makes cur (nil when there is no local object) the mirror want.
+func (m *Mirror) upsert(ctx context.Context, want, cur *hotplugv1.Hotplug) error {
+	gen := want.Annotations[AnnotationSourceGeneration]
 	if cur == nil {
 		if err := m.local.Create(ctx, want); err != nil {
-			return fmt.Errorf("creating mirror %s: %w", src.Name, err)
+			return fmt.Errorf("creating mirror %s: %w", want.Name, err)
 		}
-		m.log.Info("mirrored", "hotplug", src.Name, "generation", src.Generation)
+		m.log.Info("mirrored", "hotplug", want.Name, "generation", gen)
 		m.onChange()
 		return nil
 	}
@@ -307,9 +350,9 @@ func (m *Mirror) upsert(ctx context.Context, src, cur *hotplugv1.Hotplug) error 
 	}
 	cur.Spec, cur.Labels, cur.Annotations = want.Spec, want.Labels, want.Annotations
 	if err := m.local.Update(ctx, cur); err != nil {
-		return fmt.Errorf("updating mirror %s: %w", src.Name, err)
+		return fmt.Errorf("updating mirror %s: %w", want.Name, err)
 	}
-	m.log.Info("mirror updated", "hotplug", src.Name, "generation", src.Generation)
+	m.log.Info("mirror updated", "hotplug", want.Name, "generation", gen)
 	m.onChange()
 	return nil
 }

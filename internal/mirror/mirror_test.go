@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/testr"
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +25,7 @@ type fixture struct {
 	pivot   client.WithWatch
 	local   client.Client
 	fail    error // returned by every GET on the pivot while set
+	failAsg error // returned by GETs of ControllerRevisions while set
 	clock   time.Time
 	changes int
 }
@@ -43,6 +45,9 @@ func newFixture(t *testing.T) *fixture {
 			Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 				if f.fail != nil {
 					return f.fail
+				}
+				if _, ok := obj.(*appsv1.ControllerRevision); ok && f.failAsg != nil {
+					return f.failAsg
 				}
 				return c.Get(ctx, key, obj, opts...)
 			},

@@ -13,6 +13,7 @@ import (
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/manifest"
+	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -21,7 +22,9 @@ import (
 // ServiceAccount; on the pivot, the memberAccess ServiceAccount for
 // member-1. The agent mirrors `common` and `member-1`, installs the releases
 // and reports back, with no request refused; the pivot identity cannot read
-// another cluster's Hotplug.
+// another cluster's Hotplug, nor another cluster's assignment of a revision
+// of common, nor its history; a Progressive common is mirrored from the
+// member's assignment only.
 func TestMemberAgentRunsWithChartRBAC(t *testing.T) {
 	env := startClusters(t, "pivot-cluster", "member-1")
 	ctx := context.Background()
@@ -97,4 +100,21 @@ func TestMemberAgentRunsWithChartRBAC(t *testing.T) {
 	if err := pivotAsMember.Status().Update(ctx, other); !isForbidden(err) {
 		t.Errorf("member-1 writing pivot-cluster's status: %v, want Forbidden", err)
 	}
+
+	t.Run("the member reads only its own assignment", func(t *testing.T) {
+		checkMemberReadsOnlyItsAssignment(t, pc, pivotCfg, "member-1")
+	})
+	t.Run("a Progressive common is mirrored from the assignment", func(t *testing.T) {
+		mirrorOf := func() string {
+			hp := &hotplugv1.Hotplug{}
+			if err := mc.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, hp); err != nil {
+				return err.Error()
+			}
+			return hp.Annotations[mirror.AnnotationSourceGeneration]
+		}
+		checkProgressiveRuns(t, pc, mc, "member-1", mirrorOf)
+		if got := refused.Forbidden(); len(got) > 0 {
+			t.Errorf("the member agent was refused %d request(s) reading its assignment: %v", len(got), got)
+		}
+	})
 }

@@ -68,7 +68,9 @@ func waitConverged(t *testing.T, c client.Client, names ...string) {
 // ServiceAccount, ClusterRoles and bindings into a real pivot cluster, runs
 // the agent in-process as that ServiceAccount (a TokenRequest token, nothing
 // else), and checks the seed scenario converges with no request refused;
-// then shows the token is refused what the default role excludes.
+// with a Progressive common it runs only the revision assigned to it, read
+// with the chart's rights; then shows the token is refused what the default
+// role excludes.
 func TestAgentRunsWithChartRBAC(t *testing.T) {
 	env := startClusters(t, "pivot-cluster")
 	admin := env.Cluster("pivot-cluster").Config
@@ -108,6 +110,13 @@ func TestAgentRunsWithChartRBAC(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKey{Name: "pivot-cluster"}, cl); err != nil {
 		t.Fatal(err)
 	}
+
+	t.Run("a Progressive common runs the assigned revision", func(t *testing.T) {
+		checkProgressiveRuns(t, c, c, "pivot-cluster", func() string { return "" })
+		if got := refused.Forbidden(); len(got) > 0 {
+			t.Errorf("the agent was refused %d request(s) reading its assignment: %v", len(got), got)
+		}
+	})
 
 	t.Run("outside the role is refused", func(t *testing.T) {
 		cs, err := kubernetes.NewForConfig(agentCfg)

@@ -1,0 +1,167 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/rollout"
+)
+
+// assignments gives the pivot's own agent the revision of `common` it must
+// run while `common` is Progressive: its assignment, a ControllerRevision in
+// the rollout namespace that only the hub writes. It remembers the `common`
+// it last used, so that a missing or unusable assignment keeps it. Members
+// get theirs through the mirror instead.
+type assignments struct {
+	reader client.Reader // direct: a cached read would watch every ControllerRevision
+	ns     string
+	name   string
+
+	mu     sync.Mutex
+	last   *hotplugv1.Hotplug // common as last used, at its revision
+	reason string             // why the assignment was last not used, logged once
+
+	once   sync.Once
+	start  chan struct{}           // closed when common is first seen Progressive
+	events chan event.GenericEvent // the assignment changed: reconcile
+}
+
+func newAssignments(reader client.Reader, namespace, cluster string) *assignments {
+	return &assignments{reader: reader, ns: namespace, name: rollout.AssignmentName(cluster),
+		start: make(chan struct{}), events: make(chan event.GenericEvent)}
+}
+
+// common returns the `common` the agent must run: common itself unless it
+// is Progressive, else a copy carrying the assigned spec and revision (see
+// atRevision); without a usable assignment the one last used, or an error
+// that leaves every release as it is until the hub assigns a revision.
+func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*hotplugv1.Hotplug, error) {
+	var asg *mirror.Assignment
+	if rollout.Progressive(common) {
+		a.once.Do(func() { close(a.start) })
+		cr := &appsv1.ControllerRevision{}
+		got := mirror.ClassifyAssignment(a.name, cr, a.reader.Get(ctx, client.ObjectKey{Namespace: a.ns, Name: a.name}, cr))
+		asg = &got
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	use, why := commonFor(common, asg, a.last)
+	if why != a.reason {
+		a.reason = why
+		if why != "" {
+			ctrl.LoggerFrom(ctx).Info("common is Progressive and the assignment cannot be used; keeping the revision last used",
+				"reason", why, "namespace", a.ns, "assignment", a.name, "revision", revisionOf(use, false))
+		}
+	}
+	if use == nil && common != nil {
+		return nil, fmt.Errorf("common is Progressive and this cluster runs no revision of it yet: %s (ControllerRevision %s/%s); releases left as they are", why, a.ns, a.name)
+	}
+	a.last = use
+	return use, nil
+}
+
+// commonFor decides which `common` to run: common itself when it is absent
+// or not Progressive; the assigned revision when asg holds one; else last
+// (the one last run, with common's current metadata) and why; nil and why
+// when there is none.
+func commonFor(common *hotplugv1.Hotplug, asg *mirror.Assignment, last *hotplugv1.Hotplug) (*hotplugv1.Hotplug, string) {
+	switch {
+	case common == nil || !rollout.Progressive(common):
+		return common, ""
+	case asg != nil && asg.Revision != nil:
+		return atRevision(common, asg.Revision.Spec, asg.Revision.Number), ""
+	}
+	why := "common is Progressive and the assignment was not read"
+	if asg != nil {
+		why = asg.Detail
+	}
+	if last == nil {
+		return nil, why
+	}
+	return atRevision(common, last.Spec, revisionOf(last, false)), why
+}
+
+// atRevision returns a copy of common with spec and revision: the
+// source-generation annotation (as a member's mirror has it) and the
+// generation, so that statuses computed from it name the revision they
+// describe, never common's newer generation.
+func atRevision(common *hotplugv1.Hotplug, spec hotplugv1.HotplugSpec, rev int64) *hotplugv1.Hotplug {
+	out := common.DeepCopy()
+	out.Spec = *spec.DeepCopy()
+	if out.Annotations == nil {
+		out.Annotations = map[string]string{}
+	}
+	out.Annotations[mirror.AnnotationSourceGeneration] = strconv.FormatInt(rev, 10)
+	out.Generation = rev
+	return out
+}
+
+// revisionOf is the revision of `common` that common (as the agent read
+// it) holds: its source-generation annotation (a member's mirror, the
+// pivot's assigned copy), else, on the pivot, its generation; 0 when
+// unknown.
+func revisionOf(common *hotplugv1.Hotplug, member bool) int64 {
+	if common == nil {
+		return 0
+	}
+	if v, ok := common.Annotations[mirror.AnnotationSourceGeneration]; ok {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	if member {
+		return 0
+	}
+	return common.Generation
+}
+
+// watch returns a manager runnable that, once `common` is first seen
+// Progressive, watches the assignment by name (a field selector, so RBAC
+// may restrict by resource name) and turns its changes into reconciles,
+// until ctx ends.
+func (a *assignments) watch(cfg *rest.Config) func(context.Context) error {
+	return func(ctx context.Context) error {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.start:
+		}
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return fmt.Errorf("agent: watching the assignment %s/%s: %w", a.ns, a.name, err)
+		}
+		lw := toolscache.NewListWatchFromClient(cs.AppsV1().RESTClient(), "controllerrevisions", a.ns, fields.OneTermEqualSelector("metadata.name", a.name))
+		inf := toolscache.NewSharedIndexInformer(lw, &appsv1.ControllerRevision{}, 10*time.Minute, toolscache.Indexers{})
+		send := func(o any) {
+			cr, ok := o.(*appsv1.ControllerRevision)
+			if !ok {
+				cr = &appsv1.ControllerRevision{}
+				cr.Namespace, cr.Name = a.ns, a.name
+			}
+			select {
+			case a.events <- event.GenericEvent{Object: cr}:
+			case <-ctx.Done():
+			}
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: send, UpdateFunc: func(_, o any) { send(o) }, DeleteFunc: send,
+		}); err != nil {
+			return fmt.Errorf("agent: watching the assignment %s/%s: %w", a.ns, a.name, err)
+		}
+		inf.RunWithContext(ctx)
+		return nil
+	}
+}
