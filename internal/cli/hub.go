@@ -31,7 +31,9 @@ Hotplug objects (name is 'common' or a registered Cluster; unique components; st
 enabled or disabled; env renders as a YAML mapping for its cluster(s)), issuing and renewing
 its own certificate and registering the ValidatingWebhookConfiguration 'hotplug-hub'. It rolls
 every cluster's report up into the status of 'common' and marks clusters whose agent stopped
-reporting as abnormal.`,
+reporting as abnormal. With spec.rollout.strategy: Progressive in 'common', it moves each new
+revision of common to the clusters step by step (see 'hotplug rollout --help'), keeping the
+revisions as ControllerRevisions in --namespace.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := kube.LoadConfig(kubeconfig)
@@ -55,7 +57,7 @@ reporting as abnormal.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the pivot cluster (default: in-cluster, then $KUBECONFIG)")
-	fl.StringVar(&opts.Namespace, "namespace", "kubecube-system", "namespace of the webhook certificate Secret and the leader lease")
+	fl.StringVar(&opts.Namespace, "namespace", "kubecube-system", "namespace of the webhook certificate Secret, the leader lease and the revisions of common")
 	fl.StringVar(&opts.WebhookHost, "webhook-host", "", "address the webhook listens on (default all)")
 	fl.IntVar(&opts.WebhookPort, "webhook-port", 9443, "port the webhook listens on")
 	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "https URL the API server calls the webhook at, when the hub runs outside the cluster")

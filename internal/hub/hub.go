@@ -1,8 +1,9 @@
 // Package hub runs in the pivot cluster: it validates Hotplug and Cluster
 // objects (admission webhook, with a certificate it issues and renews, and
 // refusing a deletion that would uninstall enabled components), rolls every
-// cluster's report up into `common`'s status, and marks clusters whose agent
-// stopped reporting as abnormal.
+// cluster's report up into `common`'s status, rolls revisions of `common`
+// out progressively when its spec asks (internal/rollout decides), and marks
+// clusters whose agent stopped reporting as abnormal.
 package hub
 
 import (
@@ -28,7 +29,9 @@ import (
 
 // Options configure the hub.
 type Options struct {
-	// Namespace holds the webhook certificate Secret; default kubecube-system.
+	// Namespace holds the webhook certificate Secret and the revisions of
+	// `common` (ControllerRevisions, see internal/rollout); default
+	// kubecube-system.
 	Namespace string
 	// WebhookHost and WebhookPort are where the webhook listens; default
 	// 0.0.0.0:9443.

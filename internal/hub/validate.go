@@ -63,6 +63,7 @@ func Validate(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fle
 				hp.Name, c.Name, i, limits.Message(c.Status, 64), hotplugv1.StatusEnabled, hotplugv1.StatusDisabled))
 		}
 	}
+	errs = append(errs, rolloutErrors(hp)...)
 	if err := effectiveErrors(ctx, lim, hp, fleet); err != nil {
 		errs = append(errs, err)
 	}
