@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -118,29 +118,6 @@ func hubOptions(t *testing.T) hub.Options {
 	}
 	opts.CertDir = t.TempDir()
 	return opts
-}
-
-// startHub runs the hub until stop is called (or the test ends).
-func startHub(t *testing.T, cfg *rest.Config, opts hub.Options) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := inprocess.StartHub(ctx, cfg, opts, testenv.Logger(t).WithName("hub"))
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if p != nil {
-				if err := p.Wait(); err != nil {
-					t.Errorf("hub stopped: %v", err)
-				}
-			}
-		})
-	}
-	t.Cleanup(stop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stop
 }
 
 type rolloutEnv struct {
@@ -251,7 +228,7 @@ func TestProgressiveRollout(t *testing.T) {
 	t.Cleanup(cancel)
 	e := &rolloutEnv{t: t, c: c, members: map[string]*member{}, ctx: ctx}
 	hubOpts := hubOptions(t)
-	stopHub := startHub(t, cfg, hubOpts)
+	stopHub := testenv.StoppableHub(t, cfg, hubOpts)
 	for _, name := range []string{"pivot-cluster", "member-1", "member-2", "member-3"} {
 		e.addCluster(name, name == "member-1")
 	}
@@ -299,7 +276,7 @@ func TestProgressiveRollout(t *testing.T) {
 	}
 	frozen := e.assignments()
 	time.Sleep(deadline / 2)
-	if got := e.assignments(); !equalMaps(got, frozen) {
+	if got := e.assignments(); !maps.Equal(got, frozen) {
 		t.Errorf("assignments changed while paused: %v -> %v", frozen, got)
 	}
 	for _, n := range []string{"member-2", "member-3", "pivot-cluster"} {
@@ -336,13 +313,13 @@ func TestProgressiveRollout(t *testing.T) {
 	stopHub()
 	frozen = e.assignments()
 	time.Sleep(3 * minHealthy)
-	if got := e.assignments(); !equalMaps(got, frozen) {
+	if got := e.assignments(); !maps.Equal(got, frozen) {
 		t.Errorf("assignments changed with the hub stopped: %v -> %v", frozen, got)
 	}
 	if st := e.status(); st.Phase != hotplugv1.RolloutProgressing || st.TargetRevision != next {
 		t.Errorf("status with the hub stopped: %+v", st)
 	}
-	startHub(t, cfg, hubOpts)
+	testenv.StoppableHub(t, cfg, hubOpts)
 	st = e.waitPhase(hotplugv1.RolloutComplete, next, 2*time.Minute)
 	if len(st.UpdatedClusters) != 5 {
 		t.Errorf("after restart: %+v", st)
@@ -365,7 +342,7 @@ func TestProgressiveRollout(t *testing.T) {
 		common := mustCommon(t, e)
 		return common.Status.Rollout == nil && meta.FindStatusCondition(common.Status.Conditions, hotplugv1.ConditionRolloutComplete) == nil, ""
 	})
-	if got := e.assignments(); !equalMaps(got, frozen) {
+	if got := e.assignments(); !maps.Equal(got, frozen) {
 		t.Errorf("assignments changed under strategy All: %v -> %v", frozen, got)
 	}
 }
@@ -377,16 +354,4 @@ func mustCommon(t *testing.T, e *rolloutEnv) *hotplugv1.Hotplug {
 		t.Fatal(err)
 	}
 	return common
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -113,6 +113,14 @@ func (f *fleet) step() Decision {
 
 func (f *fleet) advance(d time.Duration) { f.now = f.now.Add(d) }
 
+// after lets d pass, then steps.
+func (f *fleet) after(d time.Duration) Decision { f.advance(d); return f.step() }
+
+func (f *fleet) wantState(name string, s hotplugv1.ClusterRolloutState) {
+	f.t.Helper()
+	f.wantStates(map[string]hotplugv1.ClusterRolloutState{name: s})
+}
+
 // state returns cluster name's state and assigned revision.
 func (f *fleet) state(name string) (hotplugv1.ClusterRolloutState, int64) {
 	for _, c := range f.prev.Clusters {

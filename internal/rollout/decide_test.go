@@ -45,8 +45,7 @@ func TestDecideRules(t *testing.T) {
 		}},
 		{"complete and fed back: no change", func(f *fleet) {
 			before := f.prev.DeepCopy()
-			f.advance(time.Hour)
-			f.step()
+			f.after(time.Hour)
 			if !reflect.DeepEqual(before, f.prev) || f.last.After != 0 {
 				f.t.Errorf("a no-op step changed the status:\n%+v\n%+v (after %s)", before, f.prev, f.last.After)
 			}
@@ -58,8 +57,7 @@ func TestDecideRules(t *testing.T) {
 			f.wantAssigned(map[string]int64{"c2": 2, "c3": 1, "c1": 1})
 			f.healthy("c2")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step()
+			f.after(30 * time.Second)
 			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": updated, "c3": progressing, "c1": pending})
 		}},
 		{"others after the canaries, maxConcurrency at a time, each after minHealthySeconds", func(f *fleet) {
@@ -67,31 +65,26 @@ func TestDecideRules(t *testing.T) {
 			f.step() // c2 canary
 			f.healthy("c2")
 			f.step()
-			f.advance(29 * time.Second)
-			f.step()
+			f.after(29 * time.Second)
 			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing, "c1": pending})
-			f.advance(time.Second)
-			f.step()
+			f.after(time.Second)
 			f.step() // c3 canary moved by the previous step
 			f.healthy("c3")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step()
+			f.after(30 * time.Second)
 			// maxConcurrency 2 of the non-canaries c1, c4, c5.
 			if got := f.inState(progressing); !reflect.DeepEqual(got, []string{"c1", "c4"}) {
 				f.t.Errorf("progressing %v, want [c1 c4]", got)
 			}
 			f.healthy("c1")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step()
+			f.after(30 * time.Second)
 			if got := f.inState(progressing); !reflect.DeepEqual(got, []string{"c4", "c5"}) {
 				f.t.Errorf("progressing %v, want [c4 c5]", got)
 			}
 			f.healthy("c4", "c5")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step()
+			f.after(30 * time.Second)
 			if f.prev.Phase != hotplugv1.RolloutComplete || f.prev.Revision != 2 || f.last.Condition.Status != metav1.ConditionTrue {
 				f.t.Errorf("status %+v", f.prev)
 			}
@@ -107,35 +100,29 @@ func TestDecideRules(t *testing.T) {
 			f.advance(time.Second)
 			f.report("c2", 2, true)
 			f.step()
-			f.advance(20 * time.Second)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
-			f.advance(10 * time.Second)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": updated})
+			f.after(20 * time.Second)
+			f.wantState("c2", progressing)
+			f.after(10 * time.Second)
+			f.wantState("c2", updated)
 		}},
 		{"a cluster Ready on another revision is not done", func(f *fleet) {
 			f.edit("v2")
 			f.step()
 			f.report("c2", 1, true)
 			f.step()
-			f.advance(time.Minute)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
+			f.after(time.Minute)
+			f.wantState("c2", progressing)
 		}},
 		{"a failure pauses: no further move, failed keeps the target, reason from Ready", func(f *fleet) {
 			f.edit("v2")
 			f.step()
 			f.report("c2", 2, false)
 			f.step()
-			f.advance(5*time.Minute - time.Second)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
-			f.advance(time.Second)
-			f.step()
+			f.after(5*time.Minute - time.Second)
+			f.wantState("c2", progressing)
+			f.after(time.Second)
 			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": failed, "c3": pending})
-			f.advance(time.Hour)
-			f.step()
+			f.after(time.Hour)
 			f.wantAssigned(map[string]int64{"c2": 2, "c3": 1, "c1": 1, "c4": 1, "c5": 1})
 			if f.prev.Phase != hotplugv1.RolloutPaused || len(f.prev.FailedClusters) != 1 ||
 				!strings.Contains(f.prev.FailedClusters[0].Reason, "Deployment mon not available") ||
@@ -149,12 +136,10 @@ func TestDecideRules(t *testing.T) {
 			f.advance(4*time.Minute + 50*time.Second)
 			f.healthy("c2")
 			f.step()
-			f.advance(20 * time.Second)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
-			f.advance(10 * time.Second)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": updated})
+			f.after(20 * time.Second)
+			f.wantState("c2", progressing)
+			f.after(10 * time.Second)
+			f.wantState("c2", updated)
 		}},
 		{"paused annotation: no move", func(f *fleet) {
 			f.annots[hotplugv1.RolloutPausedAnnotation] = "true"
@@ -166,35 +151,32 @@ func TestDecideRules(t *testing.T) {
 			}
 			delete(f.annots, hotplugv1.RolloutPausedAnnotation)
 			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
+			f.wantState("c2", progressing)
 		}},
 		{"resumed-at newer than a failure: Progressing again from it", func(f *fleet) {
 			f.edit("v2")
 			f.step()
-			f.advance(6 * time.Minute)
-			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": failed})
+			f.after(6 * time.Minute)
+			f.wantState("c2", failed)
 			f.annots[hotplugv1.RolloutResumedAtAnnotation] = f.now.Add(-time.Hour).Format(time.RFC3339)
 			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": failed})
+			f.wantState("c2", failed)
 			f.advance(time.Minute)
 			f.annots[hotplugv1.RolloutResumedAtAnnotation] = f.now.Format(time.RFC3339)
 			f.step()
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing})
+			f.wantState("c2", progressing)
 			if c := f.prev.Clusters[1]; c.Name != "c2" || !c.Since.Time.Equal(f.now.Truncate(time.Second)) {
 				f.t.Errorf("c2 since %v, want resumed-at %v", c.Since, f.now)
 			}
 			f.healthy("c2")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step()
+			f.after(30 * time.Second)
 			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": updated, "c3": progressing})
 		}},
 		{"undo: the complete content goes to every cluster at once, paused or not", func(f *fleet) {
 			f.edit("bad")
 			f.step()
-			f.advance(6 * time.Minute)
-			f.step() // c2 failed
+			f.after(6 * time.Minute) // c2 failed
 			f.annots[hotplugv1.RolloutPausedAnnotation] = "true"
 			f.edit("v1")
 			f.step()
@@ -215,8 +197,7 @@ func TestDecideRules(t *testing.T) {
 			f.step()
 			f.healthy("c2")
 			f.step()
-			f.advance(30 * time.Second)
-			f.step() // c2 updated, c3 progressing
+			f.after(30 * time.Second) // c2 updated, c3 progressing
 			f.edit("v3")
 			f.step()
 			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c2": progressing, "c3": pending})
@@ -231,13 +212,13 @@ func TestDecideRules(t *testing.T) {
 			f.addCluster("c0")
 			f.step()
 			f.wantAssigned(map[string]int64{"c0": 1})
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c0": pending})
+			f.wantState("c0", pending)
 		}},
 		{"a new cluster once complete is on the complete revision", func(f *fleet) {
 			f.addCluster("c9")
 			f.step()
 			f.wantAssigned(map[string]int64{"c9": 1})
-			f.wantStates(map[string]hotplugv1.ClusterRolloutState{"c9": updated})
+			f.wantState("c9", updated)
 			if f.prev.Phase != hotplugv1.RolloutComplete {
 				f.t.Errorf("phase %s", f.prev.Phase)
 			}
