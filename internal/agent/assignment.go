@@ -62,9 +62,11 @@ func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*h
 	use, why := commonFor(common, asg, a.last)
 	if why != a.reason {
 		a.reason = why
-		if why != "" {
-			ctrl.LoggerFrom(ctx).Info("common is Progressive and the assignment cannot be used; keeping the revision last used",
-				"reason", why, "namespace", a.ns, "assignment", a.name, "revision", revisionOf(use, false))
+		switch log := ctrl.LoggerFrom(ctx).WithValues("namespace", a.ns, "assignment", a.name); {
+		case why != "" && use != nil:
+			log.Info("common is Progressive and the assignment cannot be used; keeping the revision last run", "reason", why, "revision", revisionOf(use, false))
+		case why != "":
+			log.Info("common is Progressive and no revision of it was run yet; releases left as they are until the hub assigns one", "reason", why)
 		}
 	}
 	if use == nil && common != nil {
