@@ -291,7 +291,9 @@ func TestProgressiveRollout(t *testing.T) {
 		t.Fatalf("undo: restored %d, %v", restored, err)
 	}
 	undoAt := time.Now()
-	st = e.waitPhase(hotplugv1.RolloutComplete, undone, time.Minute)
+	if st = e.waitPhase(hotplugv1.RolloutComplete, undone, time.Minute); len(st.UpdatedClusters) != 4 {
+		t.Errorf("after undo: %+v", st)
+	}
 	if seen, _ := e.members["member-1"].times(undone); seen.Sub(undoAt) > 10*time.Second {
 		t.Errorf("the canary moved back %s after undo", seen.Sub(undoAt))
 	}
