@@ -16,7 +16,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -229,31 +228,6 @@ func (f *rolloutFleet) hotplugCLI(args ...string) (string, int) {
 	return out.String(), cli.ExitCode(err)
 }
 
-// stoppableHub runs the hub until the returned stop is called or the test
-// ends; opts stay the same across starts (the webhook configuration names
-// its port).
-func stoppableHub(t *testing.T, cfg *rest.Config, opts hub.Options) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := inprocess.StartHub(ctx, cfg, opts, testenv.Logger(t).WithName("hub"))
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if p != nil {
-				if err := p.Wait(); err != nil {
-					t.Errorf("hub stopped: %v", err)
-				}
-			}
-		})
-	}
-	t.Cleanup(stop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stop
-}
-
 // TestProgressiveRolloutOfCommon runs a pivot and three members (four
 // kube-apiservers with controller-manager, scheduler and kwok), the hub
 // and four agents, the members with their least-privilege identity on the
@@ -308,7 +282,7 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubOpts.CertDir = t.TempDir()
-	stopHub := stoppableHub(t, f.pivot.cl.Config, hubOpts)
+	stopHub := testenv.StoppableHub(t, f.pivot.cl.Config, hubOpts)
 
 	// common: logagent (ConfigMaps, Ready at once) and web (a Deployment),
 	// rolled out progressively.
@@ -504,7 +478,7 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		t.Logf("hub stopped for %s: revisions %v, releases of %v unchanged", time.Since(stoppedAt).Round(time.Second), revs, settled)
-		stoppableHub(t, f.pivot.cl.Config, hubOpts)
+		testenv.StoppableHub(t, f.pivot.cl.Config, hubOpts)
 		f.waitComplete("the fix completes once the hub is back", fixed, 3*time.Minute)
 		for _, n := range names {
 			rel := f.members[n].release(t, "web", "web")
