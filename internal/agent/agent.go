@@ -149,9 +149,10 @@ func specChanged() predicate.Predicate {
 	}
 }
 
-// requestsFor maps a Hotplug event (or, on the pivot, one of its
-// assignment) to one request per component that the object names, that the agent has an outcome for, or that the inventory
-// records: a removed component still gets its uninstall.
+// requestsFor maps a Hotplug event (or, on the pivot, an event of its
+// assignment) to one request per component that the object names, that the
+// agent has an outcome for, or that the inventory records: a removed
+// component still gets its uninstall.
 func (r *Reconciler) requestsFor(ctx context.Context, o client.Object) []reconcile.Request {
 	if err := r.inv.ensure(ctx); err != nil {
 		// Reconcile loads it again and fails until it can.

@@ -31,14 +31,15 @@ type reporter struct {
 	interval time.Duration
 	log      logr.Logger
 
-	mu     sync.Mutex
-	status *hotplugv1.HotplugStatus
-	srcGen int64
+	mu      sync.Mutex
+	status  *hotplugv1.HotplugStatus
+	srcGen  int64
+	pending chan struct{}
+
 	// commonRev is the revision of `common` that status was computed
-	// from: the two always travel together, so Ready never describes a
-	// revision whose components were not reconciled.
+	// from: the two always travel together (under mu), so Ready never
+	// describes a revision whose components were not reconciled.
 	commonRev int64
-	pending   chan struct{}
 }
 
 func newReporter(cluster string, target client.Client, member bool, interval time.Duration, log logr.Logger) *reporter {
