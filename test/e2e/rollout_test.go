@@ -70,9 +70,11 @@ type rolloutFleet struct {
 // revision of common and its Ready condition.
 func (f *rolloutFleet) watch(ctx context.Context) {
 	for ctx.Err() == nil {
+		// What the answer shows was written before it, at most one poll
+		// interval before the request: stamp it with the request's start.
+		now := time.Now()
 		list := &clusterv1.ClusterList{}
 		if err := f.pivot.c.List(ctx, list); err == nil {
-			now := time.Now()
 			f.mu.Lock()
 			for _, c := range list.Items {
 				s := f.seen[c.Name]
