@@ -65,7 +65,7 @@ func TestRolloutCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := metav1.NewTime(time.Now().Add(-90 * time.Second).Truncate(time.Second))
-	reason := "not done with revision 2 within 5m0s: Ready=False ComponentsFailed: mon: Deployment mon not available"
+	reason := "mon: helm upgrade failed: DaemonSet mon is invalid: spec.template.spec.containers[0].resources.requests (revision 2 not done within 5m0s)"
 	common.Status.Rollout = &hotplugv1.RolloutStatus{Revision: 1, TargetRevision: 2, Phase: hotplugv1.RolloutPaused,
 		Message: "paused: revision 2 failed in member-1", PendingClusters: []string{"member-2"},
 		FailedClusters: []hotplugv1.ClusterFailure{{Name: "member-1", Reason: reason}},
@@ -85,7 +85,7 @@ func TestRolloutCommands(t *testing.T) {
 	want := [][]string{
 		{"phase: Paused", "revision: 1", "target: 2", "paused: revision 2 failed in member-1"},
 		{"CLUSTER", "REVISION", "STATE", "SINCE", "REASON"},
-		{"member-1", "2", "Failed", "1m3", "not done with revision 2 within 5m0s: Ready=False"},
+		{"member-1", "2", "Failed", "1m3", "mon: helm upgrade failed: DaemonSet mon is invalid"},
 		{"member-2", "1", "Pending", "1m3", "-"},
 	}
 	if len(lines) != len(want) {

@@ -13,6 +13,7 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -98,8 +99,19 @@ func clusterInput(c *clusterv1.Cluster) rollout.Cluster {
 	if cond := meta.FindStatusCondition(c.Status.Conditions, hotplugv1.ConditionReady); cond != nil {
 		in.Ready = cond.DeepCopy()
 	}
+	for _, cs := range c.Status.Components {
+		if len(in.NotReady) == maxNotReady {
+			break
+		}
+		if !meta.IsStatusConditionTrue(cs.Conditions, hotplugv1.ConditionReady) {
+			in.NotReady = append(in.NotReady, limits.Message(cs.Name+": "+cs.Message, limits.MaxMessageBytes/maxNotReady))
+		}
+	}
 	return in
 }
+
+// maxNotReady is how many components not Ready a failure reason names.
+const maxNotReady = 3
 
 func (r *revisions) write(ctx context.Context, common *hotplugv1.Hotplug, set revisionSet, dec rollout.Decision) error {
 	target := rollout.Revision{Number: common.Generation, Spec: common.Spec}

@@ -20,6 +20,10 @@ type Cluster struct {
 	// Ready is the cluster's Ready condition, describing Revision; nil
 	// when the agent has not reported one.
 	Ready *metav1.Condition
+	// NotReady says, for a few components not Ready in the cluster, "name:
+	// message" as its agent reports them (bounded, no values), to explain a
+	// failure.
+	NotReady []string
 	// Abnormal is status.state abnormal (its agent stopped reporting), with
 	// the hub's reason.
 	Abnormal       bool

@@ -115,22 +115,23 @@ func condition(st *hotplugv1.RolloutStatus, generation int64, now metav1.Time) *
 }
 
 // failureReason says why cluster c is not done with target within
-// deadline, from its state and its Ready condition (bounded; the agent's
-// messages carry no values).
+// deadline, what matters first (a table cuts it): its abnormal state, the
+// revision it still runs, or its components that are not Ready, else its
+// Ready condition (bounded; the agent's messages carry no values).
 func failureReason(c Cluster, target int64, deadline time.Duration) string {
 	var why string
 	switch {
 	case c.Abnormal:
 		why = "cluster abnormal: " + c.AbnormalReason
 	case c.Revision != target:
-		why = fmt.Sprintf("runs revision %d", c.Revision)
-		if c.Ready != nil {
-			why += fmt.Sprintf("; Ready=%s %s: %s", c.Ready.Status, c.Ready.Reason, c.Ready.Message)
-		}
+		why = fmt.Sprintf("still runs revision %d", c.Revision)
+	case len(c.NotReady) > 0:
+		why = strings.Join(c.NotReady, "; ")
 	case c.Ready == nil:
 		why = "no Ready condition reported"
 	default:
 		why = fmt.Sprintf("Ready=%s %s: %s", c.Ready.Status, c.Ready.Reason, c.Ready.Message)
 	}
-	return limits.Message(fmt.Sprintf("not done with revision %d within %s: %s", target, deadline, why), limits.MaxMessageBytes)
+	suffix := fmt.Sprintf(" (revision %d not done within %s)", target, deadline)
+	return limits.Message(why, limits.MaxMessageBytes-len(suffix)) + suffix
 }

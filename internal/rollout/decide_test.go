@@ -130,6 +130,23 @@ func TestDecideRules(t *testing.T) {
 				f.t.Errorf("status %+v, condition %+v", f.prev, f.last.Condition)
 			}
 		}},
+		{"the failure reason names what matters first", func(f *fleet) {
+			f.edit("v2")
+			f.step()
+			f.report("c2", 2, false)
+			f.clusters["c2"].NotReady = []string{"mon: helm upgrade failed: DaemonSet mon is invalid"}
+			f.after(5 * time.Minute)
+			if r := f.prev.FailedClusters[0].Reason; !strings.HasPrefix(r, "mon: helm upgrade failed") || !strings.HasSuffix(r, "(revision 2 not done within 5m0s)") {
+				f.t.Errorf("reason %q", r)
+			}
+			f.edit("v3")
+			f.step()
+			f.report("c2", 2, true)
+			f.after(5 * time.Minute)
+			if r := f.prev.FailedClusters[0].Reason; !strings.HasPrefix(r, "still runs revision 2") {
+				f.t.Errorf("reason %q", r)
+			}
+		}},
 		{"healthy at the deadline gets to finish its healthy period", func(f *fleet) {
 			f.edit("v2")
 			f.step()
