@@ -2,9 +2,9 @@ package merge
 
 import (
 	"errors"
-	"slices"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
