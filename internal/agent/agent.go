@@ -60,7 +60,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName)
 	outs := newOutcomes()
 	r := &Reconciler{
-		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv,
+		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: newWakeups(),
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
@@ -77,7 +77,8 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	})
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("hotplug-agent").
-		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged()))
+		Watches(&hotplugv1.Hotplug{}, handler.EnqueueRequestsFromMapFunc(r.requestsFor), builder.WithPredicates(ours, specChanged())).
+		WatchesRawSource(r.wake.source())
 	if r.assigned != nil {
 		b = b.WatchesRawSource(source.Channel(r.assigned.events, handler.EnqueueRequestsFromMapFunc(r.requestsFor)))
 	}

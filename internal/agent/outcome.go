@@ -31,6 +31,9 @@ type Outcome struct {
 	// Held, when set, says that the release is pending in someone else's
 	// hands and left alone (who and since when, until when).
 	Held string
+	// Blocked, when set, says why the planned action waits for other
+	// components (Gate): no Helm action runs until it clears.
+	Blocked string
 	// FailedAction is the action that failed.
 	FailedAction Action
 	// Failures counts consecutive failures, for the retry backoff.

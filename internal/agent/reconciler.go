@@ -33,6 +33,7 @@ type Reconciler struct {
 	recorder recorder.EventRecorder
 	opts     Options
 	outs     *outcomes
+	wake     *wakeups // nil: no dependency wake-ups (tests)
 	inv      *inventory
 	status   *statusWriter
 	charts   *chartpkg.Loader   // bounded, cached by package content
@@ -154,6 +155,10 @@ func find(eff merge.Result, name string) (Desired, error) {
 func (r *Reconciler) converge(ctx context.Context, name string, common, own *hotplugv1.Hotplug, eff merge.Result, d Desired, ch *chartv2.Chart) (ctrl.Result, error) {
 	var failed error
 	var wait, driftWait time.Duration
+	blocked := false
+	if d.Component != nil {
+		r.wake.remember(name, d.Component.DependsOn)
+	}
 	for range 3 {
 		obs, err := r.observe(ctx, name, d)
 		if err != nil {
@@ -180,7 +185,14 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			wait = r.hold(ctx, name, steps[0], obs, d, common, own)
 			break
 		}
-		r.outs.update(name, func(o *Outcome) { o.Held = "" })
+		if why := Gate(name, d, steps, r.dependencies(eff)); why != "" {
+			// Another component must move first: touch nothing; its
+			// change wakes this one (wakeups).
+			r.block(ctx, name, why, steps[0].Namespace, obs, d, common, own)
+			blocked = true
+			break
+		}
+		r.outs.update(name, func(o *Outcome) { o.Held, o.Blocked = "", "" })
 		if len(steps) == 0 {
 			rel := releaseIn(obs, d)
 			r.outs.update(name, func(o *Outcome) {
@@ -204,7 +216,8 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			break
 		}
 	}
-	if d.Component == nil && failed == nil && wait == 0 {
+	gone := d.Component == nil && failed == nil && wait == 0 && !blocked
+	if gone {
 		r.outs.remove(name)
 		if r.drift != nil {
 			r.drift.forget(name)
@@ -214,6 +227,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	if err := r.status.write(ctx, common, own, eff); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.wake.settled(ctx, name, r.dependencies(eff), gone)
 	if failed != nil {
 		return ctrl.Result{RequeueAfter: r.retry(name)}, nil
 	}

@@ -114,7 +114,11 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 		if o.ActionErr != nil {
 			cs.Message, h = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr), healthFailed
 		}
-		add(cs, h, reasonFor(h, ReasonActionFailed), true)
+		reason := reasonFor(h, ReasonActionFailed)
+		if o.Blocked != "" && o.ActionErr == nil {
+			cs.Message, reason = "removed from the configuration; "+o.Blocked, ReasonDependencyNotReady
+		}
+		add(cs, h, reason, true)
 	}
 	sort.Slice(comps, func(i, j int) bool { return comps[i].Name < comps[j].Name })
 
@@ -198,6 +202,9 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 	case o.PackageErr != nil && c.Enabled:
 		cs.Message = o.PackageErr.Error()
 		return cs, healthFailed, ReasonPackageError
+	case o.Blocked != "":
+		cs.Message = o.Blocked
+		return cs, healthProgressing, ReasonDependencyNotReady
 	case o.ActionErr != nil:
 		cs.Message = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr)
 		return cs, healthFailed, ReasonActionFailed

@@ -175,7 +175,7 @@ func previewOne(ctx context.Context, h ReleaseReader, opts PreviewOptions, eff m
 		ch.Deployed, ch.Revision = current.Chart+"-"+current.ChartVersion, current.Revision
 	}
 	for _, s := range agent.Plan(d, obs) {
-		ch.Steps = append(ch.Steps, Step{Action: string(s.Action), Namespace: s.Namespace, Reason: s.Reason})
+		ch.Steps = append(ch.Steps, Step{Action: string(s.Action), Namespace: s.Namespace, Reason: s.Reason + orderNote(name, d, s, eff)})
 		if s.Action == agent.ActionUpgrade && current != nil && current.Namespace == s.Namespace {
 			diff, err := ValuesDiff(current.Values, d.Component.Values, fmt.Sprintf("%s deployed (revision %d)", name, current.Revision), name+" desired")
 			if err != nil {

@@ -74,6 +74,10 @@ func Validate(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fle
 type job struct {
 	cluster     string
 	common, own *hotplugv1.Hotplug
+	// partial: a cluster's Hotplug merged without `common`, whose
+	// components its dependsOn may name; the merge with `common` checks
+	// those names.
+	partial bool
 }
 
 // jobs lists the merges that validate hp: hp alone first (every field of
@@ -81,7 +85,7 @@ type job struct {
 // cluster it configures.
 func jobs(hp *hotplugv1.Hotplug, fleet Fleet) []job {
 	if hp.Name != hotplugv1.CommonName {
-		return []job{{cluster: hp.Name, own: hp}, {cluster: hp.Name, common: fleet.Common, own: hp}}
+		return []job{{cluster: hp.Name, own: hp, partial: true}, {cluster: hp.Name, common: fleet.Common, own: hp}}
 	}
 	out := []job{{cluster: placeholderCluster, common: hp}}
 	clusters := append([]string(nil), fleet.Clusters...)
@@ -129,7 +133,7 @@ func effectiveErrors(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotpl
 					done[i] = true
 				}
 				for _, e := range res.Errors {
-					if e.Object != hp.Name {
+					if e.Object != hp.Name || (j.partial && errors.Is(e, merge.ErrUnknownDependency)) {
 						continue
 					}
 					seen = append(seen, found{msg: e.Error(), cluster: j.cluster})

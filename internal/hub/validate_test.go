@@ -40,21 +40,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Validate(context.Background(), limits.Default(), tc.obj, fleet)
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
+			checkVerdict(t, Validate(context.Background(), limits.Default(), tc.obj, fleet), tc.want)
 		})
 	}
 	t.Run("common renders with no cluster registered", func(t *testing.T) {

@@ -27,6 +27,11 @@ type Component struct {
 	// are to be left alone: driftRepair false in the cluster's object, or in
 	// common's when the cluster's does not set it. The zero value repairs.
 	SkipDriftRepair bool
+	// DependsOn names the components that must be Ready before this one is
+	// installed or upgraded, and that it is uninstalled before: the
+	// cluster's list when it names any, else common's; sorted, without
+	// duplicates, every name a component of the same Result, no cycles.
+	DependsOn []string
 }
 
 // Result is the effective configuration: good components (sorted by name)
@@ -45,12 +50,13 @@ type Result struct {
 //
 // Components are keyed by name; the union of both objects' names is
 // returned, including a component that only own names. Each of namespace,
-// pkgName and status that own sets (non-empty) wins, otherwise common's
+// pkgName, status and dependsOn that own sets (non-empty) wins, otherwise common's
 // applies. Env is not replaced but merged: each object's env is rendered
 // for cluster on its own (see Render), then own's values are deep-merged
 // over common's (see DeepMerge). A bad element (invalid name, namespace or
-// pkgName, a name listed twice in one object, an env that fails to render)
-// fails only its component. Errors name own's object as own.Name and
+// pkgName, a name listed twice in one object, an env that fails to render,
+// a dependsOn naming no component of the result, itself, or closing a
+// cycle) fails only its component. Errors name own's object as own.Name and
 // common's as common.Name (an unnamed object is called "common" or cluster).
 // The inputs are not modified and the Values share nothing with them.
 func Effective(cluster string, common, own *hotplugv1.Hotplug) Result {
@@ -85,15 +91,26 @@ func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, com
 			res.Errors = append(res.Errors, e)
 		}
 	}
+	known := map[string]bool{}
+	var edged []string
 	for _, name := range names {
-		if failed[name] {
-			continue
+		known[name] = true
+		if !failed[name] {
+			edged = append(edged, name)
 		}
+	}
+	deps := effectiveDependsOn(edged, base, over)
+	depErrs := checkDependencies(deps, known)
+	for _, name := range edged {
 		c, err := mergeComponent(ctx, lim, cluster, name, base.at(name), over.at(name))
+		if err == nil {
+			err = depErrs[name]
+		}
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
 		}
+		c.DependsOn = deps[name].names
 		res.Components = append(res.Components, c)
 	}
 	slices.SortStableFunc(res.Errors, func(a, b *Error) int { return strings.Compare(a.Component, b.Component) })

@@ -20,6 +20,8 @@ type Component struct {
 	PkgName string `json:"pkgName,omitempty"`
 	// Values are the merged Helm values with {{.cluster}} filled in.
 	Values map[string]any `json:"values"`
+	// DependsOn names the components that must be Ready first.
+	DependsOn []string `json:"dependsOn,omitempty"`
 }
 
 // Problem is a component that the agent would refuse (and leave its
@@ -63,7 +65,7 @@ func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, com
 	res := merge.EffectiveWithin(ctx, lim, cluster, common.Hotplug, ownHP)
 	v := View{Cluster: cluster, Components: []Component{}, merged: res.Components}
 	for _, c := range res.Components {
-		v.Components = append(v.Components, Component{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, Values: c.Values})
+		v.Components = append(v.Components, Component{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, Values: c.Values, DependsOn: c.DependsOn})
 	}
 	for _, e := range res.Errors {
 		doc := common

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -94,6 +95,10 @@ spec:
       broken: {{.nope}}
   - name: badns
     namespace: Not_A_Namespace
+  - name: baddeps
+    dependsOn: [nope]
+  - name: after
+    dependsOn: [good]
 `
 	docs, err := Read(strings.NewReader(in), "common.yaml")
 	if err != nil {
@@ -104,11 +109,12 @@ spec:
 		t.Fatal(err)
 	}
 	v := Effective("c1", common, own)
-	if len(v.Components) != 1 || v.Components[0].Name != "good" || v.Components[0].Values["a"] != float64(1) {
+	if len(v.Components) != 2 || v.Components[1].Name != "good" || v.Components[1].Values["a"] != float64(1) ||
+		v.Components[0].Name != "after" || !reflect.DeepEqual(v.Components[0].DependsOn, []string{"good"}) {
 		t.Errorf("good components = %+v", v.Components)
 	}
-	want := map[string]string{"badenv": "common.yaml:15", "badns": "common.yaml:17"}
-	if len(v.Problems) != 2 {
+	want := map[string]string{"badenv": "common.yaml:15", "badns": "common.yaml:17", "baddeps": "common.yaml:19"}
+	if len(v.Problems) != 3 {
 		t.Fatalf("problems = %+v", v.Problems)
 	}
 	for _, p := range v.Problems {

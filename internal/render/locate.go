@@ -1,6 +1,8 @@
 package render
 
 import (
+	"strings"
+
 	yamlv3 "go.yaml.in/yaml/v3"
 )
 
@@ -21,7 +23,9 @@ func (d *Document) fieldLine(component, field string, lineInField int) int {
 		if name := lookup(c, "name"); name == nil || name.Value != component {
 			continue
 		}
-		key, val := lookupKey(c, field)
+		// A field may be named by its path (spec.component[x].dependsOn);
+		// its key in the element is the last step.
+		key, val := lookupKey(c, field[strings.LastIndexByte(field, '.')+1:])
 		if key == nil {
 			key, val = lookupKey(c, "name")
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestPackageOverridesNameAndVersion(t *testing.T) {
-	for _, src := range []string{"configmap", "webapp", "withcrd", "badtemplate", "schema"} {
+	for _, src := range []string{"configmap", "webapp", "withcrd", "badtemplate", "schema", "operator", "crduser"} {
 		t.Run(src, func(t *testing.T) {
 			dst := t.TempDir()
 			got := Package(t, src, dst, "logagent", "1.1.0", "logagent-v1.1.0.tgz")
