@@ -185,7 +185,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			wait = r.hold(ctx, name, steps[0], obs, d, common, own)
 			break
 		}
-		if why := Gate(name, d, steps, r.dependencies(eff)); why != "" {
+		if why := r.gate(name, d, steps, eff); why != "" {
 			// Another component must move first: touch nothing; its
 			// change wakes this one (wakeups).
 			r.block(ctx, name, why, steps[0].Namespace, obs, d, common, own)

@@ -19,6 +19,15 @@ func (r *Reconciler) dependencies(eff merge.Result) Dependencies {
 	return Dependencies{Eff: eff, Outs: r.outs.snapshot(), Inventory: inv, Remembered: r.wake.snapshot()}
 }
 
+// gate is Gate on the agent's records; a plan without steps has nothing to
+// order, and skips gathering them.
+func (r *Reconciler) gate(name string, d Desired, steps []Step, eff merge.Result) string {
+	if len(steps) == 0 {
+		return ""
+	}
+	return Gate(name, d, steps, r.dependencies(eff))
+}
+
 // block records that the component's planned action waits for other
 // components, and says so once in an event. The release stays as it is;
 // the outcome keeps it visible (a component removed from the configuration

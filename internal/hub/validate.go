@@ -42,7 +42,9 @@ type Fleet struct {
 // agent's own effective-configuration function (merge.EffectiveWithin, with
 // lim and ctx's deadline) accepts it for every cluster it configures: for
 // `common` every registered cluster with that cluster's own Hotplug, for a
-// cluster's Hotplug that cluster with the current `common`. Only problems in
+// cluster's Hotplug that cluster with the current `common` (its dependsOn
+// may name `common`'s components, so alone it is checked for everything
+// else). Only problems in
 // hp itself are reported (another object's faults are not hp's to fix); each
 // names the object, the component and the field, and says for which
 // clusters it occurs. Validation stops at the first cluster that fails and

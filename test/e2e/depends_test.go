@@ -387,12 +387,13 @@ func TestDependsOn(t *testing.T) {
 		failed := helmFailures(t, depThanos)
 		start := time.Now()
 		coldStart(t, false)
+		var msg string
 		testenv.Eventually(t, 60*time.Second, "thanos fails", func() (bool, string) {
-			return helmFailures(t, depThanos) > failed, component(depThanos).Message
+			msg = component(depThanos).Message
+			return strings.HasPrefix(msg, "helm install failed"), msg
 		})
-		msg := component(depThanos).Message
-		if !strings.Contains(msg, "ServiceMonitor") {
-			t.Errorf("thanos' failure %q does not name the missing kind", msg)
+		if !strings.Contains(msg, "ServiceMonitor") || helmFailures(t, depThanos) <= failed {
+			t.Errorf("thanos' failure %q does not name the missing kind, or was not counted", msg)
 		}
 		enableMonitoring(t)
 		testenv.Eventually(t, 180*time.Second, "both running", func() (bool, string) {
