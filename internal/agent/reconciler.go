@@ -308,23 +308,7 @@ func (r *Reconciler) run(ctx context.Context, name string, steps []Step, common,
 // observe reads the component's releases in the desired namespace and in
 // the namespace the inventory remembers.
 func (r *Reconciler) observe(ctx context.Context, name string, d Desired) (Observed, error) {
-	obs := Observed{ManagedNamespace: r.inv.get(name), Now: time.Now(), Timeout: r.opts.Timeout}
-	seen := map[string]bool{}
-	for _, ns := range []string{desiredNamespace(d), obs.ManagedNamespace} {
-		if ns == "" || seen[ns] {
-			continue
-		}
-		seen[ns] = true
-		rel, err := r.helm.Get(ctx, ns, name)
-		if errors.Is(err, helm.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return obs, fmt.Errorf("reading release %s/%s: %w", ns, name, err)
-		}
-		obs.Releases = append(obs.Releases, rel)
-	}
-	return obs, nil
+	return Observe(ctx, r.helm.Get, name, d, r.inv.get(name), time.Now(), r.opts.Timeout)
 }
 
 // desiredNamespaceIfWanted is the namespace the component's release should

@@ -2,10 +2,10 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -151,19 +151,11 @@ func previewOne(ctx context.Context, h ReleaseReader, opts PreviewOptions, eff m
 			ch.Desired = chart.Metadata.Name + "-" + chart.Metadata.Version
 		}
 	}
-	obs := agent.Observed{ManagedNamespace: managedNS}
-	for _, ns := range []string{ch.Namespace, managedNS} {
-		if ns == "" || slices.ContainsFunc(obs.Releases, func(r *helm.Release) bool { return r.Namespace == ns }) {
-			continue
-		}
-		rel, err := h.Get(ctx, ns, name)
-		if errors.Is(err, helm.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return ch, fmt.Errorf("reading release %s/%s: %w", ns, name, err)
-		}
-		obs.Releases = append(obs.Releases, rel)
+	// The agent's own observation; without a clock a pending release is
+	// shown as left alone, never taken over.
+	obs, err := agent.Observe(ctx, h.Get, name, d, managedNS, time.Time{}, 0)
+	if err != nil {
+		return ch, err
 	}
 	var current *helm.Release
 	for _, r := range obs.Releases {
