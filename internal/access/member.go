@@ -1,6 +1,6 @@
 // Package access builds the least-privilege RBAC that a member cluster's
 // agent gets on the pivot: read `common` and its own Hotplug, write only its
-// own Cluster's and own Hotplug's status.
+// own Cluster's and own Hotplug's status, and renew its own heartbeat Lease.
 package access
 
 import (
@@ -28,6 +28,7 @@ func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole,
 				ResourceNames: []string{cluster}, Verbs: []string{"get"}},
 			{APIGroups: []string{"cluster.kubecube.io"}, Resources: []string{"clusters/status"},
 				ResourceNames: []string{cluster}, Verbs: []string{"update", "patch"}},
+			leaseRule(cluster),
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

@@ -30,6 +30,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
@@ -121,6 +122,7 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 		}
 	}
 	r.status.reporter = newReporter(r.opts.ClusterName, target, member, r.opts.HeartbeatInterval, log)
+	r.status.reporter.beat = heartbeat.NewRenewer(target, r.opts.PivotNamespace, r.opts.ClusterName, r.opts.HeartbeatInterval)
 	if err := mgr.Add(r.status.reporter); err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/kube"
 )
 
@@ -81,7 +82,8 @@ kubecube-feature-config.`,
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "name of the cluster this agent runs in (required)")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of this cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)")
 	fl.StringVar(&f.pivot, "pivot-kubeconfig", "", "kubeconfig of the pivot cluster; set in member clusters to mirror common and this cluster's Hotplug from the pivot and report back")
-	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to report to the pivot when nothing changes")
+	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to renew the cluster's heartbeat Lease hotplug-cluster-<cluster> on the pivot (reports are written only when they change)")
+	fl.StringVar(&f.opts.PivotNamespace, "pivot-namespace", heartbeat.DefaultNamespace, "namespace of the hub and the heartbeat Leases on the pivot (the hub's --namespace)")
 	fl.StringVar(&f.opts.ChartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages (.tgz files or chart directories)")
 	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")

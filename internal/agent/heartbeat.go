@@ -1,0 +1,94 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
+)
+
+// resyncEvery is how many heartbeat intervals pass between pushes of an
+// unchanged report: a read of the pivot's copy that writes only when
+// someone else changed it.
+const resyncEvery = 10
+
+// loop renews the heartbeat Lease at start and every interval, and pushes
+// the report when it changed, when a push failed (at the next interval) and
+// every resyncEvery intervals. When the Lease is unavailable every interval
+// also bumps lastHeartbeat, the heartbeat of agents before Leases, so that
+// the hub keeps seeing the cluster alive.
+func (r *reporter) loop(ctx context.Context) {
+	tick := time.NewTicker(r.interval)
+	defer tick.Stop()
+	dirty, ticks := true, 0
+	bump := !r.renew(ctx)
+	for {
+		if dirty || bump {
+			if err := r.push(ctx, bump); err != nil {
+				r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
+			} else {
+				dirty = false
+			}
+		}
+		bump = false
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.pending:
+			dirty = true
+		case <-tick.C:
+			ticks++
+			bump = !r.renew(ctx)
+			if ticks%resyncEvery == 0 {
+				dirty = true
+			}
+		}
+	}
+}
+
+// renew renews the Lease; it returns false when the Lease cannot be used
+// and the heartbeat must go into the Cluster's status instead. An
+// unreachable pivot returns true: a status write would fail as well.
+func (r *reporter) renew(ctx context.Context) bool {
+	if r.beat == nil {
+		return false
+	}
+	err := r.beat.Renew(ctx, time.Now())
+	switch {
+	case err == nil:
+		if r.leaseless {
+			r.log.Info("renewing the heartbeat Lease again")
+		}
+		r.leaseless = false
+		return true
+	case errors.Is(err, heartbeat.ErrNoLease):
+		if !r.leaseless {
+			r.log.Info("heartbeat Lease unavailable; writing the heartbeat into the Cluster's status", "error", message(err.Error()))
+		}
+		r.leaseless = true
+		return false
+	default:
+		r.log.Info("could not renew the heartbeat Lease; will retry", "error", message(err.Error()))
+		return true
+	}
+}
+
+// sameReport tells whether two Cluster statuses carry the same report, as
+// the API server stores them (times at second precision), apart from
+// lastHeartbeat.
+func sameReport(a, b clusterv1.ClusterStatus) bool {
+	a.LastHeartbeat, b.LastHeartbeat = nil, nil
+	return sameJSON(a, b)
+}
+
+// sameJSON compares a and b by their JSON encoding, which is what the API
+// server stores: in-memory times carry nanoseconds that a stored copy has
+// lost, so a deep comparison would see a change on every push.
+func sameJSON(a, b any) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(x) == string(y)
+}
