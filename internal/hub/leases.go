@@ -18,7 +18,8 @@ import (
 
 // leases returns the heartbeat Leases of the clusters by name (from the
 // cache: the hub watches the Leases of its namespace), creating the missing
-// ones so that members need no create right. A Lease is owned by its
+// ones so that members need no create right (a failed create is logged:
+// liveness falls back to lastHeartbeat meanwhile). A Lease is owned by its
 // Cluster, so it goes when the Cluster does.
 func (h *health) leases(ctx context.Context, clusters *clusterv1.ClusterList) (map[string]*coordinationv1.Lease, error) {
 	list := &coordinationv1.LeaseList{}
@@ -38,7 +39,8 @@ func (h *health) leases(ctx context.Context, clusters *clusterv1.ClusterList) (m
 		l.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster",
 			Name: c.Name, UID: c.UID, BlockOwnerDeletion: ptr.To(false)}}
 		if err := h.c.Create(ctx, l); err != nil && !apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("creating heartbeat Lease %s/%s of cluster %s: %w", h.namespace, l.Name, c.Name, err)
+			// Liveness still falls back to lastHeartbeat; the next check retries.
+			h.log.Error(bounded(err), "creating heartbeat Lease", "cluster", c.Name, "lease", h.namespace+"/"+l.Name)
 		}
 	}
 	return out, nil

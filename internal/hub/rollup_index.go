@@ -215,7 +215,10 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 		cond.Message = "not running: " + cond.Message
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
-	for typ, on := range map[string]bool{hotplugv1.ConditionReconciling: worst == hotplugv1.PhaseProgressing, hotplugv1.ConditionStalled: worst == hotplugv1.PhaseFail} {
+	// In a fixed order, so that a new status is always the same bytes.
+	for _, typ := range []string{hotplugv1.ConditionReconciling, hotplugv1.ConditionStalled} {
+		on := typ == hotplugv1.ConditionReconciling && worst == hotplugv1.PhaseProgressing ||
+			typ == hotplugv1.ConditionStalled && worst == hotplugv1.PhaseFail
 		c := metav1.Condition{Type: typ, Status: metav1.ConditionFalse, Reason: cond.Reason, ObservedGeneration: generation, LastTransitionTime: now}
 		if on {
 			c.Status, c.Message = metav1.ConditionTrue, cond.Message
