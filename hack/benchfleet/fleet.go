@@ -61,6 +61,7 @@ type result struct {
 	hubPeak             float64 // peak RSS so far, MiB
 	apiCPU, etcdCPU     float64 // CPU s per minute over the idle window
 	benchRSS            float64 // the members' process, MiB
+	load                string  // the machine's load averages at the end of the idle window
 	requests            apimetrics.Counts
 	clusterStatusWrites float64
 }
@@ -320,6 +321,7 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 		return r, err
 	}
 	r.requests = after.Sub(before)
+	r.load = loadAvg()
 	r.hubRSS, r.hubPeak, _ = memMiB(f.hub.Process.Pid)
 	r.benchRSS, _, _ = memMiB(os.Getpid())
 	pwg.Wait()

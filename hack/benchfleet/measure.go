@@ -74,3 +74,17 @@ func (m cpuMeter) perMinute() float64 {
 	s, _ := cpuSeconds(m.pid)
 	return (s - m.start) / time.Since(m.at).Minutes()
 }
+
+// loadAvg is the 1, 5 and 15 minute load averages: the machine is shared,
+// so the figures say how busy it was.
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -76,10 +76,11 @@ func render(cfg config, env string, results []result) string {
 		"with an in-memory client for the member's own cluster and no Helm. Heartbeat interval %s (the agent's default is 30s), "+
 		"idle window %s per size, after one heartbeat interval of settling; roll-up latency is from a member's new report "+
 		"(one component not ready, then ready again) to common's status showing it, %d samples each, median (max). "+
-		"Requests are the API server's own `apiserver_request_total` over the idle window, per minute.\n\n",
+		"Requests are the API server's own `apiserver_request_total` over the idle window, per minute. "+
+		"The machine is shared with other work (load averages in the last column), so CPU and latency figures are upper bounds.\n\n",
 		cfg.interval, cfg.idle, cfg.rounds)
-	fmt.Fprintf(&b, "| members | converge, s | roll-up latency, ms: degrade / recover | hub CPU, s/min | hub RSS, MiB | kube-apiserver CPU, s/min | etcd CPU, s/min | pivot requests/min | by verb (/min) | Cluster status writes/min |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| members | converge, s | roll-up latency, ms: degrade / recover | hub CPU, s/min | hub RSS, MiB | kube-apiserver CPU, s/min | etcd CPU, s/min | pivot requests/min | by verb (/min) | Cluster status writes/min | load avg |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		verbs := r.requests.ByVerb()
 		var vs []string
@@ -87,9 +88,9 @@ func render(cfg config, env string, results []result) string {
 			vs = append(vs, fmt.Sprintf("%s %.0f", v, perMin(verbs[v])))
 		}
 		writes := r.requests.Get("PUT", "clusters", "status") + r.requests.Get("PATCH", "clusters", "status")
-		fmt.Fprintf(&b, "| %d | %.0f | %s (%s) / %s (%s) | %.3f | %.0f | %.2f | %.2f | %.0f | %s | %.1f |\n",
+		fmt.Fprintf(&b, "| %d | %.0f | %s (%s) / %s (%s) | %.3f | %.0f | %.2f | %.2f | %.0f | %s | %.1f | %s |\n",
 			r.n, r.converge.Seconds(), ms(median(r.degrade)), ms(slices.Max(r.degrade)), ms(median(r.recover)), ms(slices.Max(r.recover)),
-			r.hubCPU, r.hubRSS, r.apiCPU, r.etcdCPU, perMin(r.requests.Total()), strings.Join(vs, ", "), perMin(writes))
+			r.hubCPU, r.hubRSS, r.apiCPU, r.etcdCPU, perMin(r.requests.Total()), strings.Join(vs, ", "), perMin(writes), r.load)
 	}
 	fmt.Fprintf(&b, "\nPivot requests per minute by series at rest (top 8 per size):\n\n| members | series | /min | share |\n|---|---|---|---|\n")
 	for _, r := range results {
@@ -138,4 +139,3 @@ func explain(k apimetrics.Key) string {
 	}
 	return "other"
 }
-

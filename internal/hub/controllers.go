@@ -25,8 +25,8 @@ import (
 )
 
 // rollup keeps `common`'s status on the pivot equal to RollUp over every
-// cluster (incrementally: the feed keeps each cluster's part), and marks common so that the pivot's own agent leaves that
-// status to the hub.
+// cluster, incrementally (the feed keeps each cluster's part), and marks
+// common so that the pivot's own agent leaves that status to the hub.
 type rollup struct {
 	c    client.Client
 	feed *rollupFeed
