@@ -16,8 +16,8 @@ import (
 const resyncEvery = 10
 
 // loop renews the heartbeat Lease at start and every interval, and pushes
-// the report when it changed, when a push failed (at the next interval) and
-// every resyncEvery intervals. When the Lease is unavailable every interval
+// the report at start, when it changed, when a push failed (at the next
+// interval) and every resyncEvery intervals (written only if it differs). When the Lease is unavailable every interval
 // also bumps lastHeartbeat, the heartbeat of agents before Leases, so that
 // the hub keeps seeing the cluster alive.
 func (r *reporter) loop(ctx context.Context) {
@@ -25,12 +25,18 @@ func (r *reporter) loop(ctx context.Context) {
 	defer tick.Stop()
 	dirty, ticks := true, 0
 	bump := !r.renew(ctx)
+	// A new agent writes its first report even when it equals the stored
+	// one: lastHeartbeat then says that this agent has reported (the demo's
+	// convergence check waits for that after a restart).
+	announce := true
 	for {
 		if dirty || bump {
-			if err := r.push(ctx, bump); err != nil {
+			had := r.hasStatus() // before the push: a report arriving during it is pushed next round
+			if err := r.push(ctx, bump || announce); err != nil {
 				r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
 			} else {
 				dirty = false
+				announce = announce && !had
 			}
 		}
 		bump = false
@@ -91,4 +97,11 @@ func sameJSON(a, b any) bool {
 	x, errA := json.Marshal(a)
 	y, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(x) == string(y)
+}
+
+// hasStatus tells whether the agent has computed a report yet.
+func (r *reporter) hasStatus() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status != nil
 }
