@@ -57,11 +57,12 @@ type result struct {
 	n                   int
 	converge            time.Duration
 	degrade, recover    []time.Duration
-	hubCPU, hubRSS      float64 // CPU s per minute over the idle window; MiB at its end
-	hubPeak             float64 // peak RSS so far, MiB
-	apiCPU, etcdCPU     float64 // CPU s per minute over the idle window
-	benchRSS            float64 // the members' process, MiB
-	load                string  // the machine's load averages at the end of the idle window
+	reportPart, hubPart []time.Duration // of degrade: until the member's Cluster showed it; from there
+	hubCPU, hubRSS      float64         // CPU s per minute over the idle window; MiB at its end
+	hubPeak             float64         // peak RSS so far, MiB
+	apiCPU, etcdCPU     float64         // CPU s per minute over the idle window
+	benchRSS            float64         // the members' process, MiB
+	load                string          // the machine's load averages at the end of the idle window
 	requests            apimetrics.Counts
 	clusterStatusWrites float64
 }
@@ -330,11 +331,16 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 	for i := range f.cfg.rounds {
 		m := f.members[(i*37)%len(f.members)]
 		t0 := time.Now()
+		reported := f.watchCluster(ctx, m.name, hotplugv1.PhaseProgressing)
 		m.setDegraded(ctx, true)
 		if _, err := f.waitCommon(ctx, 2*time.Minute, m.name+" named not ready", names(m.name)); err != nil {
 			return r, err
 		}
 		r.degrade = append(r.degrade, time.Since(t0))
+		if at := <-reported; !at.IsZero() {
+			r.reportPart = append(r.reportPart, at.Sub(t0))
+			r.hubPart = append(r.hubPart, r.degrade[len(r.degrade)-1]-at.Sub(t0))
+		}
 		t0 = time.Now()
 		m.setDegraded(ctx, false)
 		if _, err := f.waitCommon(ctx, 2*time.Minute, "all running again", allRunning(n)); err != nil {
@@ -361,6 +367,26 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 		}
 	}
 	return r, nil
+}
+
+// watchCluster polls member's Cluster (every 20 ms, up to 2 minutes) and
+// sends when its report shows phase (zero when it never did): the member's
+// part of the roll-up latency.
+func (f *fleet) watchCluster(ctx context.Context, member, phase string) <-chan time.Time {
+	out := make(chan time.Time, 1)
+	go func() {
+		var at time.Time
+		_ = wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+			cl := &clusterv1.Cluster{}
+			if f.admin.Get(ctx, client.ObjectKey{Name: member}, cl) == nil && cl.Status.HotplugPhase == phase {
+				at = time.Now()
+				return true, nil
+			}
+			return false, nil
+		})
+		out <- at
+	}()
+	return out
 }
 
 // fetch GETs a path of the hub's pprof endpoint.

@@ -92,6 +92,11 @@ func render(cfg config, env string, results []result) string {
 			r.n, r.converge.Seconds(), ms(median(r.degrade)), ms(slices.Max(r.degrade)), ms(median(r.recover)), ms(slices.Max(r.recover)),
 			r.hubCPU, r.hubRSS, r.apiCPU, r.etcdCPU, perMin(r.requests.Total()), strings.Join(vs, ", "), perMin(writes), r.load)
 	}
+	fmt.Fprintf(&b, "\nWhere the degrade latency goes, median ms: the member's part (its reporter's reads and write until the Cluster shows the report) "+
+		"and the hub's (from there until common shows it, including the bench's 20 ms polling):\n\n| members | member's part | hub's part |\n|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", r.n, ms(median(r.reportPart)), ms(median(r.hubPart)))
+	}
 	fmt.Fprintf(&b, "\nPivot requests per minute by series at rest (top 8 per size):\n\n| members | series | /min | share |\n|---|---|---|---|\n")
 	for _, r := range results {
 		for _, k := range r.requests.Top(8) {
