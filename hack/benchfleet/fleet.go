@@ -13,11 +13,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -50,6 +52,7 @@ type fleet struct {
 	dir      string
 	binary   string
 	commitID string
+	retries  atomic.Int32 // registration requests the webhook refused or timed out
 }
 
 // result is what one fleet size measured.
@@ -63,6 +66,7 @@ type result struct {
 	apiCPU, etcdCPU     float64         // CPU s per minute over the idle window
 	benchRSS            float64         // the members' process, MiB
 	load                string          // the machine's load averages at the end of the idle window
+	retries             int             // registration requests retried so far (admission timeouts)
 	requests            apimetrics.Counts
 	clusterStatusWrites float64
 }
@@ -183,7 +187,7 @@ func (f *fleet) grow(ctx context.Context, n int) error {
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
-	for range 8 {
+	for range 4 {
 		wg.Go(func() {
 			for j := range jobs {
 				m, err := f.addMember(ctx, j.name)
@@ -213,8 +217,19 @@ func (f *fleet) addMember(ctx context.Context, name string) (*member, error) {
 	user := "hotplug-agent:" + name
 	role, binding := access.MemberOnPivot(name, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
 	for _, o := range []client.Object{cl, hp, role, binding} {
-		if err := f.admin.Create(ctx, o); err != nil {
-			return nil, fmt.Errorf("registering %s: %w", name, err)
+		// The hub's webhook (failurePolicy Fail) may time out under load, as
+		// any admission may: retry like an operator would, and count it.
+		var last error
+		err := wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: time.Second, Factor: 2, Steps: 6}, func(ctx context.Context) (bool, error) {
+			last = f.admin.Create(ctx, o)
+			if last != nil && !apierrors.IsAlreadyExists(last) {
+				f.retries.Add(1)
+				return false, nil
+			}
+			return true, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("registering %s: %w", name, errors.Join(err, last))
 		}
 	}
 	cfg, err := f.pivot.UserConfig(user)
@@ -290,6 +305,7 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 		return r, err
 	}
 	r.converge = time.Since(start)
+	r.retries = int(f.retries.Load())
 	logf("N=%d: converged in %s; settling one heartbeat interval, then %s idle", n, r.converge.Round(time.Second), f.cfg.idle)
 	select {
 	case <-time.After(f.cfg.interval):
