@@ -62,13 +62,11 @@ type result struct {
 	degrade, recover    []time.Duration
 	reportPart, hubPart []time.Duration // of degrade: until the member's Cluster showed it; from there
 	hubCPU, hubRSS      float64         // CPU s per minute over the idle window; MiB at its end
-	hubPeak             float64         // peak RSS so far, MiB
 	apiCPU, etcdCPU     float64         // CPU s per minute over the idle window
 	benchRSS            float64         // the members' process, MiB
 	load                string          // the machine's load averages at the end of the idle window
 	retries             int             // registration requests retried so far (admission timeouts)
 	requests            apimetrics.Counts
-	clusterStatusWrites float64
 }
 
 func freePort() (int, error) {
@@ -256,18 +254,16 @@ func (f *fleet) common(ctx context.Context) (*hotplugv1.Hotplug, error) {
 	return hp, f.admin.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, hp)
 }
 
-// waitCommon polls common (every 20 ms) until ok, and returns how long it
-// took.
-func (f *fleet) waitCommon(ctx context.Context, timeout time.Duration, what string, ok func(*hotplugv1.Hotplug) bool) (time.Duration, error) {
-	start := time.Now()
+// waitCommon polls common (every 20 ms) until ok.
+func (f *fleet) waitCommon(ctx context.Context, timeout time.Duration, what string, ok func(*hotplugv1.Hotplug) bool) error {
 	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		hp, err := f.common(ctx)
 		return err == nil && ok(hp), nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("waiting for common: %s: %w", what, err)
+		return fmt.Errorf("waiting for common: %s: %w", what, err)
 	}
-	return time.Since(start), nil
+	return nil
 }
 
 // allRunning is common's status once n clusters run.
@@ -301,7 +297,7 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 	if err := f.grow(ctx, n); err != nil {
 		return r, err
 	}
-	if _, err := f.waitCommon(ctx, 10*time.Minute, fmt.Sprintf("all %d clusters running", n), allRunning(n)); err != nil {
+	if err := f.waitCommon(ctx, 10*time.Minute, fmt.Sprintf("all %d clusters running", n), allRunning(n)); err != nil {
 		return r, err
 	}
 	r.converge = time.Since(start)
@@ -339,8 +335,8 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 	}
 	r.requests = after.Sub(before)
 	r.load = loadAvg()
-	r.hubRSS, r.hubPeak, _ = memMiB(f.hub.Process.Pid)
-	r.benchRSS, _, _ = memMiB(os.Getpid())
+	r.hubRSS, _ = memMiB(f.hub.Process.Pid)
+	r.benchRSS, _ = memMiB(os.Getpid())
 	pwg.Wait()
 
 	// Latency: one member at a time degrades, then recovers.
@@ -349,7 +345,7 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 		t0 := time.Now()
 		reported := f.watchCluster(ctx, m.name, hotplugv1.PhaseProgressing)
 		m.setDegraded(ctx, true)
-		if _, err := f.waitCommon(ctx, 2*time.Minute, m.name+" named not ready", names(m.name)); err != nil {
+		if err := f.waitCommon(ctx, 2*time.Minute, m.name+" named not ready", names(m.name)); err != nil {
 			return r, err
 		}
 		r.degrade = append(r.degrade, time.Since(t0))
@@ -359,7 +355,7 @@ func (f *fleet) measure(ctx context.Context, n int, profile bool) (result, error
 		}
 		t0 = time.Now()
 		m.setDegraded(ctx, false)
-		if _, err := f.waitCommon(ctx, 2*time.Minute, "all running again", allRunning(n)); err != nil {
+		if err := f.waitCommon(ctx, 2*time.Minute, "all running again", allRunning(n)); err != nil {
 			return r, err
 		}
 		r.recover = append(r.recover, time.Since(t0))

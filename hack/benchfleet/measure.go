@@ -29,26 +29,23 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / clockTicks, nil
 }
 
-// memMiB returns VmRSS and VmHWM (peak RSS) of pid in MiB.
-func memMiB(pid int) (rss, peak float64, err error) {
+// memMiB returns VmRSS of pid in MiB.
+func memMiB(pid int) (float64, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, fmt.Errorf("reading status of %d: %w", pid, err)
+		return 0, fmt.Errorf("reading status of %d: %w", pid, err)
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			peak = kb / 1024
+		if f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024, nil
 		}
 	}
-	return rss, peak, nil
+	return 0, fmt.Errorf("status of %d: no VmRSS", pid)
 }
 
 // procName is the command name of pid.

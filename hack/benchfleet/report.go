@@ -32,7 +32,7 @@ func (f *fleet) env() string {
 		mem = fmt.Sprintf(", %.0f GiB", kb/1024/1024)
 	}
 	apiVersion := "?"
-	if bin, err := controlplaneBinary(f); err == nil {
+	if bin, err := controlplaneBinary(); err == nil {
 		if out, err := exec.Command(bin, "--version").Output(); err == nil {
 			apiVersion = strings.TrimSpace(string(out))
 		}
@@ -41,7 +41,7 @@ func (f *fleet) env() string {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpu, mem, runtime.Version(), apiVersion, f.commitID, runtime.GOOS+"/"+runtime.GOARCH)
 }
 
-func controlplaneBinary(f *fleet) (string, error) {
+func controlplaneBinary() (string, error) {
 	dir := os.Getenv("HOTPLUG_BIN_DIR")
 	if dir == "" {
 		dir = "bin"
