@@ -9,6 +9,7 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -71,6 +72,29 @@ func TestHeartbeatLease(t *testing.T) {
 		err := mc.Get(ctx, leaseKey, &coordinationv1.Lease{})
 		return err == nil, fmt.Sprint(err)
 	})
+	// Least privilege: its own Lease only, and no create.
+	other := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "member-2"}, Spec: clusterv1.ClusterSpec{IsMemberCluster: true}}
+	if err := pc.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	otherLease := &coordinationv1.Lease{}
+	testenv.Eventually(t, 30*time.Second, "the hub creates member-2's Lease", func() (bool, string) {
+		err := pc.Get(ctx, client.ObjectKey{Namespace: ns, Name: heartbeat.LeaseName("member-2")}, otherLease)
+		return err == nil, fmt.Sprint(err)
+	})
+	otherLease.Spec.HolderIdentity = &user
+	if err := mc.Update(ctx, otherLease); !apierrors.IsForbidden(err) {
+		t.Errorf("member-1 renewed member-2's Lease: %v", err)
+	}
+	if err := mc.Create(ctx, heartbeat.New(ns, "member-9")); !apierrors.IsForbidden(err) {
+		t.Errorf("member-1 created a Lease: %v", err)
+	}
+	// Gone before the hub would mark it abnormal (a status write the
+	// counts below would see).
+	if err := pc.Delete(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+
 	rctx, stopReporter := context.WithCancel(ctx)
 	defer stopReporter()
 	rep := agent.NewReporter(agent.ReporterOptions{Cluster: name, Pivot: mc, Member: true, Interval: interval, Log: testenv.Logger(t)})
