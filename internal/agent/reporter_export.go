@@ -37,6 +37,7 @@ func NewReporter(o ReporterOptions) *Reporter {
 	opts := Options{HeartbeatInterval: o.Interval, PivotNamespace: o.PivotNamespace}.withDefaults()
 	r := newReporter(o.Cluster, o.Pivot, o.Member, opts.HeartbeatInterval, o.Log)
 	r.beat = heartbeat.NewRenewer(o.Pivot, opts.PivotNamespace, o.Cluster, opts.HeartbeatInterval)
+	r.beat.CreateMissing = !o.Member
 	return &Reporter{r: r}
 }
 

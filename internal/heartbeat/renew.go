@@ -23,6 +23,11 @@ var ErrNoLease = errors.New("heartbeat Lease unavailable")
 // wrote, so that a renewal is one update request (a get only after a
 // conflict), as the kubelet does. Not safe for concurrent use.
 type Renewer struct {
+	// CreateMissing creates the Lease when it does not exist: for the
+	// pivot's own agent, which may. A member's agent has no create right
+	// (the hub creates its Lease) and falls back until the Lease appears.
+	CreateMissing bool
+
 	c        client.Client
 	key      client.ObjectKey
 	cluster  string
@@ -69,12 +74,11 @@ func (r *Renewer) Renew(ctx context.Context, now time.Time) error {
 	}
 }
 
-// load reads the Lease, creating it when it is missing (which needs the
-// create right the pivot's own agent has and a member usually has not).
+// load reads the Lease, creating it when it is missing and CreateMissing.
 func (r *Renewer) load(ctx context.Context) error {
 	l := &coordinationv1.Lease{}
 	err := r.c.Get(ctx, r.key, l)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) && r.CreateMissing {
 		l = New(r.key.Namespace, r.cluster)
 		err = r.c.Create(ctx, l)
 		if err != nil {
