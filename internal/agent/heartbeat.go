@@ -15,6 +15,10 @@ import (
 // someone else changed it.
 const resyncEvery = 10
 
+// callTimeout bounds one renewal or one push, so that a request the pivot
+// never answers cannot stop the heartbeat.
+const callTimeout = 30 * time.Second
+
 // loop renews the heartbeat Lease at start and every interval, and pushes
 // the report at start, when it changed, when a push failed (at the next
 // interval) and every resyncEvery intervals (written only if it differs). When the Lease is unavailable every interval
@@ -32,7 +36,10 @@ func (r *reporter) loop(ctx context.Context) {
 	for {
 		if dirty || bump {
 			had := r.hasStatus() // before the push: a report arriving during it is pushed next round
-			if err := r.push(ctx, bump || announce); err != nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			err := r.push(cctx, bump || announce)
+			cancel()
+			if err != nil {
 				r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
 			} else {
 				dirty = false
@@ -62,6 +69,8 @@ func (r *reporter) renew(ctx context.Context) bool {
 	if r.beat == nil {
 		return false
 	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	err := r.beat.Renew(ctx, time.Now())
 	switch {
 	case err == nil:
