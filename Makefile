@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all build test unit generate manifests verify lint controlplane demo bench fmt vet tools faults fuzz
+.PHONY: all build test unit generate manifests verify lint controlplane demo bench bench-fleet fmt vet tools faults fuzz
 
 all: build
 
@@ -36,6 +36,9 @@ unit: ## Pure-logic tests only (no control plane).
 bench: ## Go benchmarks.
 	go test -run '^$$' -bench . -benchmem -benchtime=1x ./internal/controlplane/ ./test/e2e/
 	go test -run '^$$' -bench . -benchmem ./internal/merge/ ./internal/chartpkg/ ./internal/agent/
+
+bench-fleet: ## Fleet run (part 3 of bench): pivot + hub + 10/50/200 simulated members; writes bench/fleet.md and hub profiles (HOTPLUG_BENCH_FLEET_IDLE=2m, _SIZES, _INTERVAL, _ROUNDS).
+	go run ./hack/benchfleet
 
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/ (once).
 	BIN_DIR=$(BIN) ./hack/build-controlplane.sh

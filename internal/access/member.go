@@ -1,7 +1,7 @@
 // Package access builds the least-privilege RBAC that a member cluster's
 // agent gets on the pivot: read `common`, its own Hotplug and its own
 // assignment of a revision of `common`, write only its own Cluster's and own
-// Hotplug's status.
+// Hotplug's status, and renew its own heartbeat Lease.
 package access
 
 import (
@@ -35,6 +35,7 @@ func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole,
 				ResourceNames: []string{cluster}, Verbs: []string{"update", "patch"}},
 			{APIGroups: []string{appsv1.GroupName}, Resources: []string{"controllerrevisions"},
 				ResourceNames: []string{rollout.AssignmentName(cluster)}, Verbs: []string{"get", "list", "watch"}},
+			leaseRule(cluster),
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

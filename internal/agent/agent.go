@@ -32,6 +32,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
@@ -134,6 +135,8 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 		}
 	}
 	r.status.reporter = newReporter(r.opts.ClusterName, target, member, r.opts.HeartbeatInterval, log)
+	r.status.reporter.beat = heartbeat.NewRenewer(target, r.opts.PivotNamespace, r.opts.ClusterName, r.opts.HeartbeatInterval)
+	r.status.reporter.beat.CreateMissing = !member // the hub creates members' Leases
 	if err := mgr.Add(r.status.reporter); err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}

@@ -5,8 +5,8 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/limits"
-	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // Options configure an agent. Zero values take the defaults documented on
@@ -54,12 +54,17 @@ type Options struct {
 	// Limits bound what the agent expands (chart packages, YAML, templates);
 	// zero fields take the defaults of limits.Default.
 	Limits limits.Limits
-	// HeartbeatInterval is how often the agent reports to the pivot even
-	// when nothing changed; default 30s.
+	// HeartbeatInterval is how often the agent renews its heartbeat Lease
+	// on the pivot (the report itself is written only when it changes);
+	// default 30s.
 	HeartbeatInterval time.Duration
+	// PivotNamespace is the namespace on the pivot of the hub and of the
+	// clusters' heartbeat Leases (the hub's --namespace); default
+	// kubecube-system.
+	PivotNamespace string
 	// RolloutNamespace is the namespace on the pivot where the hub keeps
 	// the revisions of `common` and each cluster's assignment; default
-	// rollout.DefaultNamespace.
+	// PivotNamespace.
 	RolloutNamespace string
 }
 
@@ -99,11 +104,15 @@ func (o Options) withDefaults() Options {
 	if o.HeartbeatInterval <= 0 {
 		o.HeartbeatInterval = 30 * time.Second
 	}
+	if o.PivotNamespace == "" {
+		o.PivotNamespace = heartbeat.DefaultNamespace
+	}
 	if o.MaxHistory <= 0 {
 		o.MaxHistory = 10
 	}
 	if o.RolloutNamespace == "" {
-		o.RolloutNamespace = rollout.DefaultNamespace
+		// The hub keeps the revisions where it keeps the Leases.
+		o.RolloutNamespace = o.PivotNamespace
 	}
 	return o
 }

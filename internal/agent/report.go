@@ -17,13 +17,17 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
 // reporter sends the cluster's result to the pivot: the status of the
-// cluster's Cluster object (state, heartbeat, phase, components) and, in a
-// member, of the cluster's own Hotplug on the pivot. It runs on its own
-// loop so an unreachable pivot never slows reconciling.
+// cluster's Cluster object (state, phase, components) and, in a member, of
+// the cluster's own Hotplug on the pivot, only when the report changed.
+// Liveness goes into the cluster's heartbeat Lease (see heartbeat.go); the
+// Cluster's lastHeartbeat is set when a report is written, and on every
+// interval only when the Lease cannot be used. It runs on its own loop so
+// an unreachable pivot never slows reconciling.
 type reporter struct {
 	cluster  string
 	target   client.Client // the pivot; this cluster when it is the pivot
@@ -40,6 +44,10 @@ type reporter struct {
 	// from: the two always travel together (under mu), so Ready never
 	// describes a revision whose components were not reconciled.
 	commonRev int64
+	// beat renews the heartbeat Lease; nil writes lastHeartbeat instead.
+	beat *heartbeat.Renewer
+	// leaseless is set while the Lease is unavailable (logged once).
+	leaseless bool
 }
 
 func newReporter(cluster string, target client.Client, member bool, interval time.Duration, log logr.Logger) *reporter {
@@ -68,25 +76,16 @@ func (r *reporter) update(st hotplugv1.HotplugStatus, common, own *hotplugv1.Hot
 	}
 }
 
-// Start pushes on every change and at least every interval (the heartbeat
-// the hub watches).
+// Start renews the heartbeat every interval and pushes the report when it
+// changed, until ctx ends (see loop).
 func (r *reporter) Start(ctx context.Context) error {
-	tick := time.NewTicker(r.interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-r.pending:
-		case <-tick.C:
-		}
-		if err := r.push(ctx); err != nil {
-			r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
-		}
-	}
+	r.loop(ctx)
+	return nil
 }
 
-func (r *reporter) push(ctx context.Context) error {
+// push writes the report where it differs from the pivot's copy; bump
+// also bumps lastHeartbeat (the fallback when the Lease is unavailable).
+func (r *reporter) push(ctx context.Context, bump bool) error {
 	r.mu.Lock()
 	if r.status == nil {
 		r.mu.Unlock()
@@ -103,12 +102,16 @@ func (r *reporter) push(ctx context.Context) error {
 			}
 			return err
 		}
+		before := c.Status.DeepCopy()
 		c.Status.State, c.Status.Reason = clusterv1.ClusterNormal, ""
-		c.Status.LastHeartbeat = &now
 		c.Status.HotplugPhase = st.Phase
 		c.Status.CommonRevision = commonRev
 		c.Status.Components = st.Components
 		clusterConditions(&c.Status.Conditions, st.Conditions, c.Generation)
+		if !bump && sameReport(*before, c.Status) {
+			return nil
+		}
+		c.Status.LastHeartbeat = &now
 		return r.target.Status().Update(ctx, c)
 	})
 	if err != nil {
@@ -125,7 +128,7 @@ func (r *reporter) push(ctx context.Context) error {
 		want := st.DeepCopy()
 		want.ObservedGeneration = srcGen
 		stampGeneration(want, srcGen)
-		if equality.Semantic.DeepEqual(*want, hp.Status) {
+		if sameJSON(*want, hp.Status) {
 			return nil
 		}
 		hp.Status = *want

@@ -11,8 +11,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 type agentFlags struct {
@@ -82,7 +82,8 @@ kubecube-feature-config.`,
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "name of the cluster this agent runs in (required)")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of this cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)")
 	fl.StringVar(&f.pivot, "pivot-kubeconfig", "", "kubeconfig of the pivot cluster; set in member clusters to mirror common and this cluster's Hotplug from the pivot and report back")
-	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to report to the pivot when nothing changes")
+	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to renew the cluster's heartbeat Lease hotplug-cluster-<cluster> on the pivot (reports are written only when they change)")
+	fl.StringVar(&f.opts.PivotNamespace, "pivot-namespace", heartbeat.DefaultNamespace, "namespace of the hub and the heartbeat Leases on the pivot (the hub's --namespace)")
 	fl.StringVar(&f.opts.ChartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages (.tgz files or chart directories)")
 	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")
@@ -93,7 +94,7 @@ kubecube-feature-config.`,
 	fl.BoolVar(&f.driftRepair, "drift-repair", true, "set objects of in-sync releases that someone changed or deleted back to the release (server-side apply under Helm's field manager; fields other controllers own are left alone); a component can opt out with driftRepair: false")
 	fl.DurationVar(&f.opts.HealthTimeout, "health-timeout", 5*time.Minute, "how long a release's objects may stay not ready (kstatus) after an install or upgrade before the component fails (negative: forever); health is watched, --wait is not needed for it")
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
-	fl.StringVar(&f.opts.RolloutNamespace, "rollout-namespace", rollout.DefaultNamespace, "namespace on the pivot where the hub keeps the revisions of common and each cluster's assignment (the hub's --namespace); read when common's rollout strategy is Progressive")
+	fl.StringVar(&f.opts.RolloutNamespace, "rollout-namespace", "", "namespace on the pivot where the hub keeps the revisions of common and each cluster's assignment (the hub's --namespace; default: --pivot-namespace); read when common's rollout strategy is Progressive")
 	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")

@@ -21,6 +21,7 @@ func newHubCommand() *cobra.Command {
 		kubeconfig  string
 		metrics     string
 		probes      string
+		pprof       string
 		leaderElect bool
 	)
 	cmd := &cobra.Command{
@@ -49,6 +50,7 @@ revisions as ControllerRevisions in --namespace.`,
 				Scheme:                  kube.Scheme,
 				Metrics:                 metricsserver.Options{BindAddress: metrics},
 				HealthProbeBindAddress:  probes,
+				PprofBindAddress:        pprof,
 				LeaderElection:          leaderElect,
 				LeaderElectionID:        "hotplug-hub",
 				LeaderElectionNamespace: opts.Namespace,
@@ -57,18 +59,19 @@ revisions as ControllerRevisions in --namespace.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the pivot cluster (default: in-cluster, then $KUBECONFIG)")
-	fl.StringVar(&opts.Namespace, "namespace", "kubecube-system", "namespace of the webhook certificate Secret, the leader lease and the revisions of common")
+	fl.StringVar(&opts.Namespace, "namespace", "kubecube-system", "namespace of the webhook certificate Secret, the leader lease, the revisions of common and the clusters' heartbeat Leases (the agents' --pivot-namespace)")
 	fl.StringVar(&opts.WebhookHost, "webhook-host", "", "address the webhook listens on (default all)")
 	fl.IntVar(&opts.WebhookPort, "webhook-port", 9443, "port the webhook listens on")
 	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "https URL the API server calls the webhook at, when the hub runs outside the cluster")
 	fl.StringVar(&opts.WebhookService, "webhook-service", "hotplug-hub", "Service in --namespace in front of the hub (used when --webhook-url is empty)")
 	fl.StringVar(&opts.CertDir, "cert-dir", "", "directory of the webhook's tls.crt and tls.key (default a temporary directory)")
 	fl.BoolVar(&opts.ManageCerts, "manage-certs", true, "issue and renew the webhook certificate (false when cert-manager provides it)")
-	fl.DurationVar(&opts.HeartbeatTimeout, "heartbeat-timeout", 2*time.Minute, "mark a cluster abnormal when its agent has not reported for this long")
+	fl.DurationVar(&opts.HeartbeatTimeout, "heartbeat-timeout", 2*time.Minute, "mark a cluster abnormal when its agent has not reported for this long and never renewed its heartbeat Lease (a renewed Lease expires after its own duration, 4 heartbeat intervals)")
 	fl.DurationVar(&opts.ValidationTimeout, "validation-timeout", hub.DefaultValidationTimeout, "longest validation of one Hotplug by the webhook (keep it under the webhook's 10s timeout)")
 	opts.Limits.AddFlags(fl)
 	fl.StringVar(&metrics, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
 	fl.StringVar(&probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
+	fl.StringVar(&pprof, "pprof-bind-address", "", "address of Go's /debug/pprof endpoints (empty: off), e.g. 127.0.0.1:6060 for profiles")
 	fl.BoolVar(&leaderElect, "leader-elect", false, "elect a leader among replicas")
 	return cmd
 }

@@ -26,7 +26,7 @@ func WriteTable(w io.Writer, st output.Styler, rows []Row, now time.Time) error 
 		if r.Component == "" {
 			msg := "no components reported"
 			if r.LastHeartbeat != nil {
-				msg += "; last heartbeat " + now.Sub(*r.LastHeartbeat).Round(time.Second).String() + " ago"
+				msg += "; last report " + now.Sub(*r.LastHeartbeat).Round(time.Second).String() + " ago"
 			}
 			t.Row(output.Cell{Text: r.Cluster}, state, output.Cell{Text: "-"}, output.Cell{Text: "-"},
 				output.C(msg, output.Yellow), output.Cell{Text: "-"}, output.Cell{Text: "-"})

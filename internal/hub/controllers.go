@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -21,17 +22,20 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // rollup keeps `common`'s status on the pivot equal to RollUp over every
-// cluster plus the progressive rollout of its revisions, and marks common
-// so that the pivot's own agent leaves that status to the hub: the hub is
-// its one writer, with one status update per change.
+// cluster (incrementally: the feed keeps each cluster's part) plus the
+// progressive rollout of its revisions, and marks common so that the
+// pivot's own agent leaves that status to the hub: the hub is its one
+// writer, with one status update per change.
 type rollup struct {
 	c         client.Client
+	feed      *rollupFeed
 	revisions *revisions
 }
 
@@ -58,12 +62,18 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 				return err
 			}
 		}
-		list := &clusterv1.ClusterList{}
-		if err := r.c.List(ctx, list); err != nil {
-			return err
+		st := r.feed.status(common.Status, common.Generation, metav1.Now())
+		var clusters []clusterv1.Cluster
+		if rollout.Progressive(common) || common.Status.Rollout != nil {
+			// The rollout decides over every cluster; only then is the
+			// (cached) list read.
+			list := &clusterv1.ClusterList{}
+			if err := r.c.List(ctx, list); err != nil {
+				return err
+			}
+			clusters = list.Items
 		}
-		st := RollUp(list.Items, common.Status, common.Generation, metav1.Now())
-		dec, err := r.revisions.step(ctx, common, list.Items, time.Now())
+		dec, err := r.revisions.step(ctx, common, clusters, time.Now())
 		if err != nil {
 			return err
 		}
@@ -95,19 +105,22 @@ func setupRollup(mgr ctrl.Manager, namespace string) error {
 	if err := mgr.Add(revCache); err != nil {
 		return err
 	}
+	feed := newRollupFeed()
 	return ctrl.NewControllerManagedBy(mgr).Named("hotplug-hub-rollup").
-		Watches(&clusterv1.Cluster{}, toCommon).
-		Watches(&hotplugv1.Hotplug{}, toCommon).
+		Watches(&clusterv1.Cluster{}, feed.handler()).
+		Watches(&hotplugv1.Hotplug{}, toCommon, builder.WithPredicates(commonChanged())).
 		WatchesRawSource(source.Kind(revCache, client.Object(&appsv1.ControllerRevision{}), toCommon)).
-		Complete(&rollup{c: mgr.GetClient(), revisions: &revisions{c: mgr.GetClient(), live: mgr.GetAPIReader(), ns: namespace}})
+		Complete(&rollup{c: mgr.GetClient(), feed: feed, revisions: &revisions{c: mgr.GetClient(), live: mgr.GetAPIReader(), ns: namespace}})
 }
 
-// health marks clusters whose agent stopped reporting as abnormal.
+// health marks clusters whose agent stopped renewing its heartbeat Lease
+// (or, without one, reporting) as abnormal, and normal again once it is back.
 type health struct {
-	c       client.Client
-	timeout time.Duration
-	period  time.Duration
-	log     logr.Logger
+	c         client.Client
+	namespace string // of the heartbeat Leases
+	timeout   time.Duration
+	period    time.Duration
+	log       logr.Logger
 }
 
 // NeedLeaderElection keeps the check to one replica.
@@ -128,19 +141,23 @@ func (h *health) check(ctx context.Context) error {
 	if err := h.c.List(ctx, list); err != nil {
 		return fmt.Errorf("listing clusters: %w", err)
 	}
+	leases, err := h.leases(ctx, list)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	for i := range list.Items {
 		c := &list.Items[i]
-		stale, reason := Stale(c, h.timeout, now)
-		if !stale || c.Status.State == clusterv1.ClusterAbnormal {
+		stale, reason := Liveness(c, leases[heartbeat.LeaseName(c.Name)], h.timeout, now)
+		state, reason, write := healthTransition(c.Status, stale, limits.Message(reason, limits.MaxMessageBytes))
+		if !write {
 			continue
 		}
-		reason = limits.Message(reason, limits.MaxMessageBytes)
-		c.Status.State, c.Status.Reason = clusterv1.ClusterAbnormal, reason
+		c.Status.State, c.Status.Reason = state, reason
 		if err := h.c.Status().Update(ctx, c); err != nil {
-			return fmt.Errorf("marking cluster %s abnormal: %w", c.Name, err)
+			return fmt.Errorf("marking cluster %s %s: %w", c.Name, state, err)
 		}
-		h.log.Info("cluster marked abnormal", "cluster", c.Name, "reason", reason)
+		h.log.Info("cluster health changed", "cluster", c.Name, "state", state, "reason", reason)
 	}
 	recordClusters(list)
 	return nil

@@ -29,8 +29,9 @@ import (
 
 // Options configure the hub.
 type Options struct {
-	// Namespace holds the webhook certificate Secret and the revisions of
-	// `common` (ControllerRevisions, see internal/rollout); default
+	// Namespace holds the webhook certificate Secret, the revisions of
+	// `common` (ControllerRevisions, see internal/rollout) and the clusters'
+	// heartbeat Leases (the agents' --pivot-namespace); default
 	// kubecube-system.
 	Namespace string
 	// WebhookHost and WebhookPort are where the webhook listens; default
@@ -47,7 +48,10 @@ type Options struct {
 	// ManageCerts makes the hub issue its certificate (default on); off
 	// when cert-manager provides it in CertDir.
 	ManageCerts bool
-	// HeartbeatTimeout marks a silent cluster abnormal; default 2m.
+	// HeartbeatTimeout marks a cluster abnormal when its agent never
+	// renewed a heartbeat Lease and has not reported for this long, and is
+	// the lease duration of a Lease that declares none; default 2m. A
+	// renewed Lease expires after its own leaseDurationSeconds.
 	HeartbeatTimeout time.Duration
 	// CheckPeriod is how often cluster health is checked; default 15s.
 	CheckPeriod time.Duration
@@ -113,7 +117,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err := setupRollup(mgr, opts.Namespace); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
 	}
-	h := &health{c: mgr.GetClient(), timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
+	h := &health{c: mgr.GetClient(), namespace: opts.Namespace, timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
 	if err := mgr.Add(h); err != nil {
 		return fmt.Errorf("hub: %w", err)
 	}
@@ -144,6 +148,7 @@ func newCertKeeper(c client.Client, opts Options, log logr.Logger) (*certKeeper,
 // Run starts a manager for the hub and blocks until ctx ends.
 func Run(ctx context.Context, cfg *rest.Config, opts Options, mopts manager.Options) error {
 	mopts.WebhookServer = WebhookServer(opts)
+	mopts.Cache = leaseCache(mopts.Cache, opts.withDefaults().Namespace)
 	mgr, err := ctrl.NewManager(cfg, mopts)
 	if err != nil {
 		return fmt.Errorf("hub: manager: %w", err)

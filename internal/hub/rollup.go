@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,101 +42,11 @@ func componentReady(cs hotplugv1.ComponentStatus) (ready, running bool) {
 // writable however many clusters report however long errors.
 func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
-	type agg struct {
-		running bool
-		bad     []string
+	x := newRollupIndex()
+	for i := range clusters {
+		x.set(clusters[i].Name, contributionOf(&clusters[i]))
 	}
-	comps := map[string]*agg{}
-	messages := map[string]string{}
-	var notRunning []string
-	worst := hotplugv1.PhaseRunning
-	rank := map[string]int{hotplugv1.PhaseRunning: 0, hotplugv1.PhaseProgressing: 1, hotplugv1.PhaseFail: 2}
-	raise := func(p string) {
-		if rank[p] > rank[worst] {
-			worst = p
-		}
-	}
-	for _, c := range clusters {
-		switch {
-		case c.Status.State == clusterv1.ClusterAbnormal:
-			messages["cluster "+c.Name] = limits.Message("abnormal: "+c.Status.Reason, limits.MaxMessageBytes)
-			notRunning = append(notRunning, c.Name)
-			raise(hotplugv1.PhaseFail)
-			continue
-		case c.Status.HotplugPhase == "":
-			messages["cluster "+c.Name] = "waiting for the cluster's agent to report"
-			notRunning = append(notRunning, c.Name)
-			raise(hotplugv1.PhaseProgressing)
-			continue
-		case c.Status.HotplugPhase != hotplugv1.PhaseRunning:
-			notRunning = append(notRunning, c.Name)
-			raise(c.Status.HotplugPhase)
-		}
-		for _, cs := range c.Status.Components {
-			a := comps[cs.Name]
-			if a == nil {
-				a = &agg{}
-				comps[cs.Name] = a
-			}
-			switch ready, running := componentReady(cs); {
-			case running:
-				a.running = true
-			case ready:
-			default:
-				a.bad = append(a.bad, limits.Message(c.Name+": "+cs.Message, limits.MaxMessageBytes))
-			}
-		}
-	}
-	var components []hotplugv1.ComponentStatus
-	names := make([]string, 0, len(comps))
-	for n := range comps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		a := comps[n]
-		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
-		status, reason := metav1.ConditionTrue, "AllClustersReady"
-		switch {
-		case len(a.bad) > 0:
-			cs.Message, status, reason = joinBounded(a.bad, "; ", limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
-		case a.running:
-			cs.Message = msgRunning
-		}
-		prevConds := []metav1.Condition(nil)
-		for _, p := range prev.Components {
-			if p.Name == n {
-				prevConds = append(prevConds, p.Conditions...)
-			}
-		}
-		cs.Conditions = prevConds
-		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
-			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
-		components = append(components, cs)
-		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
-	}
-	data, _ := json.Marshal(messages)
-	st := hotplugv1.HotplugStatus{
-		Phase: worst, Message: string(data), ObservedGeneration: generation, Components: components,
-		Conditions: append([]metav1.Condition(nil), prev.Conditions...),
-	}
-	cond := metav1.Condition{Type: hotplugv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
-		Message: fmt.Sprintf("all %d clusters are running", len(clusters)), ObservedGeneration: generation, LastTransitionTime: now}
-	if len(notRunning) > 0 {
-		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, "ClustersNotRunning", joinBounded(notRunning, ", ", limits.MaxConditionBytes-len("not running: "))
-		cond.Message = "not running: " + cond.Message
-	}
-	meta.SetStatusCondition(&st.Conditions, cond)
-	// kstatus' abnormal-true conditions follow the phase, so that
-	// `kubectl wait` and kstatus-aware tools read common's health too.
-	for typ, on := range map[string]bool{hotplugv1.ConditionReconciling: worst == hotplugv1.PhaseProgressing, hotplugv1.ConditionStalled: worst == hotplugv1.PhaseFail} {
-		c := metav1.Condition{Type: typ, Status: metav1.ConditionFalse, Reason: cond.Reason, ObservedGeneration: generation, LastTransitionTime: now}
-		if on {
-			c.Status, c.Message = metav1.ConditionTrue, cond.Message
-		}
-		meta.SetStatusCondition(&st.Conditions, c)
-	}
-	return st
+	return x.status(prev, generation, now)
 }
 
 // joinBounded joins items with sep into at most n bytes: whole items while

@@ -19,7 +19,10 @@ import (
 func wantAgentArgs(cluster string, member bool) []string {
 	args := []string{"agent", "--cluster-name=" + cluster, "--chart-dir=/root/helmchartpkg", "--namespace=" + releaseNamespace}
 	if member {
-		args = append(args, "--pivot-kubeconfig=/etc/hotplug/pivot/kubeconfig")
+		// The pivot's hotplug namespace (pivot.namespace, default kubecube-system) holds the heartbeat Lease.
+		args = append(args, "--pivot-kubeconfig=/etc/hotplug/pivot/kubeconfig", "--pivot-namespace=kubecube-system")
+	} else {
+		args = append(args, "--pivot-namespace="+releaseNamespace)
 	}
 	return append(args, "--leader-elect=true", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081")
 }
