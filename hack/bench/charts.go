@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubecube-io/hotplug/hack/bench/chartset"
+)
+
+// baselineResult is a baseline system's part of the chart-set run.
+type baselineResult struct {
+	Install, Edit       phase
+	InstallUse, EditUse usage
+	Background          counts
+}
+
+// runCharts is part 2 (and the agent's profiles, part 4): the chart set
+// installed, edited and left idle by the agent, then installed and edited
+// one component after another and by a plain server-side apply, each on a
+// fresh full simulated cluster.
+func runCharts(ctx context.Context, out string) error {
+	idle, err := envDuration("BENCH_IDLE", 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "hotplug-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	profDir := filepath.Join(out, "profiles")
+	if err := os.MkdirAll(profDir, 0o755); err != nil {
+		return err
+	}
+	chartDir := filepath.Join(work, "charts")
+	if _, err := chartset.Write(chartDir); err != nil {
+		return err
+	}
+	bin := filepath.Join(work, "hotplug")
+	logf("building bin/hotplug")
+	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/hotplug").CombinedOutput(); err != nil {
+		return fmt.Errorf("building hotplug: %w: %s", err, b)
+	}
+
+	logf("hotplug agent")
+	agent, err := runAgentSystem(ctx, work, chartDir, bin, absPath(profDir), idle)
+	if err != nil {
+		return fmt.Errorf("agent: %w (log: %s)", err, keepLog(work, "agent.log", out))
+	}
+	results := map[string]baselineResult{}
+	for _, mode := range []string{modeSequential, modeApply} {
+		logf("%s", mode)
+		r, err := runBaseline(ctx, work, chartDir, mode)
+		if err != nil {
+			return fmt.Errorf("%s: %w", mode, err)
+		}
+		results[mode] = r
+	}
+	return os.WriteFile(filepath.Join(out, "charts.md"), []byte(chartsMarkdown(agent, results[modeSequential], results[modeApply], idle)), 0o644)
+}
+
+// keepLog copies a log of the work directory next to the results, so a
+// failed run can be read after the work directory is gone.
+func keepLog(work, name, out string) string {
+	data, err := os.ReadFile(filepath.Join(work, name))
+	if err != nil {
+		return "none"
+	}
+	dst := filepath.Join(out, "failed-"+name)
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return "none"
+	}
+	return dst
+}
+
+// runBaseline runs a baseline system's install and edit as worker
+// processes on a fresh cluster.
+func runBaseline(ctx context.Context, work, chartDir, mode string) (baselineResult, error) {
+	var res baselineResult
+	env, cl, err := startCluster(ctx, filepath.Join(work, mode))
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = env.Stop() }()
+	if res.Background, err = background(ctx, cl, 30*time.Second); err != nil {
+		return res, err
+	}
+	var w workerResult
+	if res.Install, err = measure(ctx, cl, func() error {
+		w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, 1, filepath.Join(work, mode+"-1.log"))
+		return err
+	}); err != nil {
+		return res, err
+	}
+	res.Install.Seconds, res.InstallUse = w.Seconds, w.usage
+	logf("%s: install %.1fs", mode, w.Seconds)
+	if res.Edit, err = measure(ctx, cl, func() error {
+		w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, 2, filepath.Join(work, mode+"-2.log"))
+		return err
+	}); err != nil {
+		return res, err
+	}
+	res.Edit.Seconds, res.EditUse = w.Seconds, w.usage
+	logf("%s: edit %.1fs", mode, w.Seconds)
+	return res, nil
+}
+
+// chartsMarkdown is the chart-set fragment of RESULTS.md.
+func chartsMarkdown(a agentResult, seq, apply baselineResult, idle time.Duration) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("## 2. Chart set: install, edit of two components, idle\n\n")
+	w("Chart set (hack/bench/chartset): a monitoring-shaped chart (3 subcharts, 12 CRDs of ~28 KB schema each, 171 objects, a post-install hook Job, custom resources of its own CRDs), thanos-shaped (14 objects, ServiceMonitors of the monitoring chart's CRD), logseer-shaped (8 objects, pre-install hook Job), loggie-shaped (5 objects); 198 objects in all. ")
+	w("Each system runs on its own fresh simulated cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok). Done means every object ready (kstatus), as the agent's `running` means. Edit changes the values of %s (every workload rolls out, hook Jobs run again).\n\n", strings.Join(chartset.Edited, " and "))
+	w("| system | install, s | edit, s | peak RSS, MiB | CPU, s |\n|---|---|---|---|---|\n")
+	w("| hotplug agent (process, all components concurrently) | %.1f | %.1f | %.0f | %.1f (whole run incl. idle) |\n", a.Install.Seconds, a.Edit.Seconds, a.Usage.PeakRSSMiB, a.Usage.CPUSeconds)
+	w("| one component after another (Helm through hotplug's wrapper, each waited for) | %.1f | %.1f | %.0f | %.1f |\n", seq.Install.Seconds, seq.Edit.Seconds, max(seq.InstallUse.PeakRSSMiB, seq.EditUse.PeakRSSMiB), seq.InstallUse.CPUSeconds+seq.EditUse.CPUSeconds)
+	w("| server-side apply of the rendered objects, CRDs first (Go, `kubectl apply --server-side` equivalent) | %.1f | %.1f | %.0f | %.1f |\n\n", apply.Install.Seconds, apply.Edit.Seconds, max(apply.InstallUse.PeakRSSMiB, apply.EditUse.PeakRSSMiB), apply.InstallUse.CPUSeconds+apply.EditUse.CPUSeconds)
+	w("Ratios: agent / apply: install %.2f×, edit %.2f× (target ≤ 1.3×); one-after-another / agent: install %.2f×, edit %.2f× (target ≥ 2×).\n\n",
+		a.Install.Seconds/apply.Install.Seconds, a.Edit.Seconds/apply.Edit.Seconds, seq.Install.Seconds/a.Install.Seconds, seq.Edit.Seconds/a.Edit.Seconds)
+	w("API server requests per minute by verb (apiserver_request_total diffs; every client, controller-manager, scheduler and kwok included — the background row is the same cluster before the system ran):\n\n")
+	w("| system | phase | requests/min by verb |\n|---|---|---|\n")
+	row := func(sys, ph string, p phase) {
+		w("| %s | %s | %s |\n", sys, ph, p.API.format(p.Seconds/60))
+	}
+	w("| hotplug agent | background (30 s) | %s |\n", a.Background.format(0.5))
+	row("hotplug agent", "install", a.Install)
+	row("hotplug agent", "edit", a.Edit)
+	row("hotplug agent", fmt.Sprintf("idle (%s)", idle), a.Idle)
+	w("| one after another | background (30 s) | %s |\n", seq.Background.format(0.5))
+	row("one after another", "install", seq.Install)
+	row("one after another", "edit", seq.Edit)
+	w("| apply | background (30 s) | %s |\n", apply.Background.format(0.5))
+	row("apply", "install", apply.Install)
+	row("apply", "edit", apply.Edit)
+	n := float64(len(chartset.Components))
+	w("\nIdle (%s after the edit converged; resync period 5m): the agent's own requests (client-go's rest_client_requests_total): %s in all; ", idle, a.IdleClient.format(0))
+	w("**%.2f reads/min per component** (target < 5), **%.0f writes** (heartbeats and the like included), **%d Helm revisions** (must be 0). API server, every client: %s per minute.\n\n",
+		(a.IdleClient.total()-a.IdleClient.writes())/a.IdleMinutes/n, a.IdleClient.writes(), a.IdleRevisions, a.Idle.API.format(a.IdleMinutes))
+	w("Profiles of the agent (part 4) in bench/profiles: agent-cpu.pprof (its whole run), agent-heap.pprof (after the edit converged); `go tool pprof -top bin/hotplug bench/profiles/agent-cpu.pprof`.\n")
+	return b.String()
+}
