@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all build test unit generate manifests verify lint controlplane demo bench fmt vet tools faults fuzz
+.PHONY: all build test unit generate manifests verify lint controlplane demo bench bench-quick fmt vet tools faults fuzz
 
 all: build
 
@@ -33,9 +33,11 @@ fuzz: ## Every fuzz target for FUZZTIME (default 1m) each.
 unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...
 
-bench: ## Go benchmarks.
-	go test -run '^$$' -bench . -benchmem -benchtime=1x ./internal/controlplane/ ./test/e2e/
-	go test -run '^$$' -bench . -benchmem ./internal/merge/ ./internal/chartpkg/ ./internal/agent/
+bench: ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (idle BENCH_IDLE, default 5m), agent profiles (needs bin/ from `make controlplane`).
+	go run ./hack/bench all
+
+bench-quick: ## `make bench` with a 1-minute idle period and short Go benchmarks.
+	BENCH_IDLE=1m BENCH_GO_TIME=200ms go run ./hack/bench all
 
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/ (once).
 	BIN_DIR=$(BIN) ./hack/build-controlplane.sh

@@ -49,10 +49,15 @@ func runCharts(ctx context.Context, out string) error {
 
 	logf("hotplug agent")
 	agent, err := runAgentSystem(ctx, work, chartDir, bin, absPath(profDir), idle)
+	log := keepLog(work, "agent.log", out)
 	if err != nil {
-		return fmt.Errorf("agent: %w (log: %s)", err, keepLog(work, "agent.log", out))
+		return fmt.Errorf("agent: %w (log: %s)", err, log)
 	}
 	results := map[string]baselineResult{}
+	if os.Getenv("BENCH_AGENT_ONLY") != "" {
+		logf("agent: %+v", agent)
+		return nil
+	}
 	for _, mode := range []string{modeSequential, modeApply} {
 		logf("%s", mode)
 		r, err := runBaseline(ctx, work, chartDir, mode)
@@ -64,14 +69,15 @@ func runCharts(ctx context.Context, out string) error {
 	return os.WriteFile(filepath.Join(out, "charts.md"), []byte(chartsMarkdown(agent, results[modeSequential], results[modeApply], idle)), 0o644)
 }
 
-// keepLog copies a log of the work directory next to the results, so a
-// failed run can be read after the work directory is gone.
+// keepLog copies a log of the work directory next to the results (as
+// *.log, which git ignores), so it can be read after the work directory is
+// gone.
 func keepLog(work, name, out string) string {
 	data, err := os.ReadFile(filepath.Join(work, name))
 	if err != nil {
 		return "none"
 	}
-	dst := filepath.Join(out, "failed-"+name)
+	dst := filepath.Join(out, name)
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return "none"
 	}

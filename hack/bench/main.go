@@ -12,7 +12,9 @@
 //
 // Environment: BENCH_OUT (default bench), BENCH_IDLE (idle period of the
 // chart-set run, default 5m), BENCH_GO_TIME (-benchtime, default 1s),
-// HOTPLUG_BIN_DIR (control-plane binaries, default ./bin).
+// BENCH_AGENT_ONLY (set: the chart-set run measures the agent only and
+// writes no fragment, for quick iterations), HOTPLUG_BIN_DIR (control-plane
+// binaries, default ./bin).
 package main
 
 import (
@@ -22,6 +24,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // fragments are the parts assemble joins, in this order; a missing one is
@@ -33,6 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: bench go|charts|assemble|all")
 		os.Exit(2)
 	}
+	ctrllog.SetLogger(logr.Discard())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := envOr("BENCH_OUT", "bench")

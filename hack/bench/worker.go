@@ -96,6 +96,8 @@ func runWorker(ctx context.Context, args []string) error {
 			}
 		}
 	case modeApply:
+		// kubectl's own client-side limits (50/s, bursts of 300).
+		cfg.QPS, cfg.Burst = 50, 300
 		c, err := client.New(cfg, client.Options{Scheme: workerScheme})
 		if err != nil {
 			return err

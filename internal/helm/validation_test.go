@@ -28,6 +28,13 @@ func TestUnknownFieldsStillRefused(t *testing.T) {
 	if !refused(err) {
 		t.Fatalf("install of an object with an unknown field: err = %v, want the API server's unknown field", err)
 	}
+	// A hook is built by Helm with validation always on: the server refuses it too.
+	hook := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hook\n  namespace: {{ .Release.Namespace }}\n  annotations:\n    helm.sh/hook: pre-install\nspec: {}\n"
+	hooked := &chartv2.Chart{Metadata: &chartv2.Metadata{APIVersion: chartv2.APIVersionV2, Name: "hooked", Version: "1.0.0"},
+		Templates: []*common.File{{Name: "templates/hook.yaml", Data: []byte(hook)}}}
+	if _, err := e.client.Install(ctx, Request{Name: "hooked", Namespace: "strict", Chart: hooked}); !refused(err) {
+		t.Fatalf("install with a hook with an unknown field: err = %v", err)
+	}
 	if _, err := e.client.Install(ctx, Request{Name: "good", Namespace: "strict", Chart: chart(t, "configmap", "good", "1.0.0")}); err != nil {
 		t.Fatal(err)
 	}
