@@ -68,36 +68,12 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	if err != nil {
 		return res, err
 	}
-	metricsPort, err := freePort()
+	ap, err := startAgent(ctx, cl, work, "agent.log", bin, chartDir, filepath.Join(profDir, "agent-cpu.pprof"))
 	if err != nil {
 		return res, err
 	}
-	pprofPort, err := freePort()
-	if err != nil {
-		return res, err
-	}
-	logFile, err := os.Create(filepath.Join(work, "agent.log"))
-	if err != nil {
-		return res, err
-	}
-	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, bin, "agent", "--kubeconfig", cl.Kubeconfig, "--cluster-name", clusterName,
-		"--chart-dir", chartDir, "--leader-elect=false", "--health-probe-bind-address=0",
-		"--metrics-bind-address=127.0.0.1:"+metricsPort, "--pprof-bind-address=127.0.0.1:"+pprofPort,
-		"--cpu-profile", filepath.Join(profDir, "agent-cpu.pprof"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	metricsURL := "http://127.0.0.1:" + metricsPort + "/metrics"
-	if err := poll(ctx, 200*time.Millisecond, time.Minute, "agent metrics endpoint", func() (bool, string, error) {
-		_, err := clientRequests(ctx, metricsURL)
-		return err == nil, fmt.Sprint(err), nil
-	}); err != nil {
-		return res, err
-	}
+	defer ap.kill()
+	cmd, metricsURL, pprofPort := ap.cmd, ap.metricsURL, ap.pprofPort
 
 	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: components(1, nil)}}
 	if res.Install, err = measure(ctx, cl, func() error {
@@ -170,6 +146,10 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	if res.Usage, err = procUsage(strconv.Itoa(cmd.Process.Pid)); err != nil {
 		return res, err
 	}
+	ap.sampler.finish(&res.Usage)
+	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid)); err == nil {
+		logf("agent memory at the end:\n%s", rollup)
+	}
 	// A clean stop writes the CPU profile.
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
@@ -232,4 +212,107 @@ func fetch(ctx context.Context, url, path string) error {
 	defer f.Close()
 	_, err = io.Copy(f, resp.Body)
 	return err
+}
+
+// agentProcess is a running `hotplug agent`.
+type agentProcess struct {
+	sampler    *sampler
+	cmd        *exec.Cmd
+	metricsURL string
+	pprofPort  string
+	log        *os.File
+}
+
+func (a *agentProcess) kill() {
+	select {
+	case <-a.sampler.stop:
+	default:
+		close(a.sampler.stop)
+	}
+	_ = a.cmd.Process.Kill()
+	_ = a.cmd.Wait()
+	_ = a.log.Close()
+}
+
+// startAgent starts bin as the agent of cl, with its metrics and pprof
+// endpoints on free loopback ports and, when cpuProfile is set, a CPU
+// profile of its whole run; it returns once the metrics endpoint answers.
+func startAgent(ctx context.Context, cl *controlplane.Cluster, work, logName, bin, chartDir, cpuProfile string) (*agentProcess, error) {
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	pprofPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(work, logName))
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"agent", "--kubeconfig", cl.Kubeconfig, "--cluster-name", clusterName,
+		"--chart-dir", chartDir, "--leader-elect=false", "--health-probe-bind-address=0",
+		"--metrics-bind-address=127.0.0.1:" + metricsPort, "--pprof-bind-address=127.0.0.1:" + pprofPort}
+	if cpuProfile != "" {
+		args = append(args, "--cpu-profile", cpuProfile)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
+	a := &agentProcess{sampler: startSampler(strconv.Itoa(cmd.Process.Pid)), cmd: cmd, metricsURL: "http://127.0.0.1:" + metricsPort + "/metrics", pprofPort: pprofPort, log: logFile}
+	if err := poll(ctx, 200*time.Millisecond, time.Minute, "agent metrics endpoint", func() (bool, string, error) {
+		_, err := clientRequests(ctx, a.metricsURL)
+		return err == nil, fmt.Sprint(err), nil
+	}); err != nil {
+		a.kill()
+		return nil, err
+	}
+	return a, nil
+}
+
+// smallComponents is the number of components of the small-set run.
+const smallComponents = 10
+
+// runAgentSmall measures the agent's peak RSS with 10 small components
+// (each the loggie-shaped chart: a DaemonSet, RBAC, a ConfigMap) on a
+// fresh cluster, after they converged.
+func runAgentSmall(ctx context.Context, work, chartDir, bin string) (phase, usage, error) {
+	env, cl, err := startCluster(ctx, filepath.Join(work, "small"))
+	if err != nil {
+		return phase{}, usage{}, err
+	}
+	defer func() { _ = env.Stop() }()
+	c, err := newClient(cl)
+	if err != nil {
+		return phase{}, usage{}, err
+	}
+	ap, err := startAgent(ctx, cl, work, "agent-small.log", bin, chartDir, "")
+	if err != nil {
+		return phase{}, usage{}, err
+	}
+	defer ap.kill()
+	small := chartset.Components[3]
+	var comps []hotplugv1.ComponentSpec
+	for i := range smallComponents {
+		comps = append(comps, hotplugv1.ComponentSpec{Name: fmt.Sprintf("%s-%02d", small.Name, i), Namespace: fmt.Sprintf("%s-%02d", small.Namespace, i),
+			PkgName: small.Pkg, Status: hotplugv1.StatusEnabled, Env: "round: 1\n"})
+	}
+	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: comps}}
+	p, err := measure(ctx, cl, func() error {
+		if err := c.Create(ctx, hp); err != nil {
+			return err
+		}
+		return waitRunning(ctx, c, hp.Generation)
+	})
+	if err != nil {
+		return p, usage{}, fmt.Errorf("small set: %w", err)
+	}
+	time.Sleep(30 * time.Second) // a resync's worth of quiet after converging
+	u, err := procUsage(strconv.Itoa(ap.cmd.Process.Pid))
+	ap.sampler.finish(&u)
+	return p, u, err
 }

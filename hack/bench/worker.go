@@ -73,6 +73,7 @@ func runWorker(ctx context.Context, args []string) error {
 		}
 	}
 	loader := chartpkg.NewLoader(*chartDir, limits.Limits{})
+	smp := startSampler("self")
 	start := time.Now()
 	switch *mode {
 	case modeSequential:
@@ -112,6 +113,7 @@ func runWorker(ctx context.Context, args []string) error {
 	if res.usage, err = procUsage("self"); err != nil {
 		return err
 	}
+	smp.finish(&res.usage)
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
