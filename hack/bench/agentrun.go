@@ -32,6 +32,8 @@ type agentResult struct {
 	Idle          phase
 	IdleMinutes   float64
 	IdleClient    counts // the agent's own requests during idle, by method
+	SettledClient counts // the same after the idle period's first minute
+	SettledMin    float64
 	IdleRevisions int    // Helm revisions made during idle
 	Background    counts // API server requests by verb before the agent ran
 	Revisions     int    // Helm revisions after the edit
@@ -122,11 +124,25 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 		return res, err
 	}
 	logf("agent: idle for %s", idle)
+	var settled counts
 	if res.Idle, err = measure(ctx, cl, func() error {
+		// The first minute holds the edit's aftermath (the first drift
+		// check of the upgraded objects, pods of the old revision going);
+		// the rest is the steady state.
+		first := min(time.Minute, idle/2)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(idle):
+		case <-time.After(first):
+		}
+		if settled, err = clientRequests(ctx, metricsURL); err != nil {
+			return err
+		}
+		res.SettledMin = (idle - first).Minutes()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(idle - first):
 			return nil
 		}
 	}); err != nil {
@@ -138,6 +154,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 		return res, err
 	}
 	res.IdleClient = clientAfter.sub(clientBefore)
+	res.SettledClient = clientAfter.sub(settled)
 	revs, err := helmRevisions(ctx, c)
 	if err != nil {
 		return res, err
@@ -155,7 +172,8 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
-	case <-done:
+	case werr := <-done:
+		logf("agent stopped (%v)", werr)
 	case <-time.After(30 * time.Second):
 		return res, fmt.Errorf("agent did not stop on SIGTERM")
 	}
@@ -165,7 +183,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 // measure runs fn and returns its duration and the API server's requests
 // by verb during it.
 func measure(ctx context.Context, cl *controlplane.Cluster, fn func() error) (phase, error) {
-	before, err := apiServerRequests(ctx, cl.Config, false)
+	before, err := apiServerRequests(ctx, cl.Config)
 	if err != nil {
 		return phase{}, err
 	}
@@ -174,7 +192,7 @@ func measure(ctx context.Context, cl *controlplane.Cluster, fn func() error) (ph
 		return phase{}, err
 	}
 	p := phase{Seconds: time.Since(start).Seconds()}
-	after, err := apiServerRequests(ctx, cl.Config, false)
+	after, err := apiServerRequests(ctx, cl.Config)
 	if err != nil {
 		return phase{}, err
 	}

@@ -35,10 +35,17 @@ func (c counts) total() float64 {
 	return t
 }
 
-// writes sums the counters of verbs or methods that change something.
+// dryRun marks the API server's counters of dry-run requests.
+const dryRun = "(dry run)"
+
+// writes sums the counters of verbs or methods that change something
+// (dry runs change nothing).
 func (c counts) writes() float64 {
 	t := 0.0
 	for k, v := range c {
+		if strings.HasSuffix(k, dryRun) {
+			continue
+		}
 		switch strings.ToUpper(strings.SplitN(k, " ", 2)[0]) {
 		case "GET", "LIST", "WATCH", "HEAD", "OPTIONS":
 		default:
@@ -78,8 +85,8 @@ func trim(v float64) string {
 }
 
 // apiServerRequests scrapes apiserver_request_total from the API server's
-// own /metrics, summed by verb (and, with byResource, "VERB resource").
-func apiServerRequests(ctx context.Context, cfg *rest.Config, byResource bool) (counts, error) {
+// own /metrics, summed by verb, dry runs apart.
+func apiServerRequests(ctx context.Context, cfg *rest.Config) (counts, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -89,10 +96,11 @@ func apiServerRequests(ctx context.Context, cfg *rest.Config, byResource bool) (
 		return nil, fmt.Errorf("scraping the API server's metrics: %w", err)
 	}
 	return parseCounter(string(raw), "apiserver_request_total", func(l map[string]string) string {
-		if byResource {
-			return l["verb"] + " " + l["resource"]
+		k := l["verb"]
+		if l["dry_run"] != "" {
+			k += " " + dryRun
 		}
-		return l["verb"]
+		return k
 	}), nil
 }
 

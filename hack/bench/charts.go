@@ -161,8 +161,12 @@ func chartsMarkdown(a agentResult, seq, apply baselineResult, idle time.Duration
 	row("apply", "edit", apply.Edit)
 	n := float64(len(chartset.Components))
 	w("\nIdle (%s after the edit converged; resync period 5m): the agent's own requests (client-go's rest_client_requests_total): %s in all; ", idle, a.IdleClient.format(0))
-	w("**%.2f reads/min per component** (target < 5), **%.0f writes** (heartbeats and the like included), **%d Helm revisions** (must be 0). API server, every client: %s per minute.\n\n",
-		(a.IdleClient.total()-a.IdleClient.writes())/a.IdleMinutes/n, a.IdleClient.writes(), a.IdleRevisions, a.Idle.API.format(a.IdleMinutes))
+	w("**%.2f reads/min per component** (target < 5; LIST and GET), %.0f PATCH (dry-run applies of drift detection included: client-go does not tell them apart), **%d Helm revisions** (must be 0). ",
+		(a.IdleClient.total()-a.IdleClient.writes())/a.IdleMinutes/n, a.IdleClient.writes(), a.IdleRevisions)
+	w("After the first minute (the edit's aftermath: the first drift check of the upgraded objects, the old pods going), %.1f minutes: %s, **%.2f reads/min per component**. ",
+		a.SettledMin, a.SettledClient.format(0), (a.SettledClient.total()-a.SettledClient.writes())/a.SettledMin/n)
+	w("API server, every client: %s per minute; **writes (dry runs excluded) %.1f/min against %.1f/min in the background** before the agent ran (controller-manager and kwok leases).\n\n",
+		a.Idle.API.format(a.IdleMinutes), a.Idle.API.writes()/a.IdleMinutes, a.Background.writes()/0.5)
 	w("Profiles of the agent (part 4) in bench/profiles: agent-cpu.pprof (its whole run), agent-heap.pprof (after the edit converged); `go tool pprof -top bin/hotplug bench/profiles/agent-cpu.pprof`.\n")
 	return b.String()
 }

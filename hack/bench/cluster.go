@@ -40,12 +40,12 @@ func startCluster(ctx context.Context, dir string) (*controlplane.Environment, *
 // be read next to the rates measured while a system runs.
 func background(ctx context.Context, cl *controlplane.Cluster, window time.Duration) (counts, error) {
 	time.Sleep(5 * time.Second) // let the components' start-up burst pass
-	before, err := apiServerRequests(ctx, cl.Config, false)
+	before, err := apiServerRequests(ctx, cl.Config)
 	if err != nil {
 		return nil, err
 	}
 	time.Sleep(window)
-	after, err := apiServerRequests(ctx, cl.Config, false)
+	after, err := apiServerRequests(ctx, cl.Config)
 	if err != nil {
 		return nil, err
 	}
