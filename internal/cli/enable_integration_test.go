@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestEnableDisableRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []hotplugv1.ComponentSpec{{Name: "kubecube-thanos", Status: hotplugv1.StatusEnabled}}
-		if hp.Annotations[hotplugv1.SyncAnnotation] != "true" || len(hp.Spec.Component) != 1 || hp.Spec.Component[0] != want[0] {
+		if hp.Annotations[hotplugv1.SyncAnnotation] != "true" || len(hp.Spec.Component) != 1 || !reflect.DeepEqual(hp.Spec.Component[0], want[0]) {
 			t.Errorf("created %v %+v", hp.Annotations, hp.Spec.Component)
 		}
 		// A second component is added as name + status only.
@@ -84,7 +85,7 @@ func TestEnableDisableRoundTrip(t *testing.T) {
 		if err := c.Get(context.Background(), client.ObjectKey{Name: "member-9"}, hp); err != nil {
 			t.Fatal(err)
 		}
-		if len(hp.Spec.Component) != 2 || hp.Spec.Component[1] != (hotplugv1.ComponentSpec{Name: "logagent", Status: hotplugv1.StatusDisabled}) {
+		if len(hp.Spec.Component) != 2 || !reflect.DeepEqual(hp.Spec.Component[1], hotplugv1.ComponentSpec{Name: "logagent", Status: hotplugv1.StatusDisabled}) {
 			t.Errorf("components %+v", hp.Spec.Component)
 		}
 	})

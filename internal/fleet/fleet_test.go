@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -149,7 +150,7 @@ func TestSwitch(t *testing.T) {
 		got := &hotplugv1.Hotplug{}
 		_ = c.Get(ctx, client.ObjectKey{Name: "c2"}, got)
 		if got.Annotations[hotplugv1.SyncAnnotation] != "true" || len(got.Spec.Component) != 2 ||
-			got.Spec.Component[1] != (hotplugv1.ComponentSpec{Name: "audit", Status: "disabled"}) {
+			!reflect.DeepEqual(got.Spec.Component[1], hotplugv1.ComponentSpec{Name: "audit", Status: "disabled"}) {
 			t.Errorf("c2 = %v %+v", got.Annotations, got.Spec.Component)
 		}
 	})
