@@ -38,6 +38,7 @@ type agentResult struct {
 	Background    counts // API server requests by verb before the agent ran
 	Revisions     int    // Helm revisions after the edit
 	Usage         usage
+	Load          string // load average when the install started
 }
 
 // components returns the Hotplug components of round n.
@@ -78,6 +79,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	cmd, metricsURL, pprofPort := ap.cmd, ap.metricsURL, ap.pprofPort
 
 	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: components(1, nil)}}
+	res.Load = loadAverage()
 	if res.Install, err = measure(ctx, cl, func() error {
 		if err := c.Create(ctx, hp); err != nil {
 			return err

@@ -17,6 +17,7 @@ type baselineResult struct {
 	Install, Edit       phase
 	InstallUse, EditUse usage
 	Background          counts
+	Load                string // load average when the install started
 }
 
 // runCharts is part 2 (and the agent's profiles, part 4): the chart set
@@ -103,6 +104,7 @@ func runBaseline(ctx context.Context, work, chartDir, mode string) (baselineResu
 		return res, err
 	}
 	var w workerResult
+	res.Load = loadAverage()
 	if res.Install, err = measure(ctx, cl, func() error {
 		w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, 1, filepath.Join(work, mode+"-1.log"))
 		return err
@@ -129,19 +131,20 @@ func chartsMarkdown(a agentResult, seq, apply baselineResult, idle time.Duration
 	w("## 2. Chart set: install, edit of two components, idle\n\n")
 	w("Chart set (hack/bench/chartset): a monitoring-shaped chart (3 subcharts, 12 CRDs of ~28 KB schema each, 171 objects, a post-install hook Job, custom resources of its own CRDs), thanos-shaped (14 objects, ServiceMonitors of the monitoring chart's CRD), logseer-shaped (8 objects, pre-install hook Job), loggie-shaped (5 objects); 198 objects in all. ")
 	w("Each system runs on its own fresh simulated cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok). Done means every object ready (kstatus), as the agent's `running` means. Edit changes the values of %s (every workload rolls out, hook Jobs run again).\n\n", strings.Join(chartset.Edited, " and "))
-	w("| system | install, s | edit, s | peak RSS, MiB (VmHWM) | of which peak anon / file-mapped, MiB | CPU, s |\n|---|---|---|---|---|---|\n")
+	w("| system | install, s | edit, s | peak RSS, MiB (VmHWM) | of which peak anon / file-mapped, MiB | CPU, s | load average at the install |\n|---|---|---|---|---|---|---|\n")
 	mem := func(u usage) string {
 		return fmt.Sprintf("%.0f | %.0f / %.0f", u.PeakRSSMiB, u.PeakAnonMiB, u.PeakFileMiB)
 	}
 	both := func(a, b usage) usage {
 		return usage{PeakRSSMiB: max(a.PeakRSSMiB, b.PeakRSSMiB), PeakAnonMiB: max(a.PeakAnonMiB, b.PeakAnonMiB), PeakFileMiB: max(a.PeakFileMiB, b.PeakFileMiB), CPUSeconds: a.CPUSeconds + b.CPUSeconds}
 	}
-	w("| hotplug agent (process, all components concurrently) | %.1f | %.1f | %s | %.1f (whole run incl. idle) |\n", a.Install.Seconds, a.Edit.Seconds, mem(a.Usage), a.Usage.CPUSeconds)
+	w("| hotplug agent (process, all components concurrently) | %.1f | %.1f | %s | %.1f (whole run incl. idle) | %s |\n", a.Install.Seconds, a.Edit.Seconds, mem(a.Usage), a.Usage.CPUSeconds, a.Load)
 	su, au := both(seq.InstallUse, seq.EditUse), both(apply.InstallUse, apply.EditUse)
-	w("| one component after another (Helm through hotplug's wrapper, each waited for) | %.1f | %.1f | %s | %.1f |\n", seq.Install.Seconds, seq.Edit.Seconds, mem(su), su.CPUSeconds)
-	w("| server-side apply of the rendered objects, CRDs first (Go, `kubectl apply --server-side` equivalent, kubectl's 50/s bursts of 300) | %.1f | %.1f | %s | %.1f |\n", apply.Install.Seconds, apply.Edit.Seconds, mem(au), au.CPUSeconds)
-	w("| hotplug agent, %d small components (loggie-shaped, no edit) | %.1f | — | %s | %.1f |\n\n", smallComponents, small.Seconds, mem(smallUse), smallUse.CPUSeconds)
+	w("| one component after another (Helm through hotplug's wrapper, each waited for) | %.1f | %.1f | %s | %.1f | %s |\n", seq.Install.Seconds, seq.Edit.Seconds, mem(su), su.CPUSeconds, seq.Load)
+	w("| server-side apply of the rendered objects, CRDs first (Go, `kubectl apply --server-side` equivalent, kubectl's 50/s bursts of 300) | %.1f | %.1f | %s | %.1f | %s |\n", apply.Install.Seconds, apply.Edit.Seconds, mem(au), au.CPUSeconds, apply.Load)
+	w("| hotplug agent, %d small components (loggie-shaped, no edit) | %.1f | — | %s | %.1f | |\n\n", smallComponents, small.Seconds, mem(smallUse), smallUse.CPUSeconds)
 	w("The file-mapped part is the binary's own pages (hotplug is one binary of about 87 MB of text: CLI, hub, agent, Helm v4 with its plugin runtime); the kernel maps it in large folios, so it is resident whether used or not, and reclaimable under pressure. The workers of the two other rows are a smaller binary (hack/bench).\n\n")
+	w("The machine has 2 cores shared with other work: a high load average slows whichever system runs then, and the ratios below carry that noise.\n\n")
 	w("Ratios: agent / apply: install %.2f×, edit %.2f× (target ≤ 1.3×); one-after-another / agent: install %.2f×, edit %.2f× (target ≥ 2×).\n\n",
 		a.Install.Seconds/apply.Install.Seconds, a.Edit.Seconds/apply.Edit.Seconds, seq.Install.Seconds/a.Install.Seconds, seq.Edit.Seconds/a.Edit.Seconds)
 	w("API server requests per minute by verb (apiserver_request_total diffs; every client, controller-manager, scheduler and kwok included — the background row is the same cluster before the system ran):\n\n")

@@ -98,3 +98,16 @@ func procUsage(pid string) (usage, error) {
 	u.CPUSeconds = (ut + st) / clockTicks
 	return u, nil
 }
+
+// loadAverage returns the machine's 1-minute load average: the machine is
+// shared, and a busy one slows whichever system runs at the time.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
