@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all build test unit generate manifests verify lint controlplane demo bench bench-fleet fmt vet tools faults fuzz
+.PHONY: all build test unit generate manifests verify lint controlplane demo bench bench-quick bench-fleet fmt vet tools faults fuzz
 
 all: build
 
@@ -33,9 +33,14 @@ fuzz: ## Every fuzz target for FUZZTIME (default 1m) each.
 unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...
 
-bench: ## Go benchmarks.
-	go test -run '^$$' -bench . -benchmem -benchtime=1x ./internal/controlplane/ ./test/e2e/
-	go test -run '^$$' -bench . -benchmem ./internal/merge/ ./internal/chartpkg/ ./internal/agent/
+bench: controlplane ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (idle BENCH_IDLE, default 5m), the fleet run (10/50/200 members), agent and hub profiles.
+	go run ./hack/bench go
+	go run ./hack/bench charts
+	go run ./hack/benchfleet
+	go run ./hack/bench assemble
+
+bench-quick: ## `make bench` with a 1-minute idle period and short Go benchmarks.
+	BENCH_IDLE=1m BENCH_GO_TIME=200ms go run ./hack/bench all
 
 bench-fleet: ## Fleet run (part 3 of bench): pivot + hub + 10/50/200 simulated members; writes bench/fleet.md and hub profiles (HOTPLUG_BENCH_FLEET_IDLE=2m, _SIZES, _INTERVAL, _ROUNDS).
 	go run ./hack/benchfleet

@@ -60,15 +60,16 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	}
 	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName)
 	outs := newOutcomes()
+	handoff := &versionHandoff{}
 	r := &Reconciler{
 		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: newWakeups(),
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
-		checker:  healthpkg.NewChecker(mgr.GetAPIReader(), mgr.GetRESTMapper()),
+		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
 	}
 	if !opts.DisableDriftRepair {
-		r.drift = newDriftKeeper(drift.New(direct, drift.Options{}))
+		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{}))
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err

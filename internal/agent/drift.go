@@ -11,6 +11,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/drift"
+	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
@@ -20,6 +21,10 @@ import (
 // reconciles come often while workloads change. A deleted workload is seen
 // by the health watch and repaired at the next detection.
 const minDriftInterval = 10 * time.Second
+
+// progressDriftWait is how soon a component whose drift check was put off
+// by a rollout is looked at again.
+const progressDriftWait = 2 * time.Second
 
 // driftKeeper is the agent's drift state: the detector, the backoff of
 // components that keep drifting, and when each was last checked.
@@ -63,6 +68,15 @@ func (k *driftKeeper) forget(name string) {
 func (r *Reconciler) observeDrift(ctx context.Context, name string, rel *helm.Release, d Desired, obs *Observed) time.Duration {
 	if r.drift == nil || rel == nil || d.Component == nil {
 		return 0
+	}
+	if h := r.outs.get(name).Health; h == nil || h.Revision != rel.Revision || h.State == healthpkg.Progressing {
+		// Not while the release rolls out (or before its health is
+		// known): the objects change under the controllers anyway, and a
+		// check of every object would compete with the rollout (and with
+		// Helm's actions of other components) for the API server. Look
+		// again shortly: the health this reconcile computes may be the
+		// ready one (a deleted object fails the health at once).
+		return progressDriftWait
 	}
 	if ok, wait := r.drift.due(name, time.Now()); !ok {
 		return wait

@@ -40,6 +40,7 @@ type Reconciler struct {
 	checker  *healthpkg.Checker // reads release objects past the cache
 	drift    *driftKeeper       // nil when drift repair is off
 	assigned *assignments       // the pivot only: revisions of a Progressive common
+	effMemo  effectiveMemo      // the last merge, by generations
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -97,7 +98,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	eff := merge.EffectiveWithin(ctx, r.opts.Limits, r.opts.ClusterName, common, own)
+	eff := r.effective(ctx, common, own)
 	d, cfgErr := find(eff, name)
 	if cfgErr != nil {
 		// A bad configuration leaves the release exactly as it is.

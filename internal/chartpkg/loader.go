@@ -31,14 +31,17 @@ type Loader struct {
 
 	// helmLoads counts packages handed to Helm's loader; tests read it.
 	helmLoads atomic.Int64
+	// fileReads counts package files read and hashed; tests read it.
+	fileReads atomic.Int64
 }
 
 // cacheEntry is the latest load of one package name.
 type cacheEntry struct {
-	mu  sync.Mutex
-	key string // content key of what pkg or err came from; "" is none
-	pkg *Package
-	err error
+	mu   sync.Mutex
+	key  string // content key of what pkg or err came from; "" is none
+	stat string // fileStatKey of the file key was read from; "" is none
+	pkg  *Package
+	err  error
 }
 
 // Package is a loaded chart package.
@@ -77,10 +80,13 @@ func NewLoader(dir string, lim limits.Limits) *Loader {
 // Loader's limits; an excess is an error naming the package, the limit and
 // its flag, wrapping limits.ErrExceeded.
 //
-// A .tgz file is read once per call and hashed; if its content is what the
-// previous Load of pkgName read, the previous result (chart or error) is
-// returned without scanning or parsing again. A chart directory is keyed by
-// a stat walk. Only the latest result per name is kept.
+// A .tgz file whose stat key (device, inode, size, modification and change
+// time) is what the previous Load of pkgName saw is not read again: the
+// previous result (chart or error) is returned. Otherwise it is read and
+// hashed, and if its content is what the previous Load read, the previous
+// result is still returned without scanning or parsing again. A chart
+// directory is keyed by a stat walk. Only the latest result per name is
+// kept.
 func (l *Loader) Load(pkgName string) (*Package, error) {
 	pkg, err := l.load(pkgName)
 	if err != nil {
@@ -115,18 +121,23 @@ func (l *Loader) load(pkgName string) (*Package, error) {
 		return pkg.copy(), nil
 	}
 
-	data, err := readPackage(path, info, l.lim.ChartBytes)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	key := "sha256:" + hex.EncodeToString(sum[:])
-	if e.key != key {
-		pkg, err := l.loadArchive(data)
-		if pkg != nil {
-			pkg.Key = key
+	stat := fileStatKey(info)
+	if stat == "" || stat != e.stat {
+		data, err := readPackage(path, info, l.lim.ChartBytes)
+		if err != nil {
+			return nil, err
 		}
-		e.key, e.pkg, e.err = key, pkg, err
+		l.fileReads.Add(1)
+		sum := sha256.Sum256(data)
+		key := "sha256:" + hex.EncodeToString(sum[:])
+		if e.key != key {
+			pkg, err := l.loadArchive(data)
+			if pkg != nil {
+				pkg.Key = key
+			}
+			e.key, e.pkg, e.err = key, pkg, err
+		}
+		e.stat = stat
 	}
 	if e.err != nil {
 		return nil, e.err

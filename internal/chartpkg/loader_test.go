@@ -85,6 +85,9 @@ func TestLoaderCache(t *testing.T) {
 	first := mustLoad("app.tgz")
 	second := mustLoad("app.tgz")
 	expectLoads("same file twice", 1)
+	if n := l.fileReads.Load(); n != 1 {
+		t.Fatalf("an unchanged package file was read and hashed %d times, want once", n)
+	}
 	if first.Key != second.Key || first.Digest(nil) != second.Digest(nil) {
 		t.Fatalf("cached package differs: %s vs %s", first.Key, second.Key)
 	}
@@ -108,6 +111,20 @@ func TestLoaderCache(t *testing.T) {
 	}
 	mustLoad("app.tgz")
 	expectLoads("changed file again", 2)
+	if n := l.fileReads.Load(); n != 2 {
+		t.Fatalf("package file read %d times after one change, want 2", n)
+	}
+	// Rewritten with the same bytes: read and hashed again, not parsed.
+	data, err := os.ReadFile(filepath.Join(dir, "app.tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "app.tgz"), data)
+	mustLoad("app.tgz")
+	expectLoads("same bytes rewritten", 2)
+	if n := l.fileReads.Load(); n != 3 {
+		t.Fatalf("package file read %d times after a rewrite, want 3", n)
+	}
 
 	// A refused package is not scanned into Helm, and stays refused.
 	writeFile(t, filepath.Join(dir, "bad.tgz"), []byte("not a package"))

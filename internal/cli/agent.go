@@ -21,6 +21,8 @@ type agentFlags struct {
 	pivot       string
 	metrics     string
 	probes      string
+	pprof       string
+	cpuProfile  string
 	leaderElect bool
 	driftRepair bool
 	lease       time.Duration
@@ -58,10 +60,17 @@ kubecube-feature-config.`,
 			log := logr.FromContextOrDiscard(ctx)
 			ctrl.SetLogger(log)
 			ctx = ctrl.LoggerInto(ctx, log)
+			stopProfile, err := startCPUProfile(f.cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 			mopts := manager.Options{
 				Scheme:                 kube.Scheme,
 				Metrics:                metricsserver.Options{BindAddress: f.metrics},
 				HealthProbeBindAddress: f.probes,
+				PprofBindAddress:       f.pprof,
+				Cache:                  agent.CacheOptions(),
 				// One writer per cluster: a second agent (a rolling update, one
 				// started by hand) waits for the Lease; a clean stop hands it
 				// over at once.
@@ -96,6 +105,8 @@ kubecube-feature-config.`,
 	fl.IntVar(&f.opts.MaxHistory, "max-history", 10, "release revisions kept per component")
 	fl.StringVar(&f.opts.RolloutNamespace, "rollout-namespace", "", "namespace on the pivot where the hub keeps the revisions of common and each cluster's assignment (the hub's --namespace; default: --pivot-namespace); read when common's rollout strategy is Progressive")
 	fl.StringVar(&f.metrics, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (0 disables)")
+	fl.StringVar(&f.pprof, "pprof-bind-address", "0", "address of Go's /debug/pprof endpoints (0 disables); for profiling, never exposed by default")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the agent's whole run to this file when it stops (for benchmarks)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")
 	fl.DurationVar(&f.lease, "leader-elect-lease-duration", 15*time.Second, "how long a standby agent waits after the last renewal before taking the Lease over")

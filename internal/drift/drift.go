@@ -3,12 +3,15 @@ package drift
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v4/pkg/kube"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -122,7 +125,21 @@ type Detector struct {
 	c       client.Client
 	manager string
 	respect func(string) bool
+
+	mu    sync.Mutex
+	clean map[cleanKey]string // objects found in sync: resourceVersion, by object and desired content
 }
+
+// cleanKey is one object of a manifest with the digest of its desired
+// content: an upgrade that changes the object gets a new key.
+type cleanKey struct {
+	ref    health.ObjectRef
+	digest [sha256.Size]byte
+}
+
+// maxClean bounds the objects a Detector remembers as in sync; past it,
+// it starts over.
+const maxClean = 20000
 
 // New returns a Detector that reads and applies through c. c must read
 // unstructured objects from the API server (a manager's default client
@@ -146,14 +163,27 @@ type object struct {
 }
 
 // Detect returns the drift of every object of rel's manifest, in kind/
-// namespace/name order; nil when nothing drifted. Per object it makes one
-// GET and, for an existing object, one dry-run server-side apply (a PATCH
-// with dryRun=All, which writes nothing); kinds are resolved through the
-// client's RESTMapper. It never writes. An error (manifest that cannot be
+// namespace/name order; nil when nothing drifted. It reads the versions of
+// the objects first (health.Versions: one metadata LIST per kind and
+// namespace); an object found in sync by an earlier Detect, for the same
+// desired content, at the version it still has, is in sync and is not read
+// again. Every other object costs one GET and, when it exists, one dry-run
+// server-side apply (a PATCH with dryRun=All, which writes nothing); kinds
+// are resolved through the client's RESTMapper. It never writes. An error (manifest that cannot be
 // parsed, read or dry run failing for another reason than NotFound) means
 // drift is unknown; it names the object.
 func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
 	objs, err := d.objects(rel)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]health.ObjectRef, 0, len(objs))
+	for _, o := range objs {
+		if o.u != nil {
+			refs = append(refs, o.ref)
+		}
+	}
+	versions, err := health.Versions(ctx, d.c, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -163,10 +193,18 @@ func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
 			out = append(out, Drift{Ref: o.ref, Kind: Missing, Unserved: true})
 			continue
 		}
-		dr, err := d.detectOne(ctx, o)
+		key, err := keyOf(o)
 		if err != nil {
 			return nil, err
 		}
+		if v, ok := versions[o.ref]; ok && d.wasClean(key, v) {
+			continue
+		}
+		dr, version, err := d.detectOne(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		d.setClean(key, version, dr == nil)
 		if dr != nil {
 			out = append(out, *dr)
 		}
@@ -174,32 +212,67 @@ func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
 	return out, nil
 }
 
-// detectOne compares one object; nil means no drift.
-func (d *Detector) detectOne(ctx context.Context, o object) (*Drift, error) {
+// keyOf returns o's key for the memory of objects found in sync.
+func keyOf(o object) (cleanKey, error) {
+	data, err := json.Marshal(o.u.Object)
+	if err != nil {
+		return cleanKey{}, fmt.Errorf("%s: %w", o.ref, err)
+	}
+	return cleanKey{ref: o.ref, digest: sha256.Sum256(data)}, nil
+}
+
+// wasClean tells whether the object of key was found in sync at version:
+// an object whose version did not change since did not change, and is in
+// sync still (a release object's version changes with every write).
+func (d *Detector) wasClean(key cleanKey, version string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return version != "" && d.clean[key] == version
+}
+
+// setClean records the version at which key's object was in sync, or
+// forgets it.
+func (d *Detector) setClean(key cleanKey, version string, clean bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !clean || version == "" {
+		delete(d.clean, key)
+		return
+	}
+	if d.clean == nil || len(d.clean) >= maxClean {
+		d.clean = map[cleanKey]string{}
+	}
+	d.clean[key] = version
+}
+
+// detectOne compares one object; nil means no drift. It also returns the
+// version of the live object it compared.
+func (d *Detector) detectOne(ctx context.Context, o object) (*Drift, string, error) {
 	live, err := d.get(ctx, o)
 	if apierrors.IsNotFound(err) {
-		return &Drift{Ref: o.ref, Kind: Missing}, nil
+		return &Drift{Ref: o.ref, Kind: Missing}, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	version := live.GetResourceVersion()
 	cfg, err := d.config(o, live)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := d.c.Apply(ctx, client.ApplyConfigurationFromUnstructured(cfg), client.DryRunAll,
 		client.FieldOwner(d.manager), client.ForceOwnership); err != nil {
 		if apierrors.IsNotFound(err) {
-			return &Drift{Ref: o.ref, Kind: Missing}, nil
+			return &Drift{Ref: o.ref, Kind: Missing}, "", nil
 		}
-		return nil, fmt.Errorf("dry-run apply of %s: %w", o.ref, err)
+		return nil, "", fmt.Errorf("dry-run apply of %s: %w", o.ref, err)
 	}
 	paths := diffPaths(live.Object, cfg.Object)
 	if len(paths) == 0 {
-		return nil, nil
+		return nil, version, nil
 	}
 	fields, more := bound(paths)
-	return &Drift{Ref: o.ref, Kind: Changed, Fields: fields, MoreFields: more}, nil
+	return &Drift{Ref: o.ref, Kind: Changed, Fields: fields, MoreFields: more}, version, nil
 }
 
 // get reads the live object.

@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,12 +20,26 @@ import (
 const MaxPodsListed = 100
 
 // Checker reads the objects of a release and judges each one with kstatus.
-// It only reads: one GET per object, and one bounded pod LIST per workload
-// that is in progress.
+// It only reads: the versions of the objects (see Versions), one GET per
+// object not judged Current at its present version before, and one bounded
+// pod LIST per workload that is in progress. It is safe for concurrent use.
 type Checker struct {
 	reader client.Reader
 	mapper meta.RESTMapper
+
+	mu      sync.Mutex
+	current map[ObjectRef]judged // objects last judged Current, by ref
 }
+
+// judged is an object's health at one resourceVersion.
+type judged struct {
+	version string
+	health  ObjectHealth
+}
+
+// maxRemembered bounds the objects a Checker remembers; past it, it
+// starts over (the next checks read every object once more).
+const maxRemembered = 20000
 
 // NewChecker returns a Checker that reads through reader and resolves kinds
 // with mapper. reader must be able to Get any kind as unstructured and to
@@ -39,7 +54,8 @@ func NewChecker(reader client.Reader, mapper meta.RESTMapper) *Checker {
 // Objects), in kind/namespace/name order. defaultNamespace is the release's
 // namespace, used for namespaced objects the manifest leaves without one.
 // An object that does not exist, or whose kind the API server does not
-// serve, is NotFound; an object kstatus cannot judge is Unknown with kstatus'
+// serve, is NotFound; an object judged Current before at the version it
+// still has is not read again (see Versions); an object kstatus cannot judge is Unknown with kstatus'
 // error as message; a workload (Deployment, StatefulSet, DaemonSet,
 // ReplicaSet, Job) in progress gets its first troubled pod's reason (see
 // FirstPodReason). A manifest that cannot be parsed, or a read that fails for
@@ -59,15 +75,56 @@ func (c *Checker) Check(ctx context.Context, manifest, defaultNamespace string) 
 		out = append(out, ObjectHealth{Ref: ref, Status: status.NotFoundStatus,
 			Message: "kind " + ref.GroupVersion().String() + " " + ref.Kind + " is not served by the API server"})
 	}
+	versions, err := Versions(ctx, c.reader, refs)
+	if err != nil {
+		return nil, err
+	}
 	for _, ref := range refs {
-		h, err := c.checkOne(ctx, ref)
+		if h, ok := c.remembered(ref, versions); ok {
+			out = append(out, h)
+			continue
+		}
+		h, version, err := c.checkOne(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
+		c.remember(ref, version, h)
 		out = append(out, h)
 	}
 	sortHealth(out)
 	return out, nil
+}
+
+// remembered returns the health of ref when it was judged Current at the
+// version it has now: an object that did not change did not change health
+// (a workload's pods change their workload's status, and so its version).
+func (c *Checker) remembered(ref ObjectRef, versions map[ObjectRef]string) (ObjectHealth, bool) {
+	v, ok := versions[ref]
+	if !ok {
+		return ObjectHealth{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j, ok := c.current[ref]
+	if !ok || j.version != v {
+		return ObjectHealth{}, false
+	}
+	return j.health, true
+}
+
+// remember records h of ref at version when it is Current, and forgets ref
+// otherwise.
+func (c *Checker) remember(ref ObjectRef, version string, h ObjectHealth) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h.Status != status.CurrentStatus || version == "" {
+		delete(c.current, ref)
+		return
+	}
+	if c.current == nil || len(c.current) >= maxRemembered {
+		c.current = map[ObjectRef]judged{}
+	}
+	c.current[ref] = judged{version: version, health: h}
 }
 
 // Resolve completes the namespaces of refs as the API server sees them:
@@ -103,28 +160,29 @@ func scoped(ref ObjectRef, namespaced bool, defaultNamespace string) ObjectRef {
 	return ref
 }
 
-// checkOne reads one object and judges it.
-func (c *Checker) checkOne(ctx context.Context, ref ObjectRef) (ObjectHealth, error) {
+// checkOne reads one object and judges it; it also returns the version
+// it judged ("" when the object does not exist).
+func (c *Checker) checkOne(ctx context.Context, ref ObjectRef) (ObjectHealth, string, error) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(ref.GroupVersionKind)
 	err := c.reader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, u)
 	if apierrors.IsNotFound(err) {
-		return ObjectHealth{Ref: ref, Status: status.NotFoundStatus, Message: "not found"}, nil
+		return ObjectHealth{Ref: ref, Status: status.NotFoundStatus, Message: "not found"}, "", nil
 	}
 	if err != nil {
-		return ObjectHealth{}, fmt.Errorf("reading %s: %w", ref, err)
+		return ObjectHealth{}, "", fmt.Errorf("reading %s: %w", ref, err)
 	}
 	h := judge(ref, u)
 	if h.Status == status.InProgressStatus {
 		if sel, ok := podSelector(ref, u); ok {
 			reason, err := c.podReason(ctx, ref.Namespace, sel)
 			if err != nil {
-				return ObjectHealth{}, fmt.Errorf("reading the pods of %s: %w", ref, err)
+				return ObjectHealth{}, "", fmt.Errorf("reading the pods of %s: %w", ref, err)
 			}
 			h.Reason = reason
 		}
 	}
-	return h, nil
+	return h, u.GetResourceVersion(), nil
 }
 
 // judge computes the kstatus of a live object.

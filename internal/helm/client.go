@@ -63,6 +63,7 @@ func (c *Client) configuration(namespace string) (*action.Configuration, error) 
 	}
 	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
 		kc.Namespace = namespace
+		kc.Factory = serverValidated{kc.Factory}
 	}
 	return cfg, nil
 }

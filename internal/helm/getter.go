@@ -102,3 +102,10 @@ func (s staticClientConfig) Namespace() (string, bool, error) {
 func (s staticClientConfig) ConfigAccess() clientcmd.ConfigAccess {
 	return clientcmd.NewDefaultClientConfigLoadingRules()
 }
+
+// invalidate drops the discovery cache and the REST mapper's state, so
+// that kinds added since (new CRDs) are found; the next use rediscovers.
+func (g *restClientGetter) invalidate() {
+	g.discovery.Invalidate()
+	g.mapper.Reset()
+}

@@ -8,6 +8,7 @@ import (
 
 	"helm.sh/helm/v4/pkg/action"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	ri "helm.sh/helm/v4/pkg/release"
 )
 
 // Request describes the release to install or upgrade to.
@@ -41,25 +42,34 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 	if err := req.validate(); err != nil {
 		return nil, fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)
 	}
-	cfg, err := c.configuration(req.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	act := action.NewInstall(cfg)
-	act.ReleaseName = req.Name
-	act.Namespace = req.Namespace
-	act.CreateNamespace = true
-	act.Labels = maps.Clone(req.Labels)
-	act.Timeout = timeout
-	act.WaitStrategy = c.opts.waitStrategy()
-	act.WaitOptions = waitOptions(ctx)
-	if c.opts.Policy != nil {
-		act.PostRenderer = policyRenderer{c.opts.Policy}
-	}
-
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("installing release")
-	res, err := act.RunWithContext(ctx, cloneChart(req.Chart), cloneValues(req.Values))
+	var res ri.Releaser
+	err = c.withMappingRetry(ctx, "install", func() error {
+		cfg, err := c.configuration(req.Namespace)
+		if err != nil {
+			return err
+		}
+		act := action.NewInstall(cfg)
+		act.ReleaseName = req.Name
+		act.Namespace = req.Namespace
+		act.CreateNamespace = true
+		// The API server validates every object (Helm sends
+		// fieldValidation=Strict); Helm's own check only asks, per action,
+		// whether the server can, by fetching and parsing the OpenAPI v3
+		// document of every group version in the manifest: most of an
+		// action's CPU with large CRDs.
+		act.DisableOpenAPIValidation = true
+		act.Labels = maps.Clone(req.Labels)
+		act.Timeout = timeout
+		act.WaitStrategy = c.opts.waitStrategy()
+		act.WaitOptions = waitOptions(ctx)
+		if c.opts.Policy != nil {
+			act.PostRenderer = policyRenderer{c.opts.Policy}
+		}
+		res, err = act.RunWithContext(ctx, cloneChart(req.Chart), cloneValues(req.Values))
+		return err
+	})
 	if err != nil {
 		return nil, safeError(fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
 	}

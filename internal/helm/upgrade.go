@@ -7,6 +7,7 @@ import (
 	"maps"
 
 	"helm.sh/helm/v4/pkg/action"
+	ri "helm.sh/helm/v4/pkg/release"
 )
 
 // Upgrade upgrades existing release req.Namespace/req.Name to req.Chart with
@@ -46,21 +47,36 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
 	}
 
-	act := action.NewUpgrade(cfg)
-	act.Namespace = req.Namespace
-	act.Labels = exactLabels(userLabels(last.Labels), req.Labels)
-	act.MaxHistory = c.opts.maxHistory()
-	act.Timeout = timeout
-	act.WaitStrategy = c.opts.waitStrategy()
-	act.WaitOptions = waitOptions(ctx)
-	act.ResetValues = true
-	if c.opts.Policy != nil {
-		act.PostRenderer = policyRenderer{c.opts.Policy}
-	}
-
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("upgrading release", "fromRevision", last.Version)
-	res, err := act.RunWithContext(ctx, req.Name, cloneChart(req.Chart), cloneValues(req.Values))
+	var res ri.Releaser
+	err = c.withMappingRetry(ctx, "upgrade", func() error {
+		if cfg == nil {
+			if cfg, err = c.configuration(req.Namespace); err != nil {
+				return err
+			}
+		}
+		act := action.NewUpgrade(cfg)
+		cfg = nil // a retry gets a fresh configuration: Helm's actions change theirs
+		act.Namespace = req.Namespace
+		act.Labels = exactLabels(userLabels(last.Labels), req.Labels)
+		act.MaxHistory = c.opts.maxHistory()
+		act.Timeout = timeout
+		act.WaitStrategy = c.opts.waitStrategy()
+		act.WaitOptions = waitOptions(ctx)
+		act.ResetValues = true
+		// The API server validates every object (Helm sends
+		// fieldValidation=Strict); Helm's own check only asks, per action,
+		// whether the server can, by fetching and parsing the OpenAPI v3
+		// document of every group version in the manifest: most of an
+		// action's CPU with large CRDs.
+		act.DisableOpenAPIValidation = true
+		if c.opts.Policy != nil {
+			act.PostRenderer = policyRenderer{c.opts.Policy}
+		}
+		res, err = act.RunWithContext(ctx, req.Name, cloneChart(req.Chart), cloneValues(req.Values))
+		return err
+	})
 	if err != nil {
 		err = safeError(fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
 		switch to, rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version); {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -48,13 +49,14 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 // newManager builds a manager without metrics or probe listeners (several
 // share one process) and without the global controller-name check (every
 // cluster's agent registers the same controller names).
-func newManager(cfg *rest.Config, log logr.Logger, webhook *hub.Options) (manager.Manager, error) {
+func newManager(cfg *rest.Config, log logr.Logger, webhook *hub.Options, cacheOpts cache.Options) (manager.Manager, error) {
 	mopts := ctrl.Options{
 		Scheme:                  kube.Scheme,
 		Metrics:                 metricsserver.Options{BindAddress: "0"},
 		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
 		Logger:                  log,
 		GracefulShutdownTimeout: ptr.To(5 * time.Second),
+		Cache:                   cacheOpts,
 	}
 	if webhook != nil {
 		mopts.WebhookServer = hub.WebhookServer(*webhook)
@@ -77,7 +79,7 @@ func start(ctx context.Context, name string, mgr manager.Manager) *Process {
 
 // StartAgent runs the agent of opts.ClusterName against cfg until ctx ends.
 func StartAgent(ctx context.Context, cfg *rest.Config, opts agent.Options, log logr.Logger) (*Process, error) {
-	mgr, err := newManager(cfg, log, nil)
+	mgr, err := newManager(cfg, log, nil, agent.CacheOptions())
 	if err != nil {
 		return nil, fmt.Errorf("agent of %s: %w", opts.ClusterName, err)
 	}
@@ -109,7 +111,7 @@ func LoopbackWebhook(opts hub.Options) (hub.Options, error) {
 // StartHub runs the hub against the pivot cfg and returns once its webhook
 // serves: Hotplugs written before that would escape validation.
 func StartHub(ctx context.Context, cfg *rest.Config, opts hub.Options, log logr.Logger) (*Process, error) {
-	mgr, err := newManager(cfg, log, &opts)
+	mgr, err := newManager(cfg, log, &opts, cache.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
