@@ -63,9 +63,9 @@ func TestReporterHeartbeat(t *testing.T) {
 						leaseUpdates.Add(1)
 						return c.Update(ctx, o, opts...)
 					},
-					SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, o client.Object, opts ...client.SubResourceUpdateOption) error {
+					SubResourcePatch: func(ctx context.Context, c client.Client, sub string, o client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
 						statusWrites.Add(1)
-						return c.SubResource(sub).Update(ctx, o, opts...)
+						return c.SubResource(sub).Patch(ctx, o, p, opts...)
 					},
 				}).Build()
 			r := NewReporter(ReporterOptions{Cluster: "m1", Pivot: c, Interval: interval, Log: logr.Discard()})

@@ -9,16 +9,15 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
 // reporter sends the cluster's result to the pivot: the status of the
@@ -94,14 +93,7 @@ func (r *reporter) push(ctx context.Context, bump bool) error {
 	st, srcGen, commonRev := r.status.DeepCopy(), r.srcGen, r.commonRev
 	r.mu.Unlock()
 	now := metav1.Now()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		c := &clusterv1.Cluster{}
-		if err := r.target.Get(ctx, client.ObjectKey{Name: r.cluster}, c); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil // not registered on the pivot: nothing to report into
-			}
-			return err
-		}
+	_, err := statuspatch.Patch(ctx, r.target, r.target, client.ObjectKey{Name: r.cluster}, newCluster, func(c *clusterv1.Cluster) (bool, error) {
 		before := c.Status.DeepCopy()
 		c.Status.State, c.Status.Reason = clusterv1.ClusterNormal, ""
 		c.Status.HotplugPhase = st.Phase
@@ -109,36 +101,36 @@ func (r *reporter) push(ctx context.Context, bump bool) error {
 		c.Status.Components = st.Components
 		clusterConditions(&c.Status.Conditions, st.Conditions, c.Generation)
 		if !bump && sameReport(*before, c.Status) {
-			return nil
+			return false, nil
 		}
 		c.Status.LastHeartbeat = &now
-		return r.target.Status().Update(ctx, c)
+		return true, nil
 	})
-	if err != nil {
+	// NotFound: not registered on the pivot, nothing to report into.
+	if err = client.IgnoreNotFound(err); err != nil {
 		return fmt.Errorf("reporting into Cluster %s: %w", r.cluster, err)
 	}
 	if !r.member {
 		return nil // the agent wrote its own Hotplug's status directly
 	}
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		hp := &hotplugv1.Hotplug{}
-		if err := r.target.Get(ctx, client.ObjectKey{Name: r.cluster}, hp); err != nil {
-			return client.IgnoreNotFound(err)
-		}
+	_, err = statuspatch.Patch(ctx, r.target, r.target, client.ObjectKey{Name: r.cluster}, newHotplug, func(hp *hotplugv1.Hotplug) (bool, error) {
 		want := st.DeepCopy()
 		want.ObservedGeneration = srcGen
 		stampGeneration(want, srcGen)
 		if sameJSON(*want, hp.Status) {
-			return nil
+			return false, nil
 		}
 		hp.Status = *want
-		return r.target.Status().Update(ctx, hp)
+		return true, nil
 	})
-	if err != nil {
+	if err = client.IgnoreNotFound(err); err != nil {
 		return fmt.Errorf("reporting into Hotplug %s on the pivot: %w", r.cluster, err)
 	}
 	return nil
 }
+
+// newCluster is the empty Cluster that statuspatch reads into.
+func newCluster() *clusterv1.Cluster { return &clusterv1.Cluster{} }
 
 // clusterConditions copies kstatus' Ready, Reconciling and Stalled from the
 // cluster's computed status into a Cluster's conditions, stamped with the

@@ -9,12 +9,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/merge"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
 // statusWriter publishes what ComputeStatus decides: the status of the
@@ -70,23 +70,22 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 // be older than the object read here: stamping the newer one would claim a
 // configuration that no reconcile has looked at yet.
 func (w *statusWriter) writeOne(ctx context.Context, name string, observed int64, eff merge.Result, outs map[string]Outcome, now metav1.Time) error {
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		hp := &hotplugv1.Hotplug{}
-		if err := w.c.Get(ctx, types.NamespacedName{Name: name}, hp); err != nil {
-			return client.IgnoreNotFound(err)
-		}
+	_, err := statuspatch.Patch(ctx, w.c, w.c, types.NamespacedName{Name: name}, newHotplug, func(hp *hotplugv1.Hotplug) (bool, error) {
 		st := w.compute(eff, outs, hp.Status, min(observed, hp.Generation), now)
 		if equality.Semantic.DeepEqual(st, hp.Status) {
-			return nil
+			return false, nil
 		}
 		hp.Status = st
-		return w.c.Status().Update(ctx, hp)
+		return true, nil
 	})
-	if err != nil {
+	if err = client.IgnoreNotFound(err); err != nil {
 		return fmt.Errorf("writing status of Hotplug %s: %w", name, err)
 	}
 	return nil
 }
+
+// newHotplug is the empty Hotplug that statuspatch reads into.
+func newHotplug() *hotplugv1.Hotplug { return &hotplugv1.Hotplug{} }
 
 // compute is ComputeStatus plus, in a member, the PivotConnected condition.
 func (w *statusWriter) compute(eff merge.Result, outs map[string]Outcome, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -26,6 +25,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
+	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
 // rollup keeps `common`'s status on the pivot equal to RollUp over every
@@ -41,25 +41,18 @@ type rollup struct {
 
 func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
 	var after time.Duration
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		common := &hotplugv1.Hotplug{}
-		if err := r.c.Get(ctx, types.NamespacedName{Name: hotplugv1.CommonName}, common); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-		if rollout.Progressive(common) {
-			// The rollout decides from the previous status: read it fresh.
-			if err := r.revisions.live.Get(ctx, types.NamespacedName{Name: hotplugv1.CommonName}, common); err != nil {
-				return client.IgnoreNotFound(err)
-			}
-		}
+	read := commonReader{Reader: r.c, live: r.revisions.live}
+	_, err := statuspatch.Patch(ctx, read, r.c, types.NamespacedName{Name: hotplugv1.CommonName}, newHotplug, func(common *hotplugv1.Hotplug) (bool, error) {
 		if common.Annotations[mirror.AnnotationStatusBy] != "hub" {
 			patch := client.MergeFrom(common.DeepCopy())
 			if common.Annotations == nil {
 				common.Annotations = map[string]string{}
 			}
 			common.Annotations[mirror.AnnotationStatusBy] = "hub"
+			// Patch leaves common at the version it wrote, which the
+			// status patch is then locked to.
 			if err := r.c.Patch(ctx, common, patch); err != nil {
-				return err
+				return false, err
 			}
 		}
 		st := r.feed.status(common.Status, common.Generation, metav1.Now())
@@ -69,22 +62,23 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 			// (cached) list read.
 			list := &clusterv1.ClusterList{}
 			if err := r.c.List(ctx, list); err != nil {
-				return err
+				return false, err
 			}
 			clusters = list.Items
 		}
 		dec, err := r.revisions.step(ctx, common, clusters, time.Now())
 		if err != nil {
-			return err
+			return false, err
 		}
 		applyRollout(&st, dec)
 		after = dec.After
 		if equality.Semantic.DeepEqual(st, common.Status) {
-			return nil
+			return false, nil
 		}
 		common.Status = st
-		return r.c.Status().Update(ctx, common)
+		return true, nil
 	})
+	err = client.IgnoreNotFound(err)
 	if err != nil {
 		return reconcile.Result{}, fmt.Errorf("rolling up into common: %w", bounded(err))
 	}
@@ -148,20 +142,54 @@ func (h *health) check(ctx context.Context) error {
 	now := time.Now()
 	for i := range list.Items {
 		c := &list.Items[i]
-		stale, reason := Liveness(c, leases[heartbeat.LeaseName(c.Name)], h.timeout, now)
-		state, reason, write := healthTransition(c.Status, stale, limits.Message(reason, limits.MaxMessageBytes))
-		if !write {
-			continue
+		lease := leases[heartbeat.LeaseName(c.Name)]
+		var state clusterv1.ClusterState
+		var reason string
+		mark := func(fresh *clusterv1.Cluster) (bool, error) {
+			stale, why := Liveness(fresh, lease, h.timeout, now)
+			var write bool
+			state, reason, write = healthTransition(fresh.Status, stale, limits.Message(why, limits.MaxMessageBytes))
+			if write {
+				fresh.Status.State, fresh.Status.Reason = state, reason
+			}
+			*c = *fresh // recordClusters counts what was written
+			return write, nil
 		}
-		c.Status.State, c.Status.Reason = state, reason
-		if err := h.c.Status().Update(ctx, c); err != nil {
+		wrote, err := statuspatch.Patch(ctx, h.c, h.c, client.ObjectKeyFromObject(c), newCluster, mark)
+		if err = client.IgnoreNotFound(err); err != nil {
 			return fmt.Errorf("marking cluster %s %s: %w", c.Name, state, err)
 		}
-		h.log.Info("cluster health changed", "cluster", c.Name, "state", state, "reason", reason)
+		if wrote {
+			h.log.Info("cluster health changed", "cluster", c.Name, "state", state, "reason", reason)
+		}
 	}
 	recordClusters(list)
 	return nil
 }
+
+// commonReader reads through the cache, and for a progressive common again
+// from the API server: the rollout decides from the previous status, so that
+// must be fresh.
+type commonReader struct {
+	client.Reader
+	live client.Reader
+}
+
+// Get reads key into obj through the cache and, when obj is a progressive
+// Hotplug, once more through live.
+func (r commonReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if err := r.Reader.Get(ctx, key, obj, opts...); err != nil {
+		return err
+	}
+	if hp, ok := obj.(*hotplugv1.Hotplug); ok && rollout.Progressive(hp) {
+		return r.live.Get(ctx, key, obj, opts...)
+	}
+	return nil
+}
+
+// newHotplug and newCluster are the empty objects statuspatch reads into.
+func newHotplug() *hotplugv1.Hotplug { return &hotplugv1.Hotplug{} }
+func newCluster() *clusterv1.Cluster { return &clusterv1.Cluster{} }
 
 // bounded is err with its message cut to limits.MaxMessageBytes, for logs
 // and returned errors that the controller logs.
