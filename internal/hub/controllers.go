@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -110,7 +111,12 @@ func setupRollup(mgr ctrl.Manager, namespace string) error {
 // health marks clusters whose agent stopped renewing its heartbeat Lease
 // (or, without one, reporting) as abnormal, and normal again once it is back.
 type health struct {
-	c         client.Client
+	c client.Client
+	// live reads a Lease past the cache before a cluster is marked
+	// abnormal: after an outage of the pivot's etcd the cached Lease can
+	// lag behind renewals, and a member writes no report to undo a false
+	// verdict (nil: the cache alone decides).
+	live      client.Reader
 	namespace string // of the heartbeat Leases
 	timeout   time.Duration
 	period    time.Duration
@@ -147,6 +153,14 @@ func (h *health) check(ctx context.Context) error {
 		var reason string
 		mark := func(fresh *clusterv1.Cluster) (bool, error) {
 			stale, why := Liveness(fresh, lease, h.timeout, now)
+			if stale && lease != nil && fresh.Status.State != clusterv1.ClusterAbnormal && h.live != nil {
+				// Confirm with the Lease as the API server has it now.
+				cur := &coordinationv1.Lease{}
+				if err := h.live.Get(ctx, client.ObjectKeyFromObject(lease), cur); err != nil {
+					return false, fmt.Errorf("reading heartbeat Lease %s/%s: %w", lease.Namespace, lease.Name, err)
+				}
+				stale, why = Liveness(fresh, cur, h.timeout, now)
+			}
 			var write bool
 			state, reason, write = healthTransition(fresh.Status, stale, limits.Message(why, limits.MaxMessageBytes))
 			if write {

@@ -117,7 +117,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err := setupRollup(mgr, opts.Namespace); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
 	}
-	h := &health{c: mgr.GetClient(), namespace: opts.Namespace, timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
+	h := &health{c: mgr.GetClient(), live: mgr.GetAPIReader(), namespace: opts.Namespace, timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
 	if err := mgr.Add(h); err != nil {
 		return fmt.Errorf("hub: %w", err)
 	}
