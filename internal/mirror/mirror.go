@@ -16,6 +16,16 @@
 // that only the hub writes and that the member may read by name): an
 // assignment that is missing or cannot be read or decoded keeps the mirror
 // exactly as it is, so a member never changes revision on its own.
+//
+// The pivot is a controller-runtime cluster whose cache holds only those
+// objects, each through an informer scoped by name (internal/namedcache),
+// so a member's name-scoped RBAC suffices and the pivot serves it from
+// watches. Present sources are read from that cache; absence, every
+// deletion's two confirming reads and the connection checks read past it.
+// While the watches are healthy the pivot is read directly only every
+// HealthyProbeInterval, because a grant revoked under a running watch goes
+// unseen until that watch ends; a failed watch, a failed read or a pending
+// confirmation brings ProbeInterval back.
 package mirror
 
 import (
@@ -23,20 +33,21 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/namedcache"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -54,8 +65,13 @@ const (
 
 // Timing of the reads of the pivot.
 const (
-	// ProbeInterval is how often both sources are read even without an event.
+	// ProbeInterval is how often both sources are read past the cache
+	// while the connection is failing or not yet confirmed.
 	ProbeInterval = 5 * time.Second
+	// HealthyProbeInterval is how often they are read past the cache while
+	// the last reads were answered and no watch has failed since: it bounds
+	// how late a grant revoked under a running watch is noticed.
+	HealthyProbeInterval = 30 * time.Second
 	// ConfirmDelay is the least time between the two reads that must show a
 	// source gone before its mirror is deleted.
 	ConfirmDelay = 3 * time.Second
@@ -69,23 +85,33 @@ type Mirror struct {
 	names   []string
 	// rolloutNS is where the hub keeps the assignments on the pivot.
 	rolloutNS string
-	pivot     client.WithWatch
-	local     client.Client
-	log       logr.Logger
-	onChange  func()
-	interval  time.Duration
-	confirm   time.Duration
-	now       func() time.Time
+	// pivot is the pivot cluster whose cache holds the sources by name;
+	// nil in unit tests, where every read is live.
+	pivot cluster.Cluster
+	// cached reads pivot's cache, live reads past it; informers is the
+	// cache (nil without one).
+	cached, live client.Reader
+	informers    cache.Informers
+	local        client.Client
+	log          logr.Logger
+	onChange     func()
+	interval     time.Duration
+	healthy      time.Duration
+	confirm      time.Duration
+	now          func() time.Time
 
 	// goneAt holds, per source, when a read first showed it gone; only
 	// the Start loop touches it.
 	goneAt map[string]time.Time
 	wakeC  chan struct{}
-	// runCtx is Start's context, for the assignment's watch that starts
+	// liveWanted asks the next round to read past the cache: a watch
+	// failed, so the cache may be stale and the connection unknown.
+	liveWanted atomic.Bool
+	// runCtx is Start's context, for the assignment's informer that starts
 	// once `common` is first seen Progressive; kept says why the mirror of
 	// `common` was last kept instead of applied (logged once per change).
 	runCtx   context.Context
-	watching bool
+	watching map[string]bool
 	kept     string
 
 	mu     sync.Mutex
@@ -98,24 +124,31 @@ type Mirror struct {
 // is called when a mirror or the connection state changes, so the agent can
 // react.
 func New(cluster, rolloutNamespace string, pivotCfg *rest.Config, local client.Client, log logr.Logger, onChange func()) (*Mirror, error) {
-	pivot, err := client.NewWithWatch(pivotCfg, client.Options{Scheme: kube.Scheme})
+	if rolloutNamespace == "" {
+		rolloutNamespace = rollout.DefaultNamespace
+	}
+	var m *Mirror
+	pc, err := newPivotCluster(pivotCfg, cluster, rolloutNamespace, log.WithName("pivot"), func(obj namedcache.Object, err error) {
+		m.watchFailed(obj, err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("pivot client: %w", err)
+		return nil, err
 	}
-	m := newMirror(cluster, pivot, local, log, onChange)
-	if rolloutNamespace != "" {
-		m.rolloutNS = rolloutNamespace
-	}
+	m = newMirror(cluster, pc.GetAPIReader(), local, log, onChange)
+	m.rolloutNS = rolloutNamespace
+	m.pivot, m.cached, m.informers = pc, pc.GetClient(), pc.GetCache()
 	return m, nil
 }
 
-func newMirror(cluster string, pivot client.WithWatch, local client.Client, log logr.Logger, onChange func()) *Mirror {
+// newMirror returns a Mirror without a cache: every read of pivot is live.
+func newMirror(cluster string, pivot client.Reader, local client.Client, log logr.Logger, onChange func()) *Mirror {
 	return &Mirror{
 		cluster: cluster, names: []string{hotplugv1.CommonName, cluster}, rolloutNS: rollout.DefaultNamespace,
-		pivot: pivot, local: local, log: log.WithName("mirror"), onChange: onChange,
-		interval: ProbeInterval, confirm: ConfirmDelay, now: time.Now,
+		cached: pivot, live: pivot, local: local, log: log.WithName("mirror"), onChange: onChange,
+		interval: ProbeInterval, healthy: HealthyProbeInterval, confirm: ConfirmDelay, now: time.Now,
 		goneAt: map[string]time.Time{}, wakeC: make(chan struct{}, 1), latest: map[string]Observation{},
-		conn: Connection{Reason: ReasonUnreachable, Message: "Unreachable: not yet connected; " + kept},
+		watching: map[string]bool{},
+		conn:     Connection{Reason: ReasonUnreachable, Message: "Unreachable: not yet connected; " + kept},
 	}
 }
 
@@ -159,97 +192,140 @@ func (m *Mirror) wake() {
 	}
 }
 
-// Start watches both names on the pivot, reads the sources on every event
-// and every probe interval, and keeps the mirrors in step until ctx ends.
+// Start runs the pivot cluster, watches both sources through its cache,
+// reads them on every event and every probe, and keeps the mirrors in step
+// until ctx ends. The agent never waits for the pivot's cache: a pivot that
+// cannot be reached leaves the mirrors as they are.
 func (m *Mirror) Start(ctx context.Context) error {
 	m.runCtx = ctx
-	for _, name := range m.names {
-		if err := m.watch(ctx, m.listWatch(name), &hotplugv1.Hotplug{}); err != nil {
-			return fmt.Errorf("watching pivot Hotplug %s: %w", name, err)
-		}
+	if m.pivot != nil {
+		go func() {
+			if err := m.pivot.Start(ctx); err != nil {
+				m.log.Error(err, "the pivot's cache stopped; reading the pivot every probe interval")
+			}
+		}()
 	}
-	tick := time.NewTicker(m.interval)
-	defer tick.Stop()
+	for _, name := range m.names {
+		m.watch(&hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	}
+	// Since Go 1.23 Reset needs no drain: a stopped or reset timer never
+	// delivers a stale tick.
+	timer := time.NewTimer(m.interval)
+	defer timer.Stop()
 	// confirmC fires once the confirmation delay after a source first
 	// looked gone; later reads do not postpone it.
 	var confirmC <-chan time.Time
+	live := true
 	for {
-		switch pending := m.check(ctx); {
+		switch pending := m.check(ctx, live); {
 		case !pending:
 			confirmC = nil
 		case confirmC == nil:
 			confirmC = time.After(m.confirm)
 		}
+		timer.Reset(m.probeEvery())
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-tick.C:
+		case <-timer.C:
+			live = true
 		case <-m.wakeC:
+			live = m.liveWanted.Swap(false)
 		case <-confirmC:
-			confirmC = nil
+			confirmC, live = nil, true
 		}
 	}
 }
 
-// watch runs an informer of lw whose events (and watch errors) only prompt
-// a read: what the watch cache holds (or no longer holds after a relist) is
-// never taken as the source's state.
-func (m *Mirror) watch(ctx context.Context, lw *toolscache.ListWatch, obj runtime.Object) error {
-	inf := toolscache.NewSharedIndexInformer(lw, obj, 5*time.Minute, toolscache.Indexers{})
-	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, _ error) { m.wake() })
-	wake := func(any) { m.wake() }
-	if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc: wake, UpdateFunc: func(_, o any) { wake(o) }, DeleteFunc: wake,
-	}); err != nil {
-		return err
+// probeEvery is the time until the next read past the cache: short while
+// the connection is failing or a watch has failed since the last reads.
+func (m *Mirror) probeEvery() time.Duration {
+	if m.State().Connected && !m.liveWanted.Load() && m.informers != nil {
+		return m.healthy
 	}
-	go inf.RunWithContext(ctx)
-	return nil
+	return m.interval
 }
 
-// listWatch lists and watches the single pivot object called name; the
-// field selector lets RBAC restrict the member to resourceNames.
-func (m *Mirror) listWatch(name string) *toolscache.ListWatch {
-	sel := client.MatchingFields{"metadata.name": name}
-	return &toolscache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			list := &hotplugv1.HotplugList{}
-			return list, m.pivot.List(ctx, list, sel, &client.ListOptions{Raw: &opts})
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return m.pivot.Watch(ctx, &hotplugv1.HotplugList{}, sel, &client.ListOptions{Raw: &opts})
-		},
+// watch starts the cache's informer of the pivot object obj names (without
+// waiting for it) and makes its events wake the loop. Events only prompt a
+// round: what the cache no longer holds is read again past it.
+func (m *Mirror) watch(obj client.Object) {
+	key := obj.GetNamespace() + "/" + obj.GetName()
+	if m.informers == nil || m.watching[key] {
+		return
 	}
+	inf, err := m.informers.GetInformer(m.runCtx, obj, cache.BlockUntilSynced(false))
+	if err == nil {
+		wake := func(any) { m.wake() }
+		_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: wake, UpdateFunc: func(_, o any) { wake(o) }, DeleteFunc: wake,
+		})
+	}
+	if err != nil {
+		m.log.Error(err, "watching the pivot; reading it every probe interval", "namespace", obj.GetNamespace(), "name", obj.GetName())
+		m.liveWanted.Store(true)
+		return
+	}
+	m.watching[key] = true
 }
 
-// read GETs the source called name from the pivot and classifies the answer.
-func (m *Mirror) read(ctx context.Context, name string) Observation {
+// watchFailed is told of a failed list or watch of a source: the cache may
+// be stale and the pivot may refuse this member, so the next round reads
+// past the cache, at once.
+func (m *Mirror) watchFailed(obj namedcache.Object, err error) {
+	if !m.liveWanted.Swap(true) {
+		m.log.V(1).Info("a watch of the pivot failed; reading past the cache", "name", obj.Name, "error", err.Error())
+	}
+	m.wake()
+}
+
+// read returns the source called name: from the cache when it is synced
+// and holds the source and live is false, otherwise by a GET past it (a
+// source the cache does not hold is never taken as gone without one). It
+// says whether the answer came from the pivot itself.
+func (m *Mirror) read(ctx context.Context, name string, live bool) (Observation, bool) {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
-	src := &hotplugv1.Hotplug{}
-	if err := m.pivot.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
-		return Classify(name, nil, err)
+	src := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if !live && m.fromCache(ctx, src) {
+		return Classify(name, src, nil), false
 	}
-	return Classify(name, src, nil)
+	if err := m.live.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
+		return Classify(name, nil, err), true
+	}
+	return Classify(name, src, nil), true
 }
 
-// check reads both sources, brings their mirrors in step as decideMirror
-// says, and updates the connection state. It reports whether a deletion
-// awaits confirmation.
-func (m *Mirror) check(ctx context.Context) (pending bool) {
+// fromCache fills obj (named) from the pivot's cache if its informer has
+// synced and holds it.
+func (m *Mirror) fromCache(ctx context.Context, obj client.Object) bool {
+	if m.informers == nil || !namedcache.Synced(ctx, m.informers, obj) {
+		return false
+	}
+	return m.cached.Get(ctx, client.ObjectKeyFromObject(obj), obj) == nil
+}
+
+// check reads both sources (past the cache when live, or when a deletion
+// awaits its confirming read), brings their mirrors in step as decideMirror
+// says, and updates the connection state from the reads that reached the
+// pivot. It reports whether a deletion awaits confirmation.
+func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
 	for _, name := range m.names {
-		obs := m.read(ctx, name)
+		_, confirming := m.goneAt[name]
+		obs, direct := m.read(ctx, name, live || confirming)
 		var asg *Assignment
 		if name == hotplugv1.CommonName && obs.Source == SourcePresent && rollout.Progressive(obs.Object) {
-			a := m.readAssignment(ctx)
+			a := m.readAssignment(ctx, live)
 			asg = &a
 		}
 		if ctx.Err() != nil {
 			return false // shutting down: a cancelled read says nothing
 		}
-		m.mu.Lock()
-		m.latest[name] = obs
-		m.mu.Unlock()
+		if direct {
+			m.mu.Lock()
+			m.latest[name] = obs
+			m.mu.Unlock()
+		}
 		if m.step(ctx, obs, asg) {
 			pending = true
 		}

@@ -61,7 +61,7 @@ func newFixture(t *testing.T) *fixture {
 // round advances the clock by d and runs one read of both sources.
 func (f *fixture) round(d time.Duration) {
 	f.clock = f.clock.Add(d)
-	f.m.check(context.Background())
+	f.m.check(context.Background(), true)
 }
 
 // mirrors returns the names of the local mirrors.

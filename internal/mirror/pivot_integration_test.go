@@ -1,0 +1,246 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/testr"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/access"
+	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/rollout"
+)
+
+// requestLog records the requests a client makes, as "VERB path?query".
+type requestLog struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	q, _ := url.QueryUnescape(r.URL.RawQuery)
+	l.mu.Lock()
+	l.reqs = append(l.reqs, r.Method+" "+r.URL.Path+"?"+q)
+	l.mu.Unlock()
+	return l.next.RoundTrip(r)
+}
+
+// since returns the requests recorded after the first n.
+func (l *requestLog) since(n int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.reqs[n:]...)
+}
+
+func (l *requestLog) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.reqs)
+}
+
+// TestPivotCacheByName runs a member's mirror against a real pivot API
+// server with only the member's own name-scoped grant (a cache of the whole
+// kind would be refused) and no probe while healthy, so that every edit
+// below reaches the member through the name-scoped watches alone: the
+// sources and the assignment are read from the cache, never listed or
+// watched without a name, the pivot sees no request at rest, and a deletion
+// is still confirmed by reads past the cache.
+func TestPivotCacheByName(t *testing.T) {
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot"}, controlplane.ClusterOptions{Name: "member"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pivot, err := client.New(env.Cluster("pivot").Config, client.Options{Scheme: kube.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := client.New(env.Cluster("member").Config, client.Options{Scheme: kube.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, binding := access.MemberOnPivot("m1", rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "hotplug-member-m1"})
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: rollout.DefaultNamespace}}
+	for _, o := range []client.Object{role, binding, ns, enabled(hotplugv1.CommonName), enabled("m1"), enabled("m2")} {
+		if err := pivot.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := env.Cluster("pivot").UserConfig("hotplug-member-m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &requestLog{}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { log.next = rt; return log })
+
+	m, err := New("m1", "", cfg, local, testr.New(t), func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.healthy = time.Hour // no reads past the cache while healthy
+	done := make(chan error, 1)
+	go func() { done <- m.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mirror: %v", err)
+		}
+	}()
+
+	mirrorOf := func(name string) (*hotplugv1.Hotplug, error) {
+		hp := &hotplugv1.Hotplug{}
+		return hp, local.Get(ctx, client.ObjectKey{Name: name}, hp)
+	}
+	envOf := func(name string) string {
+		hp, err := mirrorOf(name)
+		if err != nil || len(hp.Spec.Component) == 0 {
+			return fmt.Sprint(err)
+		}
+		return hp.Spec.Component[0].Env
+	}
+	eventually(t, 30*time.Second, "both mirrors, connected, caches synced", func() (bool, string) {
+		c := m.State()
+		synced := cached(ctx, m, hotplugv1.CommonName) && cached(ctx, m, "m1")
+		return envOf(hotplugv1.CommonName) == "" && envOf("m1") == "" && c.Connected && synced, fmt.Sprintf("%+v synced=%v", c, synced)
+	})
+	if _, err := mirrorOf("m2"); !apierrors.IsNotFound(err) {
+		t.Fatalf("m2 mirrored: %v", err)
+	}
+
+	// Edits of both sources arrive through the watches, with no read past
+	// the cache.
+	mark := log.count()
+	edit := func(name string, mutate func(*hotplugv1.Hotplug)) {
+		t.Helper()
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			hp := &hotplugv1.Hotplug{}
+			if err := pivot.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
+				return err
+			}
+			mutate(hp)
+			return pivot.Update(ctx, hp)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "a: 1\n" })
+	edit("m1", func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "b: 2\n" })
+	eventually(t, 20*time.Second, "edits mirrored", func() (bool, string) {
+		return envOf(hotplugv1.CommonName) == "a: 1\n" && envOf("m1") == "b: 2\n", envOf(hotplugv1.CommonName) + "|" + envOf("m1")
+	})
+	t.Logf("two edits mirrored through the name-scoped watches in %s", time.Since(start).Round(time.Millisecond))
+	if reqs := log.since(mark); len(reqs) > 0 {
+		t.Errorf("mirroring the edits made %d requests to the pivot, want 0 (the cache serves them): %v", len(reqs), reqs)
+	}
+
+	// At rest the pivot sees nothing.
+	mark = log.count()
+	time.Sleep(3 * time.Second)
+	if reqs := log.since(mark); len(reqs) > 0 {
+		t.Errorf("at rest the mirror made %d requests to the pivot: %v", len(reqs), reqs)
+	}
+
+	// A Progressive common follows the assignment, also through the cache.
+	cr := assignment(t, 4, "assigned: 4\n")
+	if err := pivot.Create(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) {
+		hp.Spec.Rollout = &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive}
+	})
+	eventually(t, 20*time.Second, "common mirrored from its assignment", func() (bool, string) {
+		return envOf(hotplugv1.CommonName) == "assigned: 4\n", envOf(hotplugv1.CommonName)
+	})
+	mark = log.count()
+	if err := pivot.Delete(ctx, cr); err != nil { // the hub replaces an assignment by delete and create
+		t.Fatal(err)
+	}
+	if err := pivot.Create(ctx, assignment(t, 5, "assigned: 5\n")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the new assignment mirrored", func() (bool, string) {
+		return envOf(hotplugv1.CommonName) == "assigned: 5\n", envOf(hotplugv1.CommonName)
+	})
+	for _, r := range log.since(mark) {
+		if !strings.Contains(r, "controllerrevisions/"+rollout.AssignmentName("m1")) {
+			t.Errorf("following a new assignment read something else than the assignment: %s", r)
+		}
+	}
+
+	// Every list and watch the member made was scoped by name.
+	for _, r := range log.since(0) {
+		path := strings.SplitN(r, "?", 2)[0]
+		collection := strings.HasSuffix(path, "/hotplugs") || strings.HasSuffix(path, "/controllerrevisions")
+		if collection && !strings.Contains(r, "fieldSelector=metadata.name=") {
+			t.Errorf("a list or watch without a name: %s", r)
+		}
+	}
+
+	// A deletion is confirmed by two reads past the cache, ConfirmDelay
+	// apart, before the mirror goes.
+	mark = log.count()
+	start = time.Now()
+	if err := pivot.Delete(ctx, source("m1", true)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "m1's mirror deleted", func() (bool, string) {
+		_, err := mirrorOf("m1")
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	if took := time.Since(start); took < ConfirmDelay {
+		t.Errorf("mirror deleted after %s, before the confirmation delay %s", took, ConfirmDelay)
+	}
+	gets := 0
+	for _, r := range log.since(mark) {
+		if strings.HasPrefix(r, "GET /apis/hotplug.kubecube.io/v1/hotplugs/m1?") {
+			gets++
+		}
+	}
+	if gets < 2 {
+		t.Errorf("the deletion was confirmed by %d reads of m1 past the cache, want at least 2: %v", gets, log.since(mark))
+	}
+	if _, err := mirrorOf(hotplugv1.CommonName); err != nil {
+		t.Errorf("common's mirror went with m1: %v", err)
+	}
+}
+
+// cached reports whether the mirror's cache has synced and holds the
+// Hotplug called name.
+func cached(ctx context.Context, m *Mirror, name string) bool {
+	return m.fromCache(ctx, &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}})
+}
+
+// eventually polls cond until it holds or timeout passes (internal/testenv
+// cannot be imported here: it imports the agent, which imports this package).
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	var last string
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		var ok bool
+		if ok, last = cond(); ok {
+			return
+		}
+	}
+	t.Fatalf("%s: not within %s; last: %s", what, timeout, last)
+}
+
+// enabled is a synced source enabling one component with an empty env.
+func enabled(name string) *hotplugv1.Hotplug {
+	hp := source(name, true)
+	hp.Spec.Component = []hotplugv1.ComponentSpec{{Name: "logagent", Status: hotplugv1.StatusEnabled}}
+	return hp
+}
