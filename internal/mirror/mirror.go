@@ -305,11 +305,14 @@ func (m *Mirror) fromCache(ctx context.Context, obj client.Object) bool {
 	return m.cached.Get(ctx, client.ObjectKeyFromObject(obj), obj) == nil
 }
 
-// check reads both sources (past the cache when live, or when a deletion
-// awaits its confirming read), brings their mirrors in step as decideMirror
+// check reads both sources (past the cache when live, while not connected,
+// or when a deletion awaits its confirming read), brings their mirrors in step as decideMirror
 // says, and updates the connection state from the reads that reached the
 // pivot. It reports whether a deletion awaits confirmation.
 func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
+	// A watch opened before a grant was revoked keeps delivering: the
+	// cache is trusted only while the last reads past it were answered.
+	live = live || !m.State().Connected
 	for _, name := range m.names {
 		_, confirming := m.goneAt[name]
 		obs, direct := m.read(ctx, name, live || confirming)
