@@ -279,16 +279,20 @@ func (m *Mirror) watchFailed(obj namedcache.Object, err error) {
 	m.wake()
 }
 
-// read returns the source called name: from the cache when it is synced
-// and holds the source and live is false, otherwise by a GET past it (a
-// source the cache does not hold is never taken as gone without one). It
-// says whether the answer came from the pivot itself.
+// read returns the source called name: from the cache when live is false
+// and the synced cache holds it with its sync annotation, otherwise by a
+// GET past it (a source the cache does not hold, or holds unsynced, is
+// never taken as gone without the pivot's own answer). It says whether the
+// answer came from the pivot itself.
 func (m *Mirror) read(ctx context.Context, name string, live bool) (Observation, bool) {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
 	src := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if !live && m.fromCache(ctx, src) {
-		return Classify(name, src, nil), false
+		if obs := Classify(name, src, nil); obs.Source == SourcePresent {
+			return obs, false
+		}
+		src = &hotplugv1.Hotplug{} // unsynced: like absence, only the pivot's answer counts
 	}
 	if err := m.live.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
 		return Classify(name, nil, err), true
