@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubecube-io/hotplug/internal/apimetrics"
+	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
 // env describes the machine and versions of the run.
@@ -134,7 +135,7 @@ func dominates(r result, perMin func(float64) float64) string {
 func explain(k apimetrics.Key) string {
 	switch {
 	case k.Resource == "hotplugs" && k.Verb == "GET":
-		return "the members' mirrors reading `common` and their own Hotplug every probe interval (5 s), the safety net under their watches"
+		return fmt.Sprintf("the members' mirrors reading `common` and their own Hotplug past their name-scoped cache every %s while the watches are healthy: the check that a revoked grant is noticed, which a running watch does not show", mirror.HealthyProbeInterval)
 	case k.Resource == "leases" && k.Verb == "PUT":
 		return "heartbeat Lease renewals, one per member per interval, plus the API server's own"
 	case k.Resource == "leases":
