@@ -17,13 +17,14 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/hack/bench/chartset"
+	"github.com/kubecube-io/hotplug/internal/apimetrics"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 )
 
 // phase is one measured step of a system's run.
 type phase struct {
 	Seconds float64
-	API     counts // API server requests by verb during the phase
+	API     apimetrics.Counts // API server requests by verb during the phase
 }
 
 // agentResult is the hotplug agent's part of the chart-set run.
@@ -31,12 +32,12 @@ type agentResult struct {
 	Install, Edit phase
 	Idle          phase
 	IdleMinutes   float64
-	IdleClient    counts // the agent's own requests during idle, by method
-	SettledClient counts // the same after the idle period's first minute
+	IdleClient    apimetrics.Counts // the agent's own requests during idle, by method
+	SettledClient apimetrics.Counts // the same after the idle period's first minute
 	SettledMin    float64
-	IdleRevisions int    // Helm revisions made during idle
-	Background    counts // API server requests by verb before the agent ran
-	Revisions     int    // Helm revisions after the edit
+	IdleRevisions int               // Helm revisions made during idle
+	Background    apimetrics.Counts // API server requests by verb before the agent ran
+	Revisions     int               // Helm revisions after the edit
 	Usage         usage
 	Load          string // load average when the install started
 }
@@ -121,12 +122,12 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 		return res, err
 	}
 
-	clientBefore, err := clientRequests(ctx, metricsURL)
+	clientBefore, err := apimetrics.ScrapeClient(ctx, metricsURL)
 	if err != nil {
 		return res, err
 	}
 	logf("agent: idle for %s", idle)
-	var settled counts
+	var settled apimetrics.Counts
 	if res.Idle, err = measure(ctx, cl, func() error {
 		// The first minute holds the edit's aftermath (the first drift
 		// check of the upgraded objects, pods of the old revision going);
@@ -137,7 +138,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 			return ctx.Err()
 		case <-time.After(first):
 		}
-		if settled, err = clientRequests(ctx, metricsURL); err != nil {
+		if settled, err = apimetrics.ScrapeClient(ctx, metricsURL); err != nil {
 			return err
 		}
 		res.SettledMin = (idle - first).Minutes()
@@ -151,12 +152,12 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 		return res, err
 	}
 	res.IdleMinutes = idle.Minutes()
-	clientAfter, err := clientRequests(ctx, metricsURL)
+	clientAfter, err := apimetrics.ScrapeClient(ctx, metricsURL)
 	if err != nil {
 		return res, err
 	}
-	res.IdleClient = clientAfter.sub(clientBefore)
-	res.SettledClient = clientAfter.sub(settled)
+	res.IdleClient = clientAfter.Sub(clientBefore)
+	res.SettledClient = clientAfter.Sub(settled)
 	revs, err := helmRevisions(ctx, c)
 	if err != nil {
 		return res, err
@@ -185,7 +186,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 // measure runs fn and returns its duration and the API server's requests
 // by verb during it.
 func measure(ctx context.Context, cl *controlplane.Cluster, fn func() error) (phase, error) {
-	before, err := apiServerRequests(ctx, cl.Config)
+	before, err := apimetrics.Scrape(ctx, cl.Config)
 	if err != nil {
 		return phase{}, err
 	}
@@ -194,11 +195,11 @@ func measure(ctx context.Context, cl *controlplane.Cluster, fn func() error) (ph
 		return phase{}, err
 	}
 	p := phase{Seconds: time.Since(start).Seconds()}
-	after, err := apiServerRequests(ctx, cl.Config)
+	after, err := apimetrics.Scrape(ctx, cl.Config)
 	if err != nil {
 		return phase{}, err
 	}
-	p.API = after.sub(before)
+	p.API = after.Sub(before)
 	return p, nil
 }
 
@@ -285,7 +286,7 @@ func startAgent(ctx context.Context, cl *controlplane.Cluster, work, logName, bi
 	}
 	a := &agentProcess{sampler: startSampler(strconv.Itoa(cmd.Process.Pid)), cmd: cmd, metricsURL: "http://127.0.0.1:" + metricsPort + "/metrics", pprofPort: pprofPort, log: logFile}
 	if err := poll(ctx, 200*time.Millisecond, time.Minute, "agent metrics endpoint", func() (bool, string, error) {
-		_, err := clientRequests(ctx, a.metricsURL)
+		_, err := apimetrics.ScrapeClient(ctx, a.metricsURL)
 		return err == nil, fmt.Sprint(err), nil
 	}); err != nil {
 		a.kill()

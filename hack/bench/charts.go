@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/kubecube-io/hotplug/hack/bench/chartset"
+	"github.com/kubecube-io/hotplug/internal/apimetrics"
 )
 
 // baselineResult is a baseline system's part of the chart-set run.
 type baselineResult struct {
 	Install, Edit       phase
 	InstallUse, EditUse usage
-	Background          counts
+	Background          apimetrics.Counts
 	Load                string // load average when the install started
 }
 
@@ -103,25 +104,27 @@ func runBaseline(ctx context.Context, work, chartDir, mode string) (baselineResu
 	if res.Background, err = background(ctx, cl, 30*time.Second); err != nil {
 		return res, err
 	}
-	var w workerResult
+	// step runs worker step n (1 install, 2 edit) and measures it.
+	step := func(n int, what string) (phase, usage, error) {
+		var w workerResult
+		p, err := measure(ctx, cl, func() error {
+			var err error
+			w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, n, filepath.Join(work, fmt.Sprintf("%s-%d.log", mode, n)))
+			return err
+		})
+		if err != nil {
+			return p, usage{}, err
+		}
+		p.Seconds = w.Seconds
+		logf("%s: %s %.1fs", mode, what, w.Seconds)
+		return p, w.usage, nil
+	}
 	res.Load = loadAverage()
-	if res.Install, err = measure(ctx, cl, func() error {
-		w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, 1, filepath.Join(work, mode+"-1.log"))
-		return err
-	}); err != nil {
+	if res.Install, res.InstallUse, err = step(1, "install"); err != nil {
 		return res, err
 	}
-	res.Install.Seconds, res.InstallUse = w.Seconds, w.usage
-	logf("%s: install %.1fs", mode, w.Seconds)
-	if res.Edit, err = measure(ctx, cl, func() error {
-		w, err = runWorkerProcess(ctx, mode, cl.Kubeconfig, chartDir, 2, filepath.Join(work, mode+"-2.log"))
-		return err
-	}); err != nil {
-		return res, err
-	}
-	res.Edit.Seconds, res.EditUse = w.Seconds, w.usage
-	logf("%s: edit %.1fs", mode, w.Seconds)
-	return res, nil
+	res.Edit, res.EditUse, err = step(2, "edit")
+	return res, err
 }
 
 // chartsMarkdown is the chart-set fragment of RESULTS.md.
@@ -150,26 +153,26 @@ func chartsMarkdown(a agentResult, seq, apply baselineResult, idle time.Duration
 	w("API server requests per minute by verb (apiserver_request_total diffs; every client, controller-manager, scheduler and kwok included — the background row is the same cluster before the system ran):\n\n")
 	w("| system | phase | requests/min by verb |\n|---|---|---|\n")
 	row := func(sys, ph string, p phase) {
-		w("| %s | %s | %s |\n", sys, ph, p.API.format(p.Seconds/60))
+		w("| %s | %s | %s |\n", sys, ph, format(p.API, p.Seconds/60))
 	}
-	w("| hotplug agent | background (30 s) | %s |\n", a.Background.format(0.5))
+	w("| hotplug agent | background (30 s) | %s |\n", format(a.Background, 0.5))
 	row("hotplug agent", "install", a.Install)
 	row("hotplug agent", "edit", a.Edit)
 	row("hotplug agent", fmt.Sprintf("idle (%s)", idle), a.Idle)
-	w("| one after another | background (30 s) | %s |\n", seq.Background.format(0.5))
+	w("| one after another | background (30 s) | %s |\n", format(seq.Background, 0.5))
 	row("one after another", "install", seq.Install)
 	row("one after another", "edit", seq.Edit)
-	w("| apply | background (30 s) | %s |\n", apply.Background.format(0.5))
+	w("| apply | background (30 s) | %s |\n", format(apply.Background, 0.5))
 	row("apply", "install", apply.Install)
 	row("apply", "edit", apply.Edit)
 	n := float64(len(chartset.Components))
-	w("\nIdle (%s after the edit converged; resync period 5m): the agent's own requests (client-go's rest_client_requests_total): %s in all; ", idle, a.IdleClient.format(0))
+	w("\nIdle (%s after the edit converged; resync period 5m): the agent's own requests (client-go's rest_client_requests_total): %s in all; ", idle, format(a.IdleClient, 0))
 	w("**%.2f reads/min per component** (target < 5; LIST and GET), %.0f PATCH (dry-run applies of drift detection included: client-go does not tell them apart), **%d Helm revisions** (must be 0). ",
-		(a.IdleClient.total()-a.IdleClient.writes())/a.IdleMinutes/n, a.IdleClient.writes(), a.IdleRevisions)
+		(a.IdleClient.Total()-a.IdleClient.Writes())/a.IdleMinutes/n, a.IdleClient.Writes(), a.IdleRevisions)
 	w("After the first minute (the edit's aftermath: the first drift check of the upgraded objects, the old pods going), %.1f minutes: %s, **%.2f reads/min per component**. ",
-		a.SettledMin, a.SettledClient.format(0), (a.SettledClient.total()-a.SettledClient.writes())/a.SettledMin/n)
+		a.SettledMin, format(a.SettledClient, 0), (a.SettledClient.Total()-a.SettledClient.Writes())/a.SettledMin/n)
 	w("API server, every client: %s per minute; **writes (dry runs excluded) %.1f/min against %.1f/min in the background** before the agent ran (controller-manager and kwok leases).\n\n",
-		a.Idle.API.format(a.IdleMinutes), a.Idle.API.writes()/a.IdleMinutes, a.Background.writes()/0.5)
+		format(a.Idle.API, a.IdleMinutes), a.Idle.API.Writes()/a.IdleMinutes, a.Background.Writes()/0.5)
 	w("Profiles of the agent (part 4) in bench/profiles: agent-cpu.pprof (its whole run), agent-heap.pprof (after the edit converged); `go tool pprof -top bin/hotplug bench/profiles/agent-cpu.pprof`.\n")
 	return b.String()
 }

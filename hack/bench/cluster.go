@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubecube-io/hotplug/internal/apimetrics"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/kube"
 )
@@ -38,18 +39,18 @@ func startCluster(ctx context.Context, dir string) (*controlplane.Environment, *
 // background measures the API server's request rate by verb with nothing
 // of ours running (controller-manager, scheduler, kwok, node leases), to
 // be read next to the rates measured while a system runs.
-func background(ctx context.Context, cl *controlplane.Cluster, window time.Duration) (counts, error) {
+func background(ctx context.Context, cl *controlplane.Cluster, window time.Duration) (apimetrics.Counts, error) {
 	time.Sleep(5 * time.Second) // let the components' start-up burst pass
-	before, err := apiServerRequests(ctx, cl.Config)
+	before, err := apimetrics.Scrape(ctx, cl.Config)
 	if err != nil {
 		return nil, err
 	}
 	time.Sleep(window)
-	after, err := apiServerRequests(ctx, cl.Config)
+	after, err := apimetrics.Scrape(ctx, cl.Config)
 	if err != nil {
 		return nil, err
 	}
-	return after.sub(before), nil
+	return after.Sub(before), nil
 }
 
 // helmRevisions counts the release records Helm stores (one Secret per
