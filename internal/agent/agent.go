@@ -58,11 +58,14 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("agent: client: %w", err)
 	}
-	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName)
+	wake := newWakeups()
+	// The dependsOn the inventory recorded stands in for what this process
+	// has not seen yet: components removed while the agent was down.
+	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName, log.WithName("inventory"), wake.seed)
 	outs := newOutcomes()
 	handoff := &versionHandoff{}
 	r := &Reconciler{
-		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: newWakeups(),
+		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: wake,
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),

@@ -159,6 +159,9 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	blocked := false
 	if d.Component != nil {
 		r.wake.remember(name, d.Component.DependsOn)
+		if err := r.inv.dependsOn(ctx, name, d.Component.DependsOn); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	for range 3 {
 		obs, err := r.observe(ctx, name, d)

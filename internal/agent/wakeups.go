@@ -54,6 +54,21 @@ func (w *wakeups) remember(name string, deps []string) {
 	w.remembered[name] = slices.Clone(deps)
 }
 
+// seed remembers deps for the components not remembered yet: the dependsOn
+// recorded before a restart never replaces one seen since.
+func (w *wakeups) seed(deps map[string][]string) {
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for name, list := range deps {
+		if _, ok := w.remembered[name]; !ok {
+			w.remembered[name] = slices.Clone(list)
+		}
+	}
+}
+
 // snapshot copies the remembered dependsOn of every component.
 func (w *wakeups) snapshot() map[string][]string {
 	if w == nil {

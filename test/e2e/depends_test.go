@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -145,7 +146,10 @@ func countEvents(evs []componentEvent, reason string) int {
 // and kubecube-thanos (a custom resource of that CRD). With thanos
 // dependsOn monitoring, a cold install makes no failed Helm action and
 // installs thanos only after monitoring is Ready; disabling both uninstalls
-// thanos first; the hub's webhook refuses a cycle and an unknown name with
+// thanos first, and so does removing both while the agent is stopped
+// (the order is read back from the inventory after the restart; a
+// malformed record there is ignored, never holding either); the hub's
+// webhook refuses a cycle and an unknown name with
 // the cycle spelled out. The resync is long, so only the agent's wake-ups
 // can move a waiting component on time. Without dependsOn the same cold
 // install (CRD deleted first) starts thanos at once; its failed actions are
@@ -226,7 +230,8 @@ func TestDependsOn(t *testing.T) {
 	})
 
 	failedBefore := helmFailures(t, depMonitoring) + helmFailures(t, depThanos)
-	testenv.RunAgent(t, cp.Config, agent.Options{ClusterName: cluster, ChartDir: dir, Resync: 10 * time.Minute, HeartbeatInterval: 5 * time.Second})
+	agentOpts := agent.Options{ClusterName: cluster, ChartDir: dir, Resync: 10 * time.Minute, HeartbeatInterval: 5 * time.Second}
+	running1 := testenv.RunAgent(t, cp.Config, agentOpts)
 
 	component := func(name string) hotplugv1.ComponentStatus {
 		for _, cs := range getHotplug(t, c, cluster).Status.Components {
@@ -403,5 +408,94 @@ func TestDependsOn(t *testing.T) {
 			t.Errorf("thanos waited without dependsOn")
 		}
 		t.Logf("without dependsOn: %v failed Helm actions of thanos before monitoring's CRD existed; first: %s", helmFailures(t, depThanos)-failed, msg)
+	})
+
+	// removedWhileDown installs both with dependsOn, stops the agent, lets
+	// corrupt edit the inventory ConfigMap, removes both from the
+	// configuration and starts the agent again; it returns when both
+	// releases are gone, with their Uninstalled events.
+	inventoryKey := client.ObjectKey{Namespace: agent.DefaultNamespace, Name: agent.InventoryConfigMap}
+	stopped, outer := running1, t
+	removedWhileDown := func(t *testing.T, corrupt func(*corev1.ConfigMap)) (thGone, monGone componentEvent, monWaited string) {
+		t.Helper()
+		editSpec(t, c, hotplugv1.CommonName, func(s *hotplugv1.HotplugSpec) { s.Component = spec(hotplugv1.StatusEnabled, true) })
+		testenv.Eventually(t, 180*time.Second, "both running, thanos' dependsOn recorded", func() (bool, string) {
+			cm := &corev1.ConfigMap{}
+			if err := c.Get(ctx, inventoryKey, cm); err != nil {
+				return false, err.Error()
+			}
+			rec := cm.Annotations[agent.InventoryDependsOnAnnotation]
+			return running(depMonitoring) && running(depThanos) && rec == `{"kubecube-thanos":["kubecube-monitoring"]}`,
+				component(depMonitoring).Message + " / " + component(depThanos).Message + " / recorded " + rec
+		})
+		stopped.Stop()
+		cm := &corev1.ConfigMap{}
+		if err := c.Get(ctx, inventoryKey, cm); err != nil {
+			t.Fatal(err)
+		}
+		if cm.Data[depThanos] != "thanos" || cm.Data[depMonitoring] != "monitoring" || len(cm.Data) != 2 {
+			// Data keeps only component → namespace, as older agents read it.
+			t.Fatalf("inventory data %v", cm.Data)
+		}
+		if corrupt != nil {
+			corrupt(cm)
+			if err := c.Update(ctx, cm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The cluster's audit depends on monitoring: it goes first, or the
+		// webhook refuses common without monitoring.
+		editSpec(t, c, cluster, func(s *hotplugv1.HotplugSpec) { s.Component = nil })
+		editSpec(t, c, hotplugv1.CommonName, func(s *hotplugv1.HotplugSpec) { s.Component = nil })
+		start := time.Now()
+		// The agent outlives this subtest: the next one stops it.
+		stopped = testenv.RunAgent(outer, cp.Config, agentOpts)
+		testenv.Eventually(t, 180*time.Second, "both uninstalled", func() (bool, string) {
+			return release("monitoring", depMonitoring) == nil && release("thanos", depThanos) == nil, ""
+		})
+		mon, th := componentEvents(t, c, depMonitoring, start), componentEvents(t, c, depThanos, start)
+		var ok1, ok2 bool
+		monGone, ok1 = firstEvent(mon, "Uninstalled")
+		thGone, ok2 = firstEvent(th, "Uninstalled")
+		if !ok1 || !ok2 {
+			t.Fatalf("Uninstalled events: thanos %+v, monitoring %+v", th, mon)
+		}
+		monWaited = "did not wait"
+		if w, ok := firstEvent(mon, agent.ReasonDependencyNotReady); ok {
+			monWaited = "waited: " + w.note
+		}
+		testenv.Eventually(t, 30*time.Second, "inventory emptied", func() (bool, string) {
+			cm := &corev1.ConfigMap{}
+			if err := c.Get(ctx, inventoryKey, cm); err != nil {
+				return false, err.Error()
+			}
+			_, recorded := cm.Annotations[agent.InventoryDependsOnAnnotation]
+			return len(cm.Data) == 0 && !recorded, fmt.Sprintf("data %v, annotations %v", cm.Data, cm.Annotations)
+		})
+		return thGone, monGone, monWaited
+	}
+
+	t.Run("removed together while the agent was down: the dependent first after a restart", func(t *testing.T) {
+		failed := helmFailures(t, depMonitoring) + helmFailures(t, depThanos)
+		thGone, monGone, waited := removedWhileDown(t, nil)
+		if !thGone.at.Before(monGone.at) {
+			t.Errorf("after a restart monitoring was uninstalled at %s, thanos at %s", monGone.at.Format("15:04:05.000000"), thGone.at.Format("15:04:05.000000"))
+		}
+		if n := helmFailures(t, depMonitoring) + helmFailures(t, depThanos) - failed; n != 0 {
+			t.Errorf("%v failed Helm actions", n)
+		}
+		t.Logf("after a restart: thanos uninstalled %s, monitoring %s (%s later), 0 failed Helm actions; monitoring %s",
+			thGone.at.Format("15:04:05.000"), monGone.at.Format("15:04:05.000"), monGone.at.Sub(thGone.at).Round(time.Millisecond), waited)
+	})
+
+	t.Run("a malformed record is ignored: both uninstalled, the record replaced", func(t *testing.T) {
+		failed := helmFailures(t, depMonitoring) + helmFailures(t, depThanos)
+		thGone, monGone, _ := removedWhileDown(t, func(cm *corev1.ConfigMap) {
+			cm.Annotations[agent.InventoryDependsOnAnnotation] = `{"kubecube-thanos":["kubecube-monitoring"` + strings.Repeat(",", 100)
+		})
+		if n := helmFailures(t, depMonitoring) + helmFailures(t, depThanos) - failed; n != 0 {
+			t.Errorf("%v failed Helm actions", n)
+		}
+		t.Logf("malformed record: thanos uninstalled %s, monitoring %s, no ordering, not held", thGone.at.Format("15:04:05.000"), monGone.at.Format("15:04:05.000"))
 	})
 }
