@@ -44,11 +44,23 @@ func pivotMapper(*rest.Config, *http.Client) (meta.RESTMapper, error) {
 // newPivotCluster returns the member's controller-runtime cluster of the
 // pivot: its cache holds only the objects heldObjects names (one
 // name-scoped informer each, started on first use) and tells onWatchError
-// of every failed list or watch; its API reader reads past the cache.
+// of every failed list or watch, including those client-go retries
+// without reporting (a refused connection while the pivot restarts), so
+// the member says at once that the pivot is away; its API reader reads
+// past the cache.
 func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.Logger, onWatchError namedcache.WatchErrorFunc) (cluster.Cluster, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &watchSignal{next: rt, failed: func(err error) { onWatchError(namedcache.Object{}, err) }}
+	})
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pivot cluster: %w", err)
+	}
 	c, err := cluster.New(cfg, func(o *cluster.Options) {
 		o.Scheme = kube.Scheme
 		o.Logger = log
+		o.HTTPClient = hc
 		o.MapperProvider = pivotMapper
 		o.NewCache = namedcache.New(heldObjects(clusterName, rolloutNS), onWatchError)
 	})
@@ -56,4 +68,27 @@ func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.L
 		return nil, fmt.Errorf("pivot cluster: %w", err)
 	}
 	return c, nil
+}
+
+// watchSignal reports the cache's failed lists and watches (requests with a
+// field selector: reads by name have none, so the mirror's own reads past
+// the cache, which fail the same way while the pivot is away, cannot feed
+// back into more reads). Failed means no answer, or 401/403.
+type watchSignal struct {
+	next   http.RoundTripper
+	failed func(error)
+}
+
+func (w *watchSignal) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := w.next.RoundTrip(req)
+	if req.URL.Query().Get("fieldSelector") == "" || req.Context().Err() != nil {
+		return resp, err
+	}
+	switch {
+	case err != nil:
+		w.failed(fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err))
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		w.failed(fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status))
+	}
+	return resp, err
 }

@@ -216,6 +216,30 @@ func TestPivotCacheByName(t *testing.T) {
 	if _, err := mirrorOf(hotplugv1.CommonName); err != nil {
 		t.Errorf("common's mirror went with m1: %v", err)
 	}
+
+	// The pivot goes away: with no probe while healthy, the failed
+	// re-watch alone must make the member say so, and keep its mirror.
+	stopAt := time.Now()
+	if err := env.Cluster("pivot").StopAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "PivotConnected=False, Unreachable", func() (bool, string) {
+		c := m.State()
+		return !c.Connected && c.Reason == ReasonUnreachable, fmt.Sprintf("%+v", c)
+	})
+	t.Logf("the pivot's API server going away was noticed %s after its SIGTERM", time.Since(stopAt).Round(100*time.Millisecond))
+	if _, err := mirrorOf(hotplugv1.CommonName); err != nil {
+		t.Errorf("common's mirror went while the pivot was away: %v", err)
+	}
+	startCtx, startCancel := context.WithTimeout(ctx, time.Minute)
+	defer startCancel()
+	if err := env.Cluster("pivot").StartAPIServer(startCtx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "connected again", func() (bool, string) {
+		c := m.State()
+		return c.Connected, fmt.Sprintf("%+v", c)
+	})
 }
 
 // cached reports whether the mirror's cache has synced and holds the
