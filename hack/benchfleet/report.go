@@ -108,8 +108,8 @@ func render(cfg config, env string, results []result) string {
 		last := results[len(results)-1]
 		fmt.Fprintf(&b, "\n**What dominates at %d members.** %s\n", last.n, dominates(last, perMin))
 		if last.retries > 0 {
-			fmt.Fprintf(&b, "\nWhile registering the members, %d create requests were refused by the hub's webhook (its validation, which lists "+
-				"every Hotplug from the API server, timed out under load) and retried.\n", last.retries)
+			fmt.Fprintf(&b, "\nWhile registering the members, %d create requests were refused by the API server or the hub's webhook "+
+				"(timed out under load) and retried.\n", last.retries)
 		}
 		fmt.Fprintf(&b, "\nThe members' own process (all %d simulated members: mirrors, reporters, their clients) held %.0f MiB. "+
 			"Profiles of the hub at %d members: `fleet-hub-cpu.pprof` (over the idle window) and `fleet-hub-heap.pprof` (after the latency rounds), "+

@@ -113,7 +113,11 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 			return fmt.Errorf("hub: %w", err)
 		}
 	}
-	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: newValidator(direct, opts.Limits, opts.ValidationTimeout)})
+	v := newValidator(direct, opts.Limits, opts.ValidationTimeout)
+	if v.reads, err = watchFleet(ctx, mgr.GetCache(), direct); err != nil {
+		return fmt.Errorf("hub: webhook: %w", err)
+	}
+	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: v})
 	if err := setupRollup(mgr, opts.Namespace); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
 	}

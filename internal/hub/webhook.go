@@ -25,7 +25,11 @@ const DefaultValidationTimeout = 7 * time.Second
 
 // validator is the admission handler for Hotplug and Cluster objects.
 type validator struct {
-	c       client.Reader
+	// c reads past the cache, for the guard: deletions are rare and must
+	// see the current `common`.
+	c client.Reader
+	// reads reads what a create or spec change is validated against.
+	reads   fleetReader
 	decoder admission.Decoder
 	lim     limits.Limits
 	timeout time.Duration
@@ -36,7 +40,7 @@ func newValidator(c client.Reader, lim limits.Limits, timeout time.Duration) *va
 	if timeout <= 0 {
 		timeout = DefaultValidationTimeout
 	}
-	return &validator{c: c, decoder: admission.NewDecoder(kube.Scheme), lim: lim.Normalize(), timeout: timeout}
+	return &validator{c: c, reads: fleetReader{live: c}, decoder: admission.NewDecoder(kube.Scheme), lim: lim.Normalize(), timeout: timeout}
 }
 
 // Handle dispatches on the kind under review.
@@ -95,14 +99,44 @@ func (v *validator) handleHotplug(ctx context.Context, req admission.Request) ad
 			return admission.Allowed("")
 		}
 	}
-	fleet, err := v.fleet(ctx)
+	verdict, err := v.validate(ctx, hp)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	if err := Validate(ctx, v.lim, hp, fleet); err != nil {
-		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes))
+	if verdict != nil {
+		return admission.Denied(limits.Message(verdict.Error(), limits.MaxConditionBytes))
 	}
 	return admission.Allowed("")
+}
+
+// validate runs Validate on hp against the fleet it configures (see
+// fleetReader for what is read where) and returns its verdict; err is a
+// failed read. A cluster's own Hotplug refused against the cache is
+// validated again against live reads, so that a stale cache never refuses
+// a valid object; an admission against a stale `common` is possible for
+// the cache's delay, as it is between any two concurrent admissions, and
+// the agent's merge then fails only that cluster's component.
+func (v *validator) validate(ctx context.Context, hp *hotplugv1.Hotplug) (verdict, err error) {
+	if hp.Name == hotplugv1.CommonName {
+		fleet, err := v.reads.all(ctx)
+		if err != nil {
+			return nil, err
+		}
+		fleet.Workers = v.workers
+		return Validate(ctx, v.lim, hp, fleet), nil
+	}
+	fleet, fromCache, err := v.reads.member(ctx, hp.Name, false)
+	if err != nil {
+		return nil, err
+	}
+	verdict = Validate(ctx, v.lim, hp, fleet)
+	if verdict == nil || !fromCache || ctx.Err() != nil {
+		return verdict, nil
+	}
+	if fleet, _, err = v.reads.member(ctx, hp.Name, true); err != nil {
+		return nil, err
+	}
+	return Validate(ctx, v.lim, hp, fleet), nil
 }
 
 // guard applies guardDeletion; done is true when it decided.
@@ -131,29 +165,4 @@ func (v *validator) guard(ctx context.Context, old, hp *hotplugv1.Hotplug) (admi
 		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes)), true
 	}
 	return admission.Allowed(""), hp == nil
-}
-
-// fleet reads the registered clusters and every Hotplug.
-func (v *validator) fleet(ctx context.Context) (Fleet, error) {
-	clusters := &clusterv1.ClusterList{}
-	if err := v.c.List(ctx, clusters); err != nil {
-		return Fleet{}, fmt.Errorf("listing clusters: %w", err)
-	}
-	hps := &hotplugv1.HotplugList{}
-	if err := v.c.List(ctx, hps); err != nil {
-		return Fleet{}, fmt.Errorf("listing hotplugs: %w", err)
-	}
-	f := Fleet{Own: map[string]*hotplugv1.Hotplug{}, Workers: v.workers}
-	for _, c := range clusters.Items {
-		f.Clusters = append(f.Clusters, c.Name)
-	}
-	for i := range hps.Items {
-		h := &hps.Items[i]
-		if h.Name == hotplugv1.CommonName {
-			f.Common = h
-		} else {
-			f.Own[h.Name] = h
-		}
-	}
-	return f, nil
 }
