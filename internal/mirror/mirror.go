@@ -216,14 +216,21 @@ func (m *Mirror) Start(ctx context.Context) error {
 	// looked gone; later reads do not postpone it.
 	var confirmC <-chan time.Time
 	live := true
+	// lastLive is when the sources were last read past the cache: the next
+	// probe counts from there, so that events (common's status changes
+	// with every roll-up) cannot postpone it.
+	var lastLive time.Time
 	for {
+		if live {
+			lastLive = time.Now()
+		}
 		switch pending := m.check(ctx, live); {
 		case !pending:
 			confirmC = nil
 		case confirmC == nil:
 			confirmC = time.After(m.confirm)
 		}
-		timer.Reset(m.probeEvery())
+		timer.Reset(time.Until(lastLive.Add(m.probeEvery())))
 		select {
 		case <-ctx.Done():
 			return nil

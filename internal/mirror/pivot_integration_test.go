@@ -53,6 +53,97 @@ func (l *requestLog) count() int {
 	return len(l.reqs)
 }
 
+// pivotFixture is a member's Mirror running against a real pivot API
+// server under the member's own name-scoped grant, mirroring into a second
+// real API server.
+type pivotFixture struct {
+	t            *testing.T
+	env          *controlplane.Environment
+	ctx          context.Context
+	pivot, local client.Client
+	binding      *rbacv1.ClusterRoleBinding
+	log          *requestLog
+	m            *Mirror
+}
+
+// newPivotFixture starts both clusters, common, m1 and m2 on the pivot
+// (each enabling one component), and m1's Mirror probing every healthy
+// while its watches are healthy; everything stops with the test.
+func newPivotFixture(t *testing.T, healthy time.Duration) *pivotFixture {
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot"}, controlplane.ClusterOptions{Name: "member"})
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &pivotFixture{t: t, env: env, ctx: ctx, log: &requestLog{}}
+	var err error
+	if f.pivot, err = client.New(env.Cluster("pivot").Config, client.Options{Scheme: kube.Scheme}); err != nil {
+		t.Fatal(err)
+	}
+	if f.local, err = client.New(env.Cluster("member").Config, client.Options{Scheme: kube.Scheme}); err != nil {
+		t.Fatal(err)
+	}
+	role, binding := access.MemberOnPivot("m1", rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "hotplug-member-m1"})
+	f.binding = binding
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: rollout.DefaultNamespace}}
+	for _, o := range []client.Object{role, binding.DeepCopy(), ns, enabled(hotplugv1.CommonName), enabled("m1"), enabled("m2")} {
+		if err := f.pivot.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := env.Cluster("pivot").UserConfig("hotplug-member-m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { f.log.next = rt; return f.log })
+	if f.m, err = New("m1", "", cfg, f.local, testr.New(t), func() {}); err != nil {
+		t.Fatal(err)
+	}
+	f.m.healthy = healthy
+	done := make(chan error, 1)
+	go func() { done <- f.m.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mirror: %v", err)
+		}
+	})
+	eventually(t, 30*time.Second, "both mirrors, connected, caches synced", func() (bool, string) {
+		c := f.m.State()
+		synced := cached(ctx, f.m, hotplugv1.CommonName) && cached(ctx, f.m, "m1")
+		return f.envOf(hotplugv1.CommonName) == "" && f.envOf("m1") == "" && c.Connected && synced, fmt.Sprintf("%+v synced=%v", c, synced)
+	})
+	return f
+}
+
+// mirrorOf reads the local mirror called name.
+func (f *pivotFixture) mirrorOf(name string) (*hotplugv1.Hotplug, error) {
+	hp := &hotplugv1.Hotplug{}
+	return hp, f.local.Get(f.ctx, client.ObjectKey{Name: name}, hp)
+}
+
+// envOf is the env of the first component of the mirror called name, or
+// why there is none.
+func (f *pivotFixture) envOf(name string) string {
+	hp, err := f.mirrorOf(name)
+	if err != nil || len(hp.Spec.Component) == 0 {
+		return fmt.Sprint(err)
+	}
+	return hp.Spec.Component[0].Env
+}
+
+// edit changes the pivot's Hotplug called name.
+func (f *pivotFixture) edit(name string, mutate func(*hotplugv1.Hotplug)) {
+	f.t.Helper()
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := &hotplugv1.Hotplug{}
+		if err := f.pivot.Get(f.ctx, client.ObjectKey{Name: name}, hp); err != nil {
+			return err
+		}
+		mutate(hp)
+		return f.pivot.Update(f.ctx, hp)
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // TestPivotCacheByName runs a member's mirror against a real pivot API
 // server with only the member's own name-scoped grant (a cache of the whole
 // kind would be refused) and no probe while healthy, so that every edit
@@ -61,61 +152,9 @@ func (l *requestLog) count() int {
 // watched without a name, the pivot sees no request at rest, and a deletion
 // is still confirmed by reads past the cache.
 func TestPivotCacheByName(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot"}, controlplane.ClusterOptions{Name: "member"})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pivot, err := client.New(env.Cluster("pivot").Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, err := client.New(env.Cluster("member").Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	role, binding := access.MemberOnPivot("m1", rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "hotplug-member-m1"})
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: rollout.DefaultNamespace}}
-	for _, o := range []client.Object{role, binding, ns, enabled(hotplugv1.CommonName), enabled("m1"), enabled("m2")} {
-		if err := pivot.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg, err := env.Cluster("pivot").UserConfig("hotplug-member-m1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &requestLog{}
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { log.next = rt; return log })
-
-	m, err := New("m1", "", cfg, local, testr.New(t), func() {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.healthy = time.Hour // no reads past the cache while healthy
-	done := make(chan error, 1)
-	go func() { done <- m.Start(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("mirror: %v", err)
-		}
-	}()
-
-	mirrorOf := func(name string) (*hotplugv1.Hotplug, error) {
-		hp := &hotplugv1.Hotplug{}
-		return hp, local.Get(ctx, client.ObjectKey{Name: name}, hp)
-	}
-	envOf := func(name string) string {
-		hp, err := mirrorOf(name)
-		if err != nil || len(hp.Spec.Component) == 0 {
-			return fmt.Sprint(err)
-		}
-		return hp.Spec.Component[0].Env
-	}
-	eventually(t, 30*time.Second, "both mirrors, connected, caches synced", func() (bool, string) {
-		c := m.State()
-		synced := cached(ctx, m, hotplugv1.CommonName) && cached(ctx, m, "m1")
-		return envOf(hotplugv1.CommonName) == "" && envOf("m1") == "" && c.Connected && synced, fmt.Sprintf("%+v synced=%v", c, synced)
-	})
+	f := newPivotFixture(t, time.Hour) // no reads past the cache while healthy
+	ctx, pivot, log, m, env := f.ctx, f.pivot, f.log, f.m, f.env
+	mirrorOf, envOf, edit := f.mirrorOf, f.envOf, f.edit
 	if _, err := mirrorOf("m2"); !apierrors.IsNotFound(err) {
 		t.Fatalf("m2 mirrored: %v", err)
 	}
@@ -123,19 +162,6 @@ func TestPivotCacheByName(t *testing.T) {
 	// Edits of both sources arrive through the watches, with no read past
 	// the cache.
 	mark := log.count()
-	edit := func(name string, mutate func(*hotplugv1.Hotplug)) {
-		t.Helper()
-		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			hp := &hotplugv1.Hotplug{}
-			if err := pivot.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
-				return err
-			}
-			mutate(hp)
-			return pivot.Update(ctx, hp)
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now()
 	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "a: 1\n" })
 	edit("m1", func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "b: 2\n" })
@@ -267,4 +293,51 @@ func enabled(name string) *hotplugv1.Hotplug {
 	hp := source(name, true)
 	hp.Spec.Component = []hotplugv1.ComponentSpec{{Name: "logagent", Status: hotplugv1.StatusEnabled}}
 	return hp
+}
+
+// TestProbeNotPostponedByEvents: a grant revoked under running watches is
+// found by the probe past the cache within its interval even while events
+// keep arriving on those watches (common's status changes with every
+// roll-up in a real fleet), and edits that still arrive on them are not
+// mirrored while the member is refused.
+func TestProbeNotPostponedByEvents(t *testing.T) {
+	const healthy = 2 * time.Second
+	f := newPivotFixture(t, healthy)
+	stop := make(chan struct{})
+	busy := make(chan struct{})
+	go func() { // an event on common every 200 ms
+		defer close(busy)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			hp := &hotplugv1.Hotplug{}
+			if err := f.pivot.Get(f.ctx, client.ObjectKey{Name: hotplugv1.CommonName}, hp); err != nil {
+				continue
+			}
+			hp.Labels = map[string]string{"tick": fmt.Sprint(i)}
+			hp.Spec.Component[0].Env = fmt.Sprintf("tick: %d\n", i)
+			_ = f.pivot.Update(f.ctx, hp)
+		}
+	}()
+	defer func() { close(stop); <-busy }()
+	eventually(t, 10*time.Second, "the ticking edits mirrored", func() (bool, string) {
+		return strings.HasPrefix(f.envOf(hotplugv1.CommonName), "tick: "), f.envOf(hotplugv1.CommonName)
+	})
+	start := time.Now()
+	if err := f.pivot.Delete(f.ctx, f.binding.DeepCopy()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*healthy, "PivotConnected=False, Forbidden, while events keep arriving", func() (bool, string) {
+		c := f.m.State()
+		return !c.Connected && c.Reason == ReasonForbidden, fmt.Sprintf("%+v", c)
+	})
+	t.Logf("revocation noticed in %s with an event every 200 ms (probe every %s)", time.Since(start).Round(100*time.Millisecond), healthy)
+	frozen := f.envOf(hotplugv1.CommonName)
+	time.Sleep(2 * time.Second)
+	if got := f.envOf(hotplugv1.CommonName); got != frozen {
+		t.Errorf("while refused, the mirror of common followed the old watch: %q, then %q", frozen, got)
+	}
 }
