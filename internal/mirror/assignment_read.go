@@ -23,12 +23,15 @@ func (m *Mirror) readAssignment(ctx context.Context, live bool) Assignment {
 	if m.runCtx != nil {
 		m.watch(cr.DeepCopy())
 	}
-	if !live && m.fromCache(ctx, cr) {
+	const key = "assignment"
+	if !live && m.fromCache(ctx, cr) && m.seen.fresh(key, cr.UID, cr.Revision) {
 		return ClassifyAssignment(name, cr, nil)
 	}
+	cr = &appsv1.ControllerRevision{}
 	if err := m.live.Get(ctx, client.ObjectKey{Namespace: m.rolloutNS, Name: name}, cr); err != nil {
 		return ClassifyAssignment(name, nil, err)
 	}
+	m.seen.observe(key, cr.UID, cr.Revision)
 	return ClassifyAssignment(name, cr, nil)
 }
 

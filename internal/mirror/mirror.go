@@ -92,13 +92,19 @@ type Mirror struct {
 	// cache (nil without one).
 	cached, live client.Reader
 	informers    cache.Informers
-	local        client.Client
-	log          logr.Logger
-	onChange     func()
-	interval     time.Duration
-	healthy      time.Duration
-	confirm      time.Duration
-	now          func() time.Time
+	// health says whether the cache's watches are up; nil without a cache.
+	health *watchHealth
+	// seen keeps what was last read of each source and the assignment, so
+	// that a cached copy older than that (its watch lags) is read again
+	// past the cache: a mirror never goes back to an older spec.
+	seen     freshness
+	local    client.Client
+	log      logr.Logger
+	onChange func()
+	interval time.Duration
+	healthy  time.Duration
+	confirm  time.Duration
+	now      func() time.Time
 
 	// goneAt holds, per source, when a read first showed it gone; only
 	// the Start loop touches it.
@@ -128,13 +134,15 @@ func New(cluster, rolloutNamespace string, pivotCfg *rest.Config, local client.C
 		rolloutNamespace = rollout.DefaultNamespace
 	}
 	var m *Mirror
-	pc, err := newPivotCluster(pivotCfg, cluster, rolloutNamespace, log.WithName("pivot"), func(obj namedcache.Object, err error) {
+	health := newWatchHealth(func(err error) { m.watchFailed(namedcache.Object{}, err) })
+	pc, err := newPivotCluster(pivotCfg, cluster, rolloutNamespace, log.WithName("pivot"), health, func(obj namedcache.Object, err error) {
 		m.watchFailed(obj, err)
 	})
 	if err != nil {
 		return nil, err
 	}
 	m = newMirror(cluster, pc.GetAPIReader(), local, log, onChange)
+	m.health = health
 	m.rolloutNS = rolloutNamespace
 	m.pivot, m.cached, m.informers = pc, pc.GetClient(), pc.GetCache()
 	return m, nil
@@ -147,8 +155,8 @@ func newMirror(cluster string, pivot client.Reader, local client.Client, log log
 		cached: pivot, live: pivot, local: local, log: log.WithName("mirror"), onChange: onChange,
 		interval: ProbeInterval, healthy: HealthyProbeInterval, confirm: ConfirmDelay, now: time.Now,
 		goneAt: map[string]time.Time{}, wakeC: make(chan struct{}, 1), latest: map[string]Observation{},
-		watching: map[string]bool{},
-		conn:     Connection{Reason: ReasonUnreachable, Message: "Unreachable: not yet connected; " + kept},
+		watching: map[string]bool{}, seen: freshness{},
+		conn: Connection{Reason: ReasonUnreachable, Message: "Unreachable: not yet connected; " + kept},
 	}
 }
 
@@ -247,10 +255,18 @@ func (m *Mirror) Start(ctx context.Context) error {
 // probeEvery is the time until the next read past the cache: short while
 // the connection is failing or a watch has failed since the last reads.
 func (m *Mirror) probeEvery() time.Duration {
-	if m.State().Connected && !m.liveWanted.Load() && m.informers != nil {
+	if m.cacheTrusted() && !m.liveWanted.Load() {
 		return m.healthy
 	}
 	return m.interval
+}
+
+// cacheTrusted reports whether reads may come from the cache: there is
+// one, the last reads past it were answered (a watch opened before a grant
+// was revoked keeps delivering), and none of its watches is failing (after
+// an outage each resumes after its own backoff, holding what it held).
+func (m *Mirror) cacheTrusted() bool {
+	return m.informers != nil && m.State().Connected && (m.health == nil || m.health.healthy())
 }
 
 // watch starts the cache's informer of the pivot object obj names (without
@@ -296,14 +312,20 @@ func (m *Mirror) read(ctx context.Context, name string, live bool) (Observation,
 	defer cancel()
 	src := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if !live && m.fromCache(ctx, src) {
-		if obs := Classify(name, src, nil); obs.Source == SourcePresent {
+		if obs := Classify(name, src, nil); obs.Source == SourcePresent && m.seen.fresh(name, src.UID, src.Generation) {
 			return obs, false
 		}
-		src = &hotplugv1.Hotplug{} // unsynced: like absence, only the pivot's answer counts
+		// Unsynced (like absence, only the pivot's answer counts) or older
+		// than what was read before.
+		src = &hotplugv1.Hotplug{}
 	}
 	if err := m.live.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
+		if apierrors.IsNotFound(err) {
+			m.seen.forget(name)
+		}
 		return Classify(name, nil, err), true
 	}
+	m.seen.observe(name, src.UID, src.Generation)
 	return Classify(name, src, nil), true
 }
 
@@ -321,9 +343,7 @@ func (m *Mirror) fromCache(ctx context.Context, obj client.Object) bool {
 // says, and updates the connection state from the reads that reached the
 // pivot. It reports whether a deletion awaits confirmation.
 func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
-	// A watch opened before a grant was revoked keeps delivering: the
-	// cache is trusted only while the last reads past it were answered.
-	live = live || !m.State().Connected
+	live = live || !m.cacheTrusted()
 	for _, name := range m.names {
 		_, confirming := m.goneAt[name]
 		obs, direct := m.read(ctx, name, live || confirming)

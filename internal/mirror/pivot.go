@@ -3,6 +3,7 @@ package mirror
 import (
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/go-logr/logr"
 
@@ -44,15 +45,15 @@ func pivotMapper(*rest.Config, *http.Client) (meta.RESTMapper, error) {
 // newPivotCluster returns the member's controller-runtime cluster of the
 // pivot: its cache holds only the objects heldObjects names (one
 // name-scoped informer each, started on first use) and tells onWatchError
-// of every failed list or watch, including those client-go retries
-// without reporting (a refused connection while the pivot restarts), so
-// the member says at once that the pivot is away; its API reader reads
-// past the cache.
-func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.Logger, onWatchError namedcache.WatchErrorFunc) (cluster.Cluster, error) {
+// of every failed list or watch; its API reader reads past the cache.
+// Every list and watch of the cache also goes through health: failed (no
+// answer, 401, 403), including those client-go retries without reporting
+// (a refused connection while the pivot restarts), or answered, so the
+// member says at once that the pivot is away and knows when its watches
+// are back.
+func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.Logger, health *watchHealth, onWatchError namedcache.WatchErrorFunc) (cluster.Cluster, error) {
 	cfg = rest.CopyConfig(cfg)
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return &watchSignal{next: rt, failed: func(err error) { onWatchError(namedcache.Object{}, err) }}
-	})
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &watchSignal{next: rt, health: health} })
 	hc, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pivot cluster: %w", err)
@@ -70,25 +71,65 @@ func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.L
 	return c, nil
 }
 
-// watchSignal reports the cache's failed lists and watches (requests with a
-// field selector: reads by name have none, so the mirror's own reads past
-// the cache, which fail the same way while the pivot is away, cannot feed
-// back into more reads). Failed means no answer, or 401/403.
+// watchHealth is the state of the cache's lists and watches, one per held
+// object (keyed by path and field selector): failing from a failed request
+// until the next answered one. The cache is trusted only while none fails:
+// after an outage client-go resumes each watch after its own backoff (up
+// to 30 s), and until then its cache holds what it held before.
+type watchHealth struct {
+	mu      sync.Mutex
+	failing map[string]bool
+	// onFail is called on every failed request.
+	onFail func(error)
+}
+
+func newWatchHealth(onFail func(error)) *watchHealth {
+	return &watchHealth{failing: map[string]bool{}, onFail: onFail}
+}
+
+// healthy reports whether no list or watch of the cache is failing.
+func (h *watchHealth) healthy() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.failing) == 0
+}
+
+func (h *watchHealth) record(key string, err error) {
+	h.mu.Lock()
+	if err != nil {
+		h.failing[key] = true
+	} else {
+		delete(h.failing, key)
+	}
+	h.mu.Unlock()
+	if err != nil && h.onFail != nil {
+		h.onFail(err)
+	}
+}
+
+// watchSignal records the outcome of the cache's lists and watches
+// (requests with a field selector: reads by name have none, so the
+// mirror's own reads past the cache, which fail the same way while the
+// pivot is away, cannot feed back into more reads).
 type watchSignal struct {
 	next   http.RoundTripper
-	failed func(error)
+	health *watchHealth
 }
 
 func (w *watchSignal) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := w.next.RoundTrip(req)
-	if req.URL.Query().Get("fieldSelector") == "" || req.Context().Err() != nil {
+	sel := req.URL.Query().Get("fieldSelector")
+	if sel == "" || req.Context().Err() != nil {
 		return resp, err
 	}
+	key := req.URL.Path + "?" + sel
 	switch {
 	case err != nil:
-		w.failed(fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err))
+		w.health.record(key, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err))
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		w.failed(fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status))
+		w.health.record(key, fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status))
+	case resp.StatusCode < 300:
+		w.health.record(key, nil)
 	}
 	return resp, err
 }

@@ -262,10 +262,21 @@ func TestPivotCacheByName(t *testing.T) {
 	if err := env.Cluster("pivot").StartAPIServer(startCtx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "connected again", func() (bool, string) {
+	// An edit made as soon as the pivot is back is mirrored although the
+	// watches are still in client-go's backoff, and the mirror never steps
+	// back to the cache's older copy once they resume.
+	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "after: restart\n" })
+	backAt := time.Now()
+	eventually(t, 30*time.Second, "connected again, the edit mirrored", func() (bool, string) {
 		c := m.State()
-		return c.Connected, fmt.Sprintf("%+v", c)
+		return c.Connected && envOf(hotplugv1.CommonName) == "after: restart\n", fmt.Sprintf("%+v %q", c, envOf(hotplugv1.CommonName))
 	})
+	t.Logf("an edit made as the pivot came back was mirrored in %s", time.Since(backAt).Round(100*time.Millisecond))
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if got := envOf(hotplugv1.CommonName); got != "after: restart\n" {
+			t.Fatalf("the mirror of common went back to %q after the pivot returned", got)
+		}
+	}
 }
 
 // cached reports whether the mirror's cache has synced and holds the

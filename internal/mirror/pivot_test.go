@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
@@ -42,6 +44,7 @@ func TestWatchSignal(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got error
+			h := newWatchHealth(func(err error) { got = err })
 			w := &watchSignal{
 				next: roundTripFunc(func(*http.Request) (*http.Response, error) {
 					if c.err != nil {
@@ -49,7 +52,7 @@ func TestWatchSignal(t *testing.T) {
 					}
 					return &http.Response{StatusCode: c.status, Status: http.StatusText(c.status), Body: http.NoBody}, nil
 				}),
-				failed: func(err error) { got = err },
+				health: h,
 			}
 			req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, c.url, nil)
 			if err != nil {
@@ -65,6 +68,56 @@ func TestWatchSignal(t *testing.T) {
 			if (got != nil) != c.want {
 				t.Errorf("reported %v, want reported=%v", got, c.want)
 			}
+			if h.healthy() == c.want {
+				t.Errorf("healthy() = %v after %s", h.healthy(), c.name)
+			}
 		})
+	}
+}
+
+// TestWatchHealthRecovers: the cache is untrusted from a failed list or
+// watch of any held object until that object's next answered one; another
+// object's success does not count.
+func TestWatchHealthRecovers(t *testing.T) {
+	h := newWatchHealth(nil)
+	refused := errors.New("connection refused")
+	h.record("/hotplugs?metadata.name=common", refused)
+	h.record("/hotplugs?metadata.name=m1", refused)
+	h.record("/hotplugs?metadata.name=common", nil)
+	if h.healthy() {
+		t.Fatal("healthy while m1's watch still fails")
+	}
+	h.record("/hotplugs?metadata.name=m1", nil)
+	if !h.healthy() {
+		t.Fatal("not healthy after both watches were answered")
+	}
+}
+
+// TestFreshness: a cached copy is used only when it is not older than what
+// was read past the cache, and only for the same object.
+func TestFreshness(t *testing.T) {
+	f := freshness{}
+	if !f.fresh("common", "a", 3) {
+		t.Error("nothing read yet: any cached copy is fresh")
+	}
+	f.observe("common", "a", 5)
+	for _, c := range []struct {
+		uid     string
+		version int64
+		want    bool
+	}{
+		{"a", 4, false}, // the watch lags: generation 4 after 5 was read
+		{"a", 5, true},
+		{"b", 9, false}, // another object of the same name
+		{"a", 6, true},
+		{"a", 5, false}, // 6 was seen from the cache since
+	} {
+		if got := f.fresh("common", types.UID(c.uid), c.version); got != c.want {
+			t.Errorf("fresh(%s, %d) = %v, want %v", c.uid, c.version, got, c.want)
+		}
+	}
+	f.forget("common")
+	if !f.fresh("common", "b", 1) {
+		t.Error("after a read found it gone, a recreated object's cached copy is fresh")
 	}
 }
