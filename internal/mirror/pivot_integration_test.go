@@ -265,7 +265,10 @@ func TestPivotCacheByName(t *testing.T) {
 	// An edit made as soon as the pivot is back is mirrored although the
 	// watches are still in client-go's backoff, and the mirror never steps
 	// back to the cache's older copy once they resume.
-	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) { hp.Spec.Component[0].Env = "after: restart\n" })
+	edit(hotplugv1.CommonName, func(hp *hotplugv1.Hotplug) {
+		hp.Spec.Rollout = nil // followed again, no longer through the assignment
+		hp.Spec.Component[0].Env = "after: restart\n"
+	})
 	backAt := time.Now()
 	eventually(t, 30*time.Second, "connected again, the edit mirrored", func() (bool, string) {
 		c := m.State()
