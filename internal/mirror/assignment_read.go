@@ -31,7 +31,7 @@ func (m *Mirror) readAssignment(ctx context.Context, live bool) Assignment {
 	if err := m.live.Get(ctx, client.ObjectKey{Namespace: m.rolloutNS, Name: name}, cr); err != nil {
 		return ClassifyAssignment(name, nil, err)
 	}
-	m.seen.observe(key, cr.UID, cr.Revision)
+	m.seen.observe(key, cr.UID, cr.Revision, true)
 	return ClassifyAssignment(name, cr, nil)
 }
 

@@ -24,8 +24,9 @@
 // deletion's two confirming reads and the connection checks read past it.
 // While the watches are healthy the pivot is read directly only every
 // HealthyProbeInterval, because a grant revoked under a running watch goes
-// unseen until that watch ends; a failed watch, a failed read or a pending
-// confirmation brings ProbeInterval back.
+// unseen until that watch ends; a failed watch or a failed read brings
+// ProbeInterval back, and a pending deletion is read again after
+// ConfirmDelay.
 package mirror
 
 import (
@@ -113,6 +114,9 @@ type Mirror struct {
 	// liveWanted asks the next round to read past the cache: a watch
 	// failed, so the cache may be stale and the connection unknown.
 	liveWanted atomic.Bool
+	// cacheStopped is set when the pivot cluster (its cache) stopped with
+	// an error: from then on every read goes past it.
+	cacheStopped atomic.Bool
 	// runCtx is Start's context, for the assignment's informer that starts
 	// once `common` is first seen Progressive; kept says why the mirror of
 	// `common` was last kept instead of applied (logged once per change).
@@ -207,14 +211,16 @@ func (m *Mirror) wake() {
 func (m *Mirror) Start(ctx context.Context) error {
 	m.runCtx = ctx
 	if m.pivot != nil {
+		stopped := make(chan struct{})
 		go func() {
+			defer close(stopped)
 			if err := m.pivot.Start(ctx); err != nil {
+				m.cacheStopped.Store(true)
 				m.log.Error(err, "the pivot's cache stopped; reading the pivot every probe interval")
 			}
 		}()
-	}
-	for _, name := range m.names {
-		m.watch(&hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}})
+		// The cache's informers end with the Runnable.
+		defer func() { <-stopped }()
 	}
 	// Since Go 1.23 Reset needs no drain: a stopped or reset timer never
 	// delivers a stale tick.
@@ -231,6 +237,7 @@ func (m *Mirror) Start(ctx context.Context) error {
 	for {
 		if live {
 			lastLive = time.Now()
+			m.liveWanted.Store(false) // this round reads past the cache
 		}
 		switch pending := m.check(ctx, live); {
 		case !pending:
@@ -266,7 +273,7 @@ func (m *Mirror) probeEvery() time.Duration {
 // was revoked keeps delivering), and none of its watches is failing (after
 // an outage each resumes after its own backoff, holding what it held).
 func (m *Mirror) cacheTrusted() bool {
-	return m.informers != nil && m.State().Connected && (m.health == nil || m.health.healthy())
+	return m.informers != nil && !m.cacheStopped.Load() && m.State().Connected && (m.health == nil || m.health.healthy())
 }
 
 // watch starts the cache's informer of the pivot object obj names (without
@@ -285,7 +292,8 @@ func (m *Mirror) watch(obj client.Object) {
 		})
 	}
 	if err != nil {
-		m.log.Error(err, "watching the pivot; reading it every probe interval", "namespace", obj.GetNamespace(), "name", obj.GetName())
+		// Tried again at every round; until then rounds read past the cache.
+		m.log.Error(err, "watching the pivot", "namespace", obj.GetNamespace(), "name", obj.GetName())
 		m.liveWanted.Store(true)
 		return
 	}
@@ -303,10 +311,11 @@ func (m *Mirror) watchFailed(obj namedcache.Object, err error) {
 }
 
 // read returns the source called name: from the cache when live is false
-// and the synced cache holds it with its sync annotation, otherwise by a
-// GET past it (a source the cache does not hold, or holds unsynced, is
-// never taken as gone without the pivot's own answer). It says whether the
-// answer came from the pivot itself.
+// and the synced cache holds it with its sync annotation and no older than
+// the last read past the cache (see freshness), otherwise by a GET past it
+// (a source the cache does not hold, or holds unsynced, is never taken as
+// gone without the pivot's own answer). It says whether the answer came
+// from the pivot itself.
 func (m *Mirror) read(ctx context.Context, name string, live bool) (Observation, bool) {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
@@ -321,12 +330,13 @@ func (m *Mirror) read(ctx context.Context, name string, live bool) (Observation,
 	}
 	if err := m.live.Get(ctx, client.ObjectKey{Name: name}, src); err != nil {
 		if apierrors.IsNotFound(err) {
-			m.seen.forget(name)
+			m.seen.gone(name)
 		}
 		return Classify(name, nil, err), true
 	}
-	m.seen.observe(name, src.UID, src.Generation)
-	return Classify(name, src, nil), true
+	obs := Classify(name, src, nil)
+	m.seen.observe(name, src.UID, src.Generation, obs.Source == SourcePresent)
+	return obs, true
 }
 
 // fromCache fills obj (named) from the pivot's cache if its informer has
@@ -338,12 +348,18 @@ func (m *Mirror) fromCache(ctx context.Context, obj client.Object) bool {
 	return m.cached.Get(ctx, client.ObjectKeyFromObject(obj), obj) == nil
 }
 
-// check reads both sources (past the cache when live, while not connected,
-// or when a deletion awaits its confirming read), brings their mirrors in step as decideMirror
-// says, and updates the connection state from the reads that reached the
-// pivot. It reports whether a deletion awaits confirmation.
+// check reads both sources (past the cache when live, while the cache is
+// not trusted, or when a deletion awaits its confirming read), brings their
+// mirrors in step as decideMirror says, and updates the connection state
+// from the reads that reached the pivot. It reports whether a deletion
+// awaits confirmation.
 func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
-	live = live || !m.cacheTrusted()
+	if m.runCtx != nil {
+		for _, name := range m.names { // a no-op once each watch is registered
+			m.watch(&hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name}})
+		}
+	}
+	live = live || !m.cacheTrusted() || m.liveWanted.Load()
 	for _, name := range m.names {
 		_, confirming := m.goneAt[name]
 		obs, direct := m.read(ctx, name, live || confirming)

@@ -47,8 +47,9 @@ func pivotMapper(*rest.Config, *http.Client) (meta.RESTMapper, error) {
 // name-scoped informer each, started on first use) and tells onWatchError
 // of every failed list or watch; its API reader reads past the cache.
 // Every list and watch of the cache also goes through health: failed (no
-// answer, 401, 403), including those client-go retries without reporting
-// (a refused connection while the pivot restarts), or answered, so the
+// answer, 401, 403, 429, 5xx), including those client-go retries without
+// reporting (a refused connection while the pivot restarts, a throttled
+// watch), or answered, so the
 // member says at once that the pivot is away and knows when its watches
 // are back.
 func newPivotCluster(cfg *rest.Config, clusterName, rolloutNS string, log logr.Logger, health *watchHealth, onWatchError namedcache.WatchErrorFunc) (cluster.Cluster, error) {
@@ -126,7 +127,9 @@ func (w *watchSignal) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case err != nil:
 		w.health.record(key, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err))
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden ||
+		resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= http.StatusInternalServerError:
+		// client-go retries a throttled or failed watch without telling.
 		w.health.record(key, fmt.Errorf("%s %s: %s", req.Method, req.URL.Path, resp.Status))
 	case resp.StatusCode < 300:
 		w.health.record(key, nil)

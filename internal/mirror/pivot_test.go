@@ -14,7 +14,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestWatchSignal: only the cache's lists and watches (field-selected)
-// that get no answer or a 401/403 are reported; reads by name never are,
+// that get no answer, a 401/403, a 429 or a 5xx are reported; reads by name never are,
 // whatever their answer, nor requests cancelled by their caller.
 func TestWatchSignal(t *testing.T) {
 	refused := errors.New("dial tcp: connection refused")
@@ -38,6 +38,8 @@ func TestWatchSignal(t *testing.T) {
 		{"list unauthorized", list, context.Background(), http.StatusUnauthorized, nil, true},
 		{"watch answered", watch, context.Background(), http.StatusOK, nil, false},
 		{"list gone (resource version too old)", list, context.Background(), http.StatusGone, nil, false},
+		{"watch throttled", watch, context.Background(), http.StatusTooManyRequests, nil, true},
+		{"list unavailable", list, context.Background(), http.StatusServiceUnavailable, nil, true},
 		{"watch cancelled by its caller", watch, cancelled, 0, context.Canceled, false},
 		{"get refused", get, context.Background(), 0, refused, false},
 		{"get forbidden", get, context.Background(), http.StatusForbidden, nil, false},
@@ -94,13 +96,15 @@ func TestWatchHealthRecovers(t *testing.T) {
 }
 
 // TestFreshness: a cached copy is used only when it is not older than what
-// was read past the cache, and only for the same object.
+// was read past the cache, only for the same object, never at the
+// generation a read showed unsynced, and never after a read found the
+// source gone.
 func TestFreshness(t *testing.T) {
 	f := freshness{}
 	if !f.fresh("common", "a", 3) {
 		t.Error("nothing read yet: any cached copy is fresh")
 	}
-	f.observe("common", "a", 5)
+	f.observe("common", "a", 5, true)
 	for _, c := range []struct {
 		uid     string
 		version int64
@@ -116,8 +120,25 @@ func TestFreshness(t *testing.T) {
 			t.Errorf("fresh(%s, %d) = %v, want %v", c.uid, c.version, got, c.want)
 		}
 	}
-	f.forget("common")
+
+	// Unsynced at generation 6: a synced copy at 6 may predate it.
+	f.observe("common", "a", 6, false)
+	if f.fresh("common", "a", 6) {
+		t.Error("a synced cached copy at the generation read unsynced was used")
+	}
+	if !f.fresh("common", "a", 7) {
+		t.Error("a copy newer than the unsynced read was refused")
+	}
+
+	// Gone: no cached copy until the pivot shows one again.
+	f.gone("common")
+	for _, uid := range []string{"a", "b", ""} {
+		if f.fresh("common", types.UID(uid), 9) {
+			t.Errorf("after a read found it gone, a cached copy (uid %q) was used", uid)
+		}
+	}
+	f.observe("common", "b", 1, true)
 	if !f.fresh("common", "b", 1) {
-		t.Error("after a read found it gone, a recreated object's cached copy is fresh")
+		t.Error("the recreated object, once read past the cache, is refused from the cache")
 	}
 }

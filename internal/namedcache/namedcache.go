@@ -46,7 +46,9 @@ var ErrNotHeld = errors.New("not one of the objects this cache holds by name")
 // New returns a cache.NewCacheFunc (for cluster.Options.NewCache) whose
 // cache holds exactly objs; onWatchError may be nil. The options passed to
 // the returned function apply to every per-object cache, except ByObject,
-// DefaultNamespaces and the field selectors, which the names replace.
+// DefaultNamespaces and the default field and label selectors, which the
+// names replace, and DefaultWatchErrorHandler, which is chained with
+// onWatchError.
 func New(objs []Object, onWatchError WatchErrorFunc) cache.NewCacheFunc {
 	return func(cfg *rest.Config, opts cache.Options) (cache.Cache, error) {
 		c := &named{scheme: opts.Scheme, parts: map[partKey]part{}}
@@ -167,6 +169,10 @@ func (c *named) RemoveInformer(ctx context.Context, obj client.Object) error {
 
 // Start runs every object's cache until ctx ends.
 func (c *named) Start(ctx context.Context) error {
+	if len(c.parts) == 0 {
+		<-ctx.Done() // blocks like any cache's Start
+		return nil
+	}
 	errs := make(chan error, len(c.parts))
 	for _, p := range c.parts {
 		go func() { errs <- p.Start(ctx) }()
