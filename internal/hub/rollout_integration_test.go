@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -106,6 +107,21 @@ func (m *member) times(rev int64) (seen, healthy time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.firstSeen[rev], m.healthyAt[rev]
+}
+
+// startPivot starts a pivot API server for the test and returns its admin
+// configuration, a client and a context that ends with the test.
+func startPivot(t *testing.T) (*rest.Config, client.Client, context.Context) {
+	t.Helper()
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
+	cfg := env.Cluster("pivot-cluster").Config
+	c, err := kube.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return cfg, c, ctx
 }
 
 // hubOptions has the hub's webhook on a free loopback port, the same for
@@ -218,14 +234,7 @@ func (e *rolloutEnv) assigned(name string) int64 {
 // undo returns the canary at once; a new cluster gets the complete
 // revision; a stopped hub freezes every assignment until it is back.
 func TestProgressiveRollout(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cfg := env.Cluster("pivot-cluster").Config
-	c, err := kube.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	cfg, c, ctx := startPivot(t)
 	e := &rolloutEnv{t: t, c: c, members: map[string]*member{}, ctx: ctx}
 	hubOpts := hubOptions(t)
 	stopHub := testenv.StoppableHub(t, cfg, hubOpts)

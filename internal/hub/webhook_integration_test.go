@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,8 +15,6 @@ import (
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/apimetrics"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
-	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -40,14 +37,7 @@ func enabled(name string, on ...string) hotplugv1.ComponentSpec {
 // that closes a dependency cycle through a member's Hotplug created just
 // before is refused, naming that member, every time.
 func TestWebhookFleet(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "pivot-cluster"})
-	cfg := env.Cluster("pivot-cluster").Config
-	c, err := kube.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	cfg, c, ctx := startPivot(t)
 	testenv.StoppableHub(t, cfg, hubOptions(t))
 	common := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{
 		Component: []hotplugv1.ComponentSpec{enabled("a"), enabled("b"), enabled("audit")}}}
