@@ -127,7 +127,7 @@ func checkBound(t *testing.T, format string, args []any, got int) {
 		largest = max(largest, sizeOf(a))
 	}
 	bound := satAdd(len(format), satMul(verbs, satAdd(satMul(escapeFactor, largest), fixedOverhead)))
-	bound = satAdd(bound, widths)
+	bound = satAdd(bound, satMul(widths, paddedParts(args)))
 	bound = satAdd(bound, argsBound(args, escapeFactor))
 	if got > bound {
 		t.Fatalf("printf(%q, %v) made %d bytes, bound was %d", format, args, got, bound)

@@ -3,6 +3,7 @@ package merge
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -247,9 +248,23 @@ func (m *meter) printf(format string, args ...any) (string, error) {
 	// Explicit argument indexes (%[1]v%[1]v) may repeat the largest operand
 	// at every verb, and unused operands are appended as EXTRA.
 	bound := satAdd(len(format), satMul(verbs, satAdd(satMul(escapeFactor, largest), fixedOverhead)))
-	bound = satAdd(bound, widths)
+	bound = satAdd(bound, satMul(widths, paddedParts(args)))
 	bound = satAdd(bound, argsBound(args, escapeFactor))
 	return m.build(bound, func() string { return fmt.Sprintf(format, args...) })
+}
+
+// paddedParts bounds how many times fmt may apply one width: once for a
+// scalar operand, but to every element of a map, slice, array or struct,
+// which has at most as many elements as its %#v has bytes.
+func paddedParts(args []any) int {
+	parts := 1
+	for _, a := range args {
+		switch reflect.ValueOf(a).Kind() {
+		case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Pointer:
+			parts = max(parts, satAdd(sizeOf(a), 1))
+		}
+	}
+	return parts
 }
 
 // scanFormat counts printf verbs and sums every number written between a
