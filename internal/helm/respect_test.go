@@ -4,8 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v4/pkg/chart/common"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -66,6 +69,47 @@ func TestUpgradeKeepsFieldsOfRespectedManagers(t *testing.T) {
 			t.Errorf("serving chart %s after rollback, want 1.0.0", g.ChartVersion)
 		}
 		e.wantWeb(ctx, t, ns, 4, "nginx:1.27.0")
+	})
+
+	t.Run("interrupted upgrade is recovered keeping the autoscaled replicas", func(t *testing.T) {
+		ctx := testCtx(t)
+		const ns = "hpa-recover"
+		e.installWeb(ctx, t, ns, "1.27.0")
+		e.scale(ctx, t, ns, "web", 3, hpaManager)
+		e.storeRevision(t, ns, "web", func(prev *release.Release) *release.Release {
+			next := *prev
+			info := *prev.Info
+			next.Info = &info
+			next.Version = 2
+			next.SetStatus(rcommon.StatusPendingUpgrade, "Preparing upgrade")
+			next.Info.LastDeployed = time.Now().Add(-time.Hour) // older than the timeout: abandoned
+			return &next
+		})
+		rel, err := e.client.Recover(ctx, ns, "web")
+		if err != nil {
+			t.Fatalf("Recover of a Deployment scaled by %s: %v", hpaManager, err)
+		}
+		wantRelease(t, rel, 3, "deployed")
+		e.wantWeb(ctx, t, ns, 3, "nginx:1.27.0")
+	})
+
+	t.Run("install over the objects of a lost release keeps the autoscaled replicas", func(t *testing.T) {
+		ctx := testCtx(t)
+		const ns = "hpa-adopt"
+		e.installWeb(ctx, t, ns, "1.27.0")
+		e.scale(ctx, t, ns, "web", 6, hpaManager)
+		// The release's record is lost; its objects, Helm's labels and
+		// annotations on them, stay: Helm's install adopts them.
+		if err := e.kube.CoreV1().Secrets(ns).DeleteCollection(ctx, metav1.DeleteOptions{},
+			metav1.ListOptions{LabelSelector: "owner=helm,name=web"}); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := e.client.Install(ctx, webRequest(t, ns, "1.1.0", "1.28.0", nil))
+		if err != nil {
+			t.Fatalf("Install over a Deployment scaled by %s: %v", hpaManager, err)
+		}
+		wantRelease(t, rel, 1, "deployed")
+		e.wantWeb(ctx, t, ns, 6, "nginx:1.28.0")
 	})
 
 	t.Run("a field kubectl-edit took does not fail the upgrade", func(t *testing.T) {
