@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/kube"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -110,6 +112,31 @@ func TestUpgradeKeepsFieldsOfRespectedManagers(t *testing.T) {
 		}
 		wantRelease(t, rel, 1, "deployed")
 		e.wantWeb(ctx, t, ns, 6, "nginx:1.28.0")
+	})
+
+	t.Run("a release applied client-side is upgraded client-side", func(t *testing.T) {
+		// As the Helm v3 CLI made releases: Helm refuses forcing
+		// conflicts without server-side apply.
+		ctx := testCtx(t)
+		const ns = "csa"
+		cfg, err := e.client.configuration(ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst := action.NewInstall(cfg)
+		inst.ReleaseName, inst.Namespace, inst.CreateNamespace = "web", ns, true
+		inst.ServerSideApply = false
+		inst.WaitStrategy = kube.HookOnlyStrategy
+		req := webRequest(t, ns, "1.0.0", "1.27.0", nil)
+		if _, err := inst.RunWithContext(ctx, req.Chart, req.Values); err != nil {
+			t.Fatalf("client-side install: %v", err)
+		}
+		up, err := e.client.Upgrade(ctx, webRequest(t, ns, "1.1.0", "1.28.0", nil))
+		if err != nil {
+			t.Fatalf("Upgrade of a client-side release: %v", err)
+		}
+		wantRelease(t, up, 2, "deployed")
+		e.wantWeb(ctx, t, ns, 1, "nginx:1.28.0")
 	})
 
 	t.Run("a field kubectl-edit took does not fail the upgrade", func(t *testing.T) {
