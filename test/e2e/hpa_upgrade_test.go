@@ -11,6 +11,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -93,9 +94,14 @@ func TestAgentUpgradesUnderHPA(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	editHotplug(t, c, hotplugv1.CommonName, func(s *hotplugv1.HotplugSpec) {
-		s.Component[componentIndex(t, s, "web")].Env = "image:\n  tag: \"1.28.0\"\n"
-	})
+	// The agent writes common's status meanwhile: retry on conflict.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := getHotplug(t, c, hotplugv1.CommonName)
+		hp.Spec.Component[componentIndex(t, &hp.Spec, "web")].Env = "image:\n  tag: \"1.28.0\"\n"
+		return c.Update(ctx, hp)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	testenv.Eventually(t, 90*time.Second, "web upgraded to the new image, deployed", func() (bool, string) {
 		rel, err := h.Get(ctx, "web", "web")
 		if err != nil {
