@@ -11,6 +11,7 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 )
 
@@ -21,6 +22,7 @@ const storageDriver = "secret"
 // operations on the same release (namespace/name) are serialized.
 type Client struct {
 	getter *restClientGetter
+	meta   metadata.Interface // reads live objects' managedFields (see respectingKube)
 	opts   Options
 	log    logr.Logger
 	slog   slog.Handler
@@ -38,6 +40,10 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helm: %w", err)
 	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("helm: metadata client: %w", err)
+	}
 	log := opts.Log
 	if log.GetSink() == nil {
 		log = logr.Discard()
@@ -45,6 +51,7 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 	opts.Log = log
 	return &Client{
 		getter: getter,
+		meta:   meta,
 		opts:   opts,
 		log:    log,
 		slog:   logr.ToSlogHandler(log.WithName("helm-sdk")),

@@ -6,4 +6,13 @@
 // It only performs what it is told: it never decides whether a release should
 // change. Operations on one release are serialized within a Client;
 // operations on different releases run concurrently.
+//
+// Fields other controllers own are theirs. Upgrades, rollbacks (after a
+// failed upgrade, and in Recover) and installs adopting existing objects
+// apply server-side with conflicts forced, each object without the fields
+// that respected managers (Options.Respect, the drift Detector's rule) own
+// on the live object: an HPA keeps the replicas it set, and a field a person
+// took with kubectl is taken back, as drift repair would. Stored manifests
+// are not changed. Releases applied client-side (made by the Helm v3 CLI)
+// stay client-side, unforced and unstripped.
 package helm

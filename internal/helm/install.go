@@ -54,6 +54,12 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 		act.ReleaseName = req.Name
 		act.Namespace = req.Namespace
 		act.CreateNamespace = true
+		// Objects that exist already (left by an uninstall that kept them,
+		// or a lost release record) are applied like an upgrade's: forced,
+		// without the fields respected managers own (see respectingKube).
+		// New objects are created whole and cost no read.
+		act.ServerSideApply, act.ForceConflicts = true, true
+		c.respectOwners(ctx, cfg)
 		// The API server validates every object (Helm sends
 		// fieldValidation=Strict); Helm's own check only asks, per action,
 		// whether the server can, by fetching and parsing the OpenAPI v3

@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"helm.sh/helm/v4/pkg/kube"
+
+	"github.com/kubecube-io/hotplug/internal/drift"
 )
 
 // Defaults applied to zero Options fields.
@@ -22,6 +24,20 @@ type Options struct {
 	// Policy, when set, judges every install's and upgrade's rendered
 	// manifest before anything reaches the cluster.
 	Policy Policy
+	// Respect says whether the fields a field manager owns on a live object
+	// are left to it: upgrades, rollbacks and installs adopting existing
+	// objects apply without them (and force conflicts on the rest), so an
+	// HPA keeps the replicas it set. nil means drift.RespectedManager; give
+	// the drift Detector the same function.
+	Respect func(manager string) bool
+}
+
+// respect returns the Respect function to apply.
+func (o Options) respect() func(string) bool {
+	if o.Respect == nil {
+		return drift.RespectedManager
+	}
+	return o.Respect
 }
 
 // maxHistory returns the history limit to apply.

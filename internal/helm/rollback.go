@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -13,9 +14,25 @@ import (
 // statusDeployed is Helm's deployed status.
 const statusDeployed = rcommon.StatusDeployed
 
-// rollback rolls name back to revision with Helm's Rollback action.
+// rollback rolls name back to revision with Helm's Rollback action. Like an
+// upgrade, a revision applied server-side is applied with conflicts forced,
+// without the fields respected managers own (see respectingKube): the
+// revision's stored manifest is kept as it is.
 func (c *Client) rollback(ctx context.Context, cfg *action.Configuration, name string, revision int, timeout time.Duration) error {
+	target, err := cfg.Releases.Get(name, revision)
+	if err != nil {
+		return fmt.Errorf("read revision %d: %w", revision, err)
+	}
+	rel, err := toV1(target)
+	if err != nil {
+		return fmt.Errorf("read revision %d: %w", revision, err)
+	}
 	rb := action.NewRollback(cfg)
+	// Helm's "auto" decides by the revision rolled back to, as here.
+	rb.ServerSideApply, rb.ForceConflicts = applyMode(rel.ApplyMethod)
+	if rb.ForceConflicts {
+		c.respectOwners(ctx, cfg)
+	}
 	rb.Version = revision
 	rb.Timeout = timeout
 	rb.WaitStrategy = c.opts.waitStrategy()

@@ -25,6 +25,11 @@ import (
 // or validating (bad template, schema violation) records nothing and leaves
 // the release untouched. The error carries Helm's message, bounded and
 // without req.Values' strings (see Redact).
+//
+// A release applied server-side is applied with conflicts forced, without
+// the fields that respected managers (Options.Respect) own on the live
+// objects: they keep them (an HPA its replicas), and a field another manager
+// took is taken back. The rollback after a failure does the same.
 func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	ctx, timeout, done, err := c.begin(ctx, req.Namespace, req.Name)
 	if err != nil {
@@ -57,6 +62,12 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 			}
 		}
 		act := action.NewUpgrade(cfg)
+		// Forced, without the fields respected managers own (an HPA's
+		// replicas): see respectingKube.
+		act.ServerSideApply, act.ForceConflicts = applyMode(last.ApplyMethod)
+		if act.ForceConflicts {
+			c.respectOwners(ctx, cfg)
+		}
 		cfg = nil // a retry gets a fresh configuration: Helm's actions change theirs
 		act.Namespace = req.Namespace
 		act.Labels = exactLabels(userLabels(last.Labels), req.Labels)
