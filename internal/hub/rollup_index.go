@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -127,6 +128,24 @@ type compAgg struct {
 	refs    int                 // reports of the component
 	running int                 // reports that it runs
 	bad     map[string][]string // cluster → its not-ready entries
+}
+
+// entries are the component's entries of clusters not over their share
+// (see budget), in cluster name order, after a count of those over it.
+func (a *compAgg) entries(over map[string]bool) []string {
+	var bad []string
+	summarized := 0
+	for _, cl := range slices.Sorted(maps.Keys(a.bad)) {
+		if over[cl] {
+			summarized++
+			continue
+		}
+		bad = append(bad, a.bad[cl]...)
+	}
+	if summarized > 0 {
+		bad = append([]string{fmt.Sprintf("not ready in %d clusters whose reports are summarized", summarized)}, bad...)
+	}
+	return bad
 }
 
 // rollupIndex keeps every cluster's contribution and their sums; status
@@ -291,21 +310,15 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 		a := x.comps[n]
 		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
 		status, reason := metav1.ConditionTrue, "AllClustersReady"
+		var condMessage string
 		switch {
 		case len(a.bad) > 0:
-			var bad []string
-			summarized := 0
-			for _, cl := range slices.Sorted(maps.Keys(a.bad)) {
-				if over[cl] {
-					summarized++
-					continue
-				}
-				bad = append(bad, a.bad[cl]...)
-			}
-			if summarized > 0 {
-				bad = append(bad, fmt.Sprintf("not ready in %d clusters whose reports are summarized", summarized))
-			}
-			cs.Message, status, reason = joinBounded(bad, entrySep, limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			bad := a.entries(over)
+			// The component's message is as short as the CRD has it; its
+			// Ready condition carries more.
+			cs.Message, status, reason = joinBounded(cutEach(bad, limits.MaxMessageBytes/4), entrySep, limits.MaxMessageBytes),
+				metav1.ConditionFalse, "NotReadyInSomeClusters"
+			condMessage = joinBounded(bad, entrySep, limits.MaxConditionBytes)
 		case a.running > 0:
 			cs.Message = msgRunning
 		}
@@ -317,9 +330,9 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 		}
 		cs.Conditions = prevConds
 		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
-			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
+			Message: cmp.Or(condMessage, cs.Message), ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
-		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
+		messages[n] = cs.Message
 	}
 	if len(components) == 0 {
 		components = nil
@@ -377,4 +390,14 @@ func (x *rollupIndex) listed() (names []string, unlisted int) {
 	names = append(first, rest...)[:limits.MaxStatusComponents]
 	slices.Sort(names)
 	return names, len(all) - len(names)
+}
+
+// cutEach is items each cut to n bytes, so that a short message still
+// names more than one of them.
+func cutEach(items []string, n int) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = limits.Message(it, n)
+	}
+	return out
 }

@@ -246,11 +246,15 @@ func rollUpReference(clusters []clusterv1.Cluster, has func(cluster, comp string
 		a := comps[n]
 		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
 		status, reason := metav1.ConditionTrue, "AllClustersReady"
+		condMessage := ""
 		switch {
 		case len(a.bad) > 0:
-			cs.Message, status, reason = joinBounded(a.bad, "; ", limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			cs.Message, status, reason = joinBounded(cutEach(a.bad, limits.MaxMessageBytes/4), "; ", limits.MaxMessageBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			condMessage = joinBounded(a.bad, "; ", limits.MaxConditionBytes)
 		case a.running:
-			cs.Message = msgRunning
+			cs.Message, condMessage = msgRunning, msgRunning
+		default:
+			condMessage = cs.Message
 		}
 		prevConds := []metav1.Condition(nil)
 		for _, p := range prev.Components {
@@ -260,7 +264,7 @@ func rollUpReference(clusters []clusterv1.Cluster, has func(cluster, comp string
 		}
 		cs.Conditions = prevConds
 		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
-			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
+			Message: condMessage, ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
 		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
 	}

@@ -166,7 +166,7 @@ func checkStatusBounds(t *testing.T, st hotplugv1.HotplugStatus) {
 		}
 	}
 	for _, cs := range st.Components {
-		if len(cs.Message) > limits.MaxConditionBytes || !utf8.ValidString(cs.Message) {
+		if len(cs.Message) > limits.MaxMessageBytes || !utf8.ValidString(cs.Message) {
 			t.Errorf("component %s message is %d bytes", cs.Name, len(cs.Message))
 		}
 		for _, c := range cs.Conditions {

@@ -38,5 +38,5 @@ const (
 	// MaxRollupBytes bounds common's whole status apart from
 	// status.rollout, whatever the clusters report (TestRollUpBudgetBound
 	// builds the worst case).
-	MaxRollupBytes = 1 << 20
+	MaxRollupBytes = 768 << 10
 )
