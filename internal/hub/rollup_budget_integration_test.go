@@ -111,7 +111,7 @@ func TestRollupSurvivesOversizedReports(t *testing.T) {
 	configured := []string{"mon"}
 	common := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{
 		Component: []hotplugv1.ComponentSpec{{Name: "mon", Status: hotplugv1.StatusEnabled, Env: "level: v1"}},
-		Rollout: &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive, MaxConcurrency: nil,
+		Rollout: &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive,
 			ProgressDeadline: &metav1.Duration{Duration: 2 * time.Minute}},
 	}}
 	for i := 1; i < limits.MaxComponents; i++ {
