@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
@@ -36,5 +39,22 @@ func TestFitStatus(t *testing.T) {
 	fitStatus(&small, nil)
 	if len(small.Components) != 1 || small.Components[0].Message != "ok" {
 		t.Errorf("a status within the caps changed: %+v", small)
+	}
+}
+
+// TestReporterFitsReport: what the reporter sends to the pivot is within
+// the Cluster CRD's caps, whatever it is handed.
+func TestReporterFitsReport(t *testing.T) {
+	r := newReporter("m", nil, true, time.Second, logr.Discard())
+	st := hotplugv1.HotplugStatus{}
+	for i := range limits.MaxStatusComponents + 5 {
+		st.Components = append(st.Components, hotplugv1.ComponentStatus{Name: fmt.Sprintf("c%03d", i), Message: strings.Repeat("m", 3000)})
+	}
+	r.update(st, nil, nil)
+	if len(r.status.Components) != limits.MaxStatusComponents || len(r.status.Components[0].Message) > limits.MaxMessageBytes {
+		t.Errorf("reporter holds %d components, first message %d bytes", len(r.status.Components), len(r.status.Components[0].Message))
+	}
+	if len(st.Components) != limits.MaxStatusComponents+5 {
+		t.Error("the caller's status was changed")
 	}
 }
