@@ -60,8 +60,12 @@ func newReporter(cluster string, target client.Client, member bool, interval tim
 func (r *reporter) update(st hotplugv1.HotplugStatus, common, own *hotplugv1.Hotplug) {
 	r.mu.Lock()
 	rev := revisionOf(common, r.member)
-	changed := r.status == nil || !equality.Semantic.DeepEqual(*r.status, st) || rev != r.commonRev
-	r.status, r.commonRev = st.DeepCopy(), rev
+	// What the pivot's CRDs admit: a status that does not fit would be
+	// refused, and the cluster would never report again.
+	fitted := st.DeepCopy()
+	fitStatus(fitted, nil)
+	changed := r.status == nil || !equality.Semantic.DeepEqual(*r.status, *fitted) || rev != r.commonRev
+	r.status, r.commonRev = fitted, rev
 	r.srcGen = 0
 	if own != nil {
 		r.srcGen, _ = strconv.ParseInt(own.Annotations[mirror.AnnotationSourceGeneration], 10, 64)

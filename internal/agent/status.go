@@ -121,6 +121,9 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 		add(cs, h, reason, true)
 	}
 	sort.Slice(comps, func(i, j int) bool { return comps[i].Name < comps[j].Name })
+	fitComponents := hotplugv1.HotplugStatus{Components: comps}
+	fitStatus(&fitComponents, func(name string) bool { return configured[name] })
+	comps = fitComponents.Components
 
 	st := hotplugv1.HotplugStatus{
 		Phase:              map[health]string{healthReady: hotplugv1.PhaseRunning, healthProgressing: hotplugv1.PhaseProgressing, healthFailed: hotplugv1.PhaseFail}[worst],

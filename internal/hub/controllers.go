@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -56,6 +55,9 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 				return false, err
 			}
 		}
+		// common as read now: the roll-up counts against the components of
+		// the generation it stamps, whether or not the watch delivered it.
+		r.feed.configure(common, false)
 		st := r.feed.status(common.Status, common.Generation, metav1.Now())
 		var clusters []clusterv1.Cluster
 		if rollout.Progressive(common) || common.Status.Rollout != nil {
@@ -103,7 +105,7 @@ func setupRollup(mgr ctrl.Manager, namespace string) error {
 	feed := newRollupFeed()
 	return ctrl.NewControllerManagedBy(mgr).Named("hotplug-hub-rollup").
 		Watches(&clusterv1.Cluster{}, feed.handler()).
-		Watches(&hotplugv1.Hotplug{}, toCommon, builder.WithPredicates(commonChanged())).
+		Watches(&hotplugv1.Hotplug{}, feed.configHandler()).
 		WatchesRawSource(source.Kind(revCache, client.Object(&appsv1.ControllerRevision{}), toCommon)).
 		Complete(&rollup{c: mgr.GetClient(), feed: feed, revisions: &revisions{c: mgr.GetClient(), live: mgr.GetAPIReader(), ns: namespace}})
 }

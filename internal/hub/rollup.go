@@ -33,20 +33,40 @@ func componentReady(cs hotplugv1.ComponentStatus) (ready, running bool) {
 }
 
 // RollUp computes the status of `common` on the pivot from every cluster's
-// report: running only when every cluster is running. The message keeps the
-// original's JSON object of component → sentence; a component that is not
-// well somewhere names those clusters, and a cluster that does not report
-// at all appears under the key "cluster <name>". Every message is bounded
-// (limits.Message): one cluster's at limits.MaxMessageBytes, a component's
-// and a condition's at limits.MaxConditionBytes, so that the status stays
-// writable however many clusters report however long errors.
-func RollUp(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
+// report: running only when every cluster is running. configs are the
+// Hotplugs of the pivot (common and the clusters' own): a cluster's report
+// counts only for the components its effective configuration has (common's
+// and its own Hotplug's), and one of those not ready makes the cluster not
+// running. The message keeps the original's JSON object of component →
+// sentence; a component that is not well somewhere names those clusters,
+// and a cluster that does not report at all appears under the key "cluster
+// <name>". Every message is bounded (limits.Message): one cluster's at
+// limits.MaxMessageBytes, a component's and a condition's at
+// limits.MaxConditionBytes, the whole message at
+// limits.MaxStatusMessageBytes; the clusters' own text together at
+// limits.MaxRollupReportBytes (budget: the clusters reporting the most are
+// summarized, and the ReportsSummarized condition names them), so that the
+// status stays within limits.MaxRollupBytes and writable however many
+// clusters report however long errors.
+func RollUp(clusters []clusterv1.Cluster, configs []hotplugv1.Hotplug, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
 	x := newRollupIndex()
+	for i := range configs {
+		x.configure(configs[i].Name, componentNames(&configs[i]))
+	}
 	for i := range clusters {
 		x.set(clusters[i].Name, contributionOf(&clusters[i]))
 	}
 	return x.status(prev, generation, now)
+}
+
+// componentNames are the names of hp's components.
+func componentNames(hp *hotplugv1.Hotplug) []string {
+	names := make([]string, 0, len(hp.Spec.Component))
+	for _, c := range hp.Spec.Component {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // joinBounded joins items with sep into at most n bytes: whole items while

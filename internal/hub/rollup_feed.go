@@ -60,6 +60,23 @@ func (f *rollupFeed) observe(o client.Object, gone bool) bool {
 	return f.idx.set(c.Name, contributionOf(c)) || moved
 }
 
+// configure records the components of Hotplug o (gone: deleted): common's
+// or a cluster's own, the effective configurations the roll-up counts
+// reports against; it reports whether common's roll-up may change.
+func (f *rollupFeed) configure(o client.Object, gone bool) bool {
+	hp, ok := o.(*hotplugv1.Hotplug)
+	if !ok {
+		return false
+	}
+	var names []string
+	if !gone {
+		names = componentNames(hp)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.idx.configure(hp.Name, names)
+}
+
 // status is the roll-up of every observed cluster (see RollUp).
 func (f *rollupFeed) status(prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	f.mu.Lock()
@@ -82,6 +99,33 @@ func (f *rollupFeed) handler() handler.EventHandler {
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q queue) { enqueue(q, f.observe(e.Object, true)) },
 		GenericFunc: func(_ context.Context, e event.GenericEvent, q queue) {
 			enqueue(q, f.observe(e.Object, false))
+		},
+	}
+}
+
+// configHandler feeds Hotplug events into the index's configurations and
+// enqueues common when they matter: a change of any Hotplug's components,
+// and the events of common that the roll-up depends on (commonChanged).
+func (f *rollupFeed) configHandler() handler.EventHandler {
+	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+	common := commonChanged()
+	enqueue := func(q queue, changed bool) {
+		if changed {
+			q.Add(commonRequest)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q queue) {
+			enqueue(q, f.configure(e.Object, false) || common.Create(e))
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q queue) {
+			enqueue(q, f.configure(e.ObjectNew, false) || common.Update(e))
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q queue) {
+			enqueue(q, f.configure(e.Object, true) || common.Delete(e))
+		},
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q queue) {
+			enqueue(q, f.configure(e.Object, false) || common.Generic(e))
 		},
 	}
 }

@@ -1,7 +1,7 @@
 package hub
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -30,6 +30,10 @@ type contribution struct {
 	// comps is the cluster's report of each component (none for an
 	// abnormal or silent cluster).
 	comps []compReport
+	// cost is what the cluster's own text adds to common's status as
+	// stored (see costOf); budget decides from it which reports are
+	// summarized.
+	cost int
 }
 
 // compReport is one cluster's report of one component: running (its
@@ -43,8 +47,55 @@ type compReport struct {
 
 // equal tells whether two contributions change common alike.
 func (c contribution) equal(o contribution) bool {
-	return c.raises == o.raises && c.running == o.running && c.message == o.message && slices.Equal(c.comps, o.comps)
+	return c.raises == o.raises && c.running == o.running && c.message == o.message && c.cost == o.cost &&
+		slices.Equal(c.comps, o.comps)
 }
+
+// counted is cluster name's contribution with only the components that
+// its effective configuration has (has), the one that common's roll-up
+// counts: a report cannot add components, or text, to common's status that
+// no configuration names. A counted component not ready makes the cluster
+// not running and raises common at least to progressing, whatever phase
+// the cluster reports, so that no cluster is healthy by omission.
+func (c contribution) counted(name string, has func(string) bool) contribution {
+	out := c
+	out.comps = nil
+	for _, r := range c.comps {
+		if !has(r.name) {
+			continue
+		}
+		out.comps = append(out.comps, r)
+		if r.isBad {
+			out.running = false
+			if out.raises == hotplugv1.PhaseRunning {
+				out.raises = hotplugv1.PhaseProgressing
+			}
+		}
+	}
+	out.cost = costOf(name, out)
+	return out
+}
+
+// costOf is what cluster name's own text takes in common's status as
+// stored: its "cluster <name>" message entry and each entry of a component
+// not ready, which the component's message and its Ready condition both
+// carry (common's status.message copies at most limits.MaxMessageBytes of a
+// component and is bounded on its own).
+func costOf(name string, c contribution) int {
+	n := 0
+	if c.message != "" {
+		n += limits.JSONLen(clusterKey(name)) + limits.JSONLen(c.message)
+	}
+	for _, r := range c.comps {
+		if r.isBad {
+			n += 2 * (limits.JSONLen(r.bad) + len(entrySep))
+		}
+	}
+	return n
+}
+
+// clusterKey is common's status.message key of a cluster's own entry.
+func clusterKey(name string) string { return "cluster " + name }
 
 // contributionOf decides a cluster's contribution exactly as RollUp reads
 // the cluster.
@@ -79,26 +130,63 @@ type compAgg struct {
 	bad     map[string][]string // cluster → its not-ready entries
 }
 
+// entries are the component's entries of clusters not over their share
+// (see budget), in cluster name order, after a count of those over it.
+func (a *compAgg) entries(over map[string]bool) []string {
+	var bad []string
+	summarized := 0
+	for _, cl := range slices.Sorted(maps.Keys(a.bad)) {
+		if over[cl] {
+			summarized++
+			continue
+		}
+		bad = append(bad, a.bad[cl]...)
+	}
+	if summarized > 0 {
+		bad = append([]string{fmt.Sprintf("not ready in %d clusters whose reports are summarized", summarized)}, bad...)
+	}
+	return bad
+}
+
 // rollupIndex keeps every cluster's contribution and their sums; status
 // returns what RollUp returns for the same clusters, in time proportional to
 // the components and the clusters that are not running, not to the fleet.
 // Not safe for concurrent use.
 type rollupIndex struct {
-	clusters   map[string]contribution
-	raised     map[string]int // phase → clusters raising common to it
+	reported   map[string]contribution // as each cluster reports
+	clusters   map[string]contribution // as counted (see counted)
+	raised     map[string]int          // phase → clusters raising common to it
 	notRunning map[string]bool
-	messages   map[string]string // "cluster <name>" entries
+	messages   map[string]string // cluster → its own entry
+	costs      map[string]int    // cluster → cost, when not 0
 	comps      map[string]*compAgg
+	// common and own name the components of each cluster's effective
+	// configuration: common's and the cluster's own Hotplug's (the keyed
+	// merge has exactly the union of the two).
+	common map[string]bool
+	own    map[string]map[string]bool
 }
 
 func newRollupIndex() *rollupIndex {
-	return &rollupIndex{clusters: map[string]contribution{}, raised: map[string]int{}, notRunning: map[string]bool{},
-		messages: map[string]string{}, comps: map[string]*compAgg{}}
+	return &rollupIndex{reported: map[string]contribution{}, clusters: map[string]contribution{}, raised: map[string]int{},
+		notRunning: map[string]bool{}, messages: map[string]string{}, costs: map[string]int{}, comps: map[string]*compAgg{},
+		common: map[string]bool{}, own: map[string]map[string]bool{}}
 }
 
-// set records cluster name's contribution; it reports whether common's
-// roll-up may change.
+// has tells whether cluster's effective configuration has component comp.
+func (x *rollupIndex) has(cluster, comp string) bool { return x.common[comp] || x.own[cluster][comp] }
+
+// set records cluster name's contribution as reported; it reports whether
+// common's roll-up may change.
 func (x *rollupIndex) set(name string, c contribution) bool {
+	x.reported[name] = c
+	return x.count(name)
+}
+
+// count (re)counts cluster name's reported contribution against its
+// configuration; it reports whether common's roll-up may change.
+func (x *rollupIndex) count(name string) bool {
+	c := x.reported[name].counted(name, func(comp string) bool { return x.has(name, comp) })
 	if old, ok := x.clusters[name]; ok {
 		if old.equal(c) {
 			return false
@@ -118,7 +206,42 @@ func (x *rollupIndex) remove(name string) bool {
 	}
 	x.apply(name, old, -1)
 	delete(x.clusters, name)
+	delete(x.reported, name)
 	return true
+}
+
+// configure sets the components of a configuration: common's (cluster is
+// hotplugv1.CommonName) or a cluster's own Hotplug's (names nil when it is
+// gone). It recounts the clusters that configuration applies to and
+// reports whether common's roll-up may change.
+func (x *rollupIndex) configure(cluster string, names []string) bool {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	if cluster == hotplugv1.CommonName {
+		if maps.Equal(set, x.common) {
+			return false
+		}
+		x.common = set
+		changed := false
+		for _, name := range slices.Sorted(maps.Keys(x.reported)) {
+			changed = x.count(name) || changed
+		}
+		return changed
+	}
+	if maps.Equal(set, x.own[cluster]) {
+		return false
+	}
+	if len(set) == 0 {
+		delete(x.own, cluster)
+	} else {
+		x.own[cluster] = set
+	}
+	if _, ok := x.reported[cluster]; !ok {
+		return false
+	}
+	return x.count(cluster)
 }
 
 // apply adds (sign +1) or subtracts (-1) a contribution from the sums.
@@ -132,11 +255,15 @@ func (x *rollupIndex) apply(name string, c contribution, sign int) {
 			x.notRunning[name] = true
 		}
 		if c.message != "" {
-			x.messages["cluster "+name] = c.message
+			x.messages[name] = c.message
+		}
+		if c.cost > 0 {
+			x.costs[name] = c.cost
 		}
 	} else {
 		delete(x.notRunning, name)
-		delete(x.messages, "cluster "+name)
+		delete(x.messages, name)
+		delete(x.costs, name)
 	}
 	for _, r := range c.comps {
 		a := x.comps[r.name]
@@ -170,20 +297,28 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 			worst = p
 		}
 	}
-	messages := maps.Clone(x.messages)
-	names := slices.Sorted(maps.Keys(x.comps))
+	over := budget(x.costs, limits.MaxRollupReportBytes)
+	messages := map[string]string{}
+	for cl, m := range x.messages {
+		if !over[cl] {
+			messages[clusterKey(cl)] = m
+		}
+	}
+	names, unlisted := x.listed()
 	components := make([]hotplugv1.ComponentStatus, 0, len(names))
 	for _, n := range names {
 		a := x.comps[n]
 		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
 		status, reason := metav1.ConditionTrue, "AllClustersReady"
+		var condMessage string
 		switch {
 		case len(a.bad) > 0:
-			var bad []string
-			for _, cl := range slices.Sorted(maps.Keys(a.bad)) {
-				bad = append(bad, a.bad[cl]...)
-			}
-			cs.Message, status, reason = joinBounded(bad, "; ", limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			bad := a.entries(over)
+			// The component's message is as short as the CRD has it; its
+			// Ready condition carries more.
+			cs.Message, status, reason = joinBounded(cutEach(bad, limits.MaxMessageBytes/4), entrySep, limits.MaxMessageBytes),
+				metav1.ConditionFalse, "NotReadyInSomeClusters"
+			condMessage = joinBounded(bad, entrySep, limits.MaxConditionBytes)
 		case a.running > 0:
 			cs.Message = msgRunning
 		}
@@ -195,18 +330,22 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 		}
 		cs.Conditions = prevConds
 		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
-			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
+			Message: cmp.Or(condMessage, cs.Message), ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
-		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
+		messages[n] = cs.Message
 	}
 	if len(components) == 0 {
 		components = nil
 	}
-	data, _ := json.Marshal(messages)
-	st := hotplugv1.HotplugStatus{
-		Phase: worst, Message: string(data), ObservedGeneration: generation, Components: components,
-		Conditions: append([]metav1.Condition(nil), prev.Conditions...),
+	if len(over) > 0 {
+		messages[hotplugv1.MessageKeySummarized] = fmt.Sprintf("%d clusters' reports are summarized (condition %s names them)",
+			len(over), hotplugv1.ConditionReportsSummarized)
 	}
+	st := hotplugv1.HotplugStatus{
+		Phase: worst, Message: limits.MessagesJSON(messages, limits.MaxStatusMessageBytes), ObservedGeneration: generation,
+		Components: components, Conditions: append([]metav1.Condition(nil), prev.Conditions...),
+	}
+	setSummarized(&st.Conditions, over, unlisted, generation, now)
 	cond := metav1.Condition{Type: hotplugv1.ConditionReady, Status: metav1.ConditionTrue, Reason: "AllClustersRunning",
 		Message: fmt.Sprintf("all %d clusters are running", len(x.clusters)), ObservedGeneration: generation, LastTransitionTime: now}
 	if len(x.notRunning) > 0 {
@@ -226,4 +365,39 @@ func (x *rollupIndex) status(prev hotplugv1.HotplugStatus, generation int64, now
 		meta.SetStatusCondition(&st.Conditions, c)
 	}
 	return st
+}
+
+// entrySep separates the entries of a component's message.
+const entrySep = "; "
+
+// listed is the components common's status lists, in name order: all that
+// a counted report names when they fit in limits.MaxStatusComponents, else
+// common's first and then the others in name order; unlisted counts those
+// left out.
+func (x *rollupIndex) listed() (names []string, unlisted int) {
+	all := slices.Sorted(maps.Keys(x.comps))
+	if len(all) <= limits.MaxStatusComponents {
+		return all, 0
+	}
+	var first, rest []string
+	for _, n := range all {
+		if x.common[n] {
+			first = append(first, n)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	names = append(first, rest...)[:limits.MaxStatusComponents]
+	slices.Sort(names)
+	return names, len(all) - len(names)
+}
+
+// cutEach is items each cut to n bytes, so that a short message still
+// names more than one of them.
+func cutEach(items []string, n int) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = limits.Message(it, n)
+	}
+	return out
 }

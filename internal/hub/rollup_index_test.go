@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -39,20 +40,45 @@ func randomCluster(r *rand.Rand, name string) clusterv1.Cluster {
 	return cluster(name, clusterv1.ClusterNormal, phases[r.IntN(len(phases))], comps)
 }
 
+// randomNames is a random subset of the components randomCluster reports,
+// and one it never reports.
+func randomNames(r *rand.Rand) []string {
+	names := []string{"never-reported"}
+	for _, n := range []string{"logagent", "logseer", "monitoring", "thanos", "audit"} {
+		if r.IntN(3) > 0 {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // TestRollUpIndexIncremental drives one index through random creates,
-// updates and deletions of clusters, as the watch does, and checks after
-// every step that its status equals the roll-up of the pre-index algorithm
-// (rollUpReference) over the clusters that exist then.
+// updates and deletions of clusters, as the watch does, and random changes
+// of common's and the clusters' own components, and checks after every step
+// that its status equals the roll-up of the reference algorithm
+// (rollUpReference) over the clusters and configurations that exist then.
 func TestRollUpIndexIncremental(t *testing.T) {
 	now := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	for seed := range uint64(20) {
 		r := rand.New(rand.NewPCG(seed, 1))
 		idx := newRollupIndex()
 		current := map[string]clusterv1.Cluster{}
+		configs := map[string][]string{}
 		prev := hotplugv1.HotplugStatus{}
 		for step := range 200 {
 			name := fmt.Sprintf("c%02d", r.IntN(30))
-			if r.IntN(5) == 0 {
+			if r.IntN(6) == 0 {
+				if r.IntN(2) == 0 {
+					name = hotplugv1.CommonName
+				}
+				if r.IntN(4) == 0 {
+					delete(configs, name)
+					idx.configure(name, nil)
+				} else {
+					configs[name] = randomNames(r)
+					idx.configure(name, configs[name])
+				}
+			} else if r.IntN(5) == 0 {
 				delete(current, name)
 				idx.remove(name)
 			} else {
@@ -64,7 +90,10 @@ func TestRollUpIndexIncremental(t *testing.T) {
 			for _, c := range current {
 				list = append(list, *c.DeepCopy())
 			}
-			want := rollUpReference(list, prev, int64(step), now)
+			has := func(cluster, comp string) bool {
+				return slices.Contains(configs[hotplugv1.CommonName], comp) || slices.Contains(configs[cluster], comp)
+			}
+			want := rollUpReference(list, has, prev, int64(step), now)
 			got := idx.status(prev, int64(step), now)
 			// The reference adds Reconciling and Stalled in map order.
 			for _, st := range []*hotplugv1.HotplugStatus{&want, &got} {
@@ -85,6 +114,7 @@ func TestRollUpIndexIncremental(t *testing.T) {
 // roll-up; a change, a new cluster and a removal do.
 func TestRollUpIndexSetReportsChange(t *testing.T) {
 	idx := newRollupIndex()
+	idx.configure(hotplugv1.CommonName, []string{"logagent"})
 	c := cluster("m1", clusterv1.ClusterNormal, "running", map[string]string{"logagent": hotplugv1.MessageRunning})
 	if !idx.set("m1", contributionOf(&c)) {
 		t.Error("a new cluster did not ask for a roll-up")
@@ -102,7 +132,7 @@ func TestRollUpIndexSetReportsChange(t *testing.T) {
 	if !idx.remove("m1") || idx.remove("m1") {
 		t.Error("remove should report a known cluster once")
 	}
-	if len(idx.comps) != 0 || len(idx.raised) != 0 || len(idx.notRunning) != 0 || len(idx.messages) != 0 {
+	if len(idx.comps) != 0 || len(idx.raised) != 0 || len(idx.notRunning) != 0 || len(idx.messages) != 0 || len(idx.costs) != 0 {
 		t.Errorf("sums not empty after removing every cluster: %+v", idx)
 	}
 }
@@ -115,6 +145,8 @@ func BenchmarkRollUpEvent(b *testing.B) {
 
 	var list []clusterv1.Cluster
 	idx := newRollupIndex()
+	configs := []hotplugv1.Hotplug{commonOf("logagent", "logseer", "monitoring", "thanos", "audit")}
+	idx.configure(hotplugv1.CommonName, componentNames(&configs[0]))
 	for i := range 200 {
 		c := cluster(fmt.Sprintf("member-%03d", i), clusterv1.ClusterNormal, "running", map[string]string{
 			"logagent": hotplugv1.MessageRunning, "logseer": hotplugv1.MessageRunning, "monitoring": hotplugv1.MessageRunning,
@@ -129,7 +161,7 @@ func BenchmarkRollUpEvent(b *testing.B) {
 			for i := range list {
 				list[i].DeepCopyInto(&cp[i]) // the cached List's copy
 			}
-			_ = RollUp(cp, hotplugv1.HotplugStatus{}, 1, now)
+			_ = RollUp(cp, configs, hotplugv1.HotplugStatus{}, 1, now)
 		}
 	})
 	b.Run("incremental-200", func(b *testing.B) {
@@ -142,8 +174,11 @@ func BenchmarkRollUpEvent(b *testing.B) {
 }
 
 // rollUpReference is RollUp as it was before the index (a pass over every
-// cluster per event), kept as the specification the index must match.
-func rollUpReference(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
+// cluster per event), kept as the specification the index must match:
+// only the components a cluster's configuration has count (has), one of
+// them not ready makes a cluster not running; no summarizing (the reports
+// here are far below the budget).
+func rollUpReference(clusters []clusterv1.Cluster, has func(cluster, comp string) bool, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
 	type agg struct {
 		running bool
@@ -174,8 +209,19 @@ func rollUpReference(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus,
 		case c.Status.HotplugPhase != hotplugv1.PhaseRunning:
 			notRunning = append(notRunning, c.Name)
 			raise(c.Status.HotplugPhase)
+		default:
+			for _, cs := range c.Status.Components {
+				if ready, _ := componentReady(cs); !ready && has(c.Name, cs.Name) {
+					notRunning = append(notRunning, c.Name)
+					raise(hotplugv1.PhaseProgressing)
+					break
+				}
+			}
 		}
 		for _, cs := range c.Status.Components {
+			if !has(c.Name, cs.Name) {
+				continue
+			}
 			a := comps[cs.Name]
 			if a == nil {
 				a = &agg{}
@@ -200,11 +246,15 @@ func rollUpReference(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus,
 		a := comps[n]
 		cs := hotplugv1.ComponentStatus{Name: n, Message: msgDisabled}
 		status, reason := metav1.ConditionTrue, "AllClustersReady"
+		condMessage := ""
 		switch {
 		case len(a.bad) > 0:
-			cs.Message, status, reason = joinBounded(a.bad, "; ", limits.MaxConditionBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			cs.Message, status, reason = joinBounded(cutEach(a.bad, limits.MaxMessageBytes/4), "; ", limits.MaxMessageBytes), metav1.ConditionFalse, "NotReadyInSomeClusters"
+			condMessage = joinBounded(a.bad, "; ", limits.MaxConditionBytes)
 		case a.running:
-			cs.Message = msgRunning
+			cs.Message, condMessage = msgRunning, msgRunning
+		default:
+			condMessage = cs.Message
 		}
 		prevConds := []metav1.Condition(nil)
 		for _, p := range prev.Components {
@@ -214,7 +264,7 @@ func rollUpReference(clusters []clusterv1.Cluster, prev hotplugv1.HotplugStatus,
 		}
 		cs.Conditions = prevConds
 		meta.SetStatusCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason,
-			Message: cs.Message, ObservedGeneration: generation, LastTransitionTime: now})
+			Message: condMessage, ObservedGeneration: generation, LastTransitionTime: now})
 		components = append(components, cs)
 		messages[n] = limits.Message(cs.Message, limits.MaxMessageBytes)
 	}

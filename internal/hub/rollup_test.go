@@ -26,6 +26,16 @@ func cluster(name string, state clusterv1.ClusterState, phase string, comps map[
 	return c
 }
 
+// commonOf is common with components of these names.
+func commonOf(names ...string) hotplugv1.Hotplug {
+	hp := hotplugv1.Hotplug{}
+	hp.Name = hotplugv1.CommonName
+	for _, n := range names {
+		hp.Spec.Component = append(hp.Spec.Component, hotplugv1.ComponentSpec{Name: n})
+	}
+	return hp
+}
+
 // readyFor is the Ready condition an agent writes with message m.
 func readyFor(m string) []metav1.Condition {
 	switch m {
@@ -71,7 +81,7 @@ func TestRollUp(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := RollUp(tc.clusters, hotplugv1.HotplugStatus{}, 3, now)
+			st := RollUp(tc.clusters, []hotplugv1.Hotplug{commonOf("logagent", "logseer", "audit")}, hotplugv1.HotplugStatus{}, 3, now)
 			if st.Phase != tc.phase {
 				t.Errorf("phase %s, want %s", st.Phase, tc.phase)
 			}
@@ -133,7 +143,7 @@ func TestRollUpBounded100Members(t *testing.T) {
 		c.Status.Reason = long
 		clusters = append(clusters, c)
 	}
-	st := RollUp(clusters, hotplugv1.HotplugStatus{}, 1, now)
+	st := RollUp(clusters, []hotplugv1.Hotplug{commonOf("logagent", "logseer", "thanos")}, hotplugv1.HotplugStatus{}, 1, now)
 	checkStatusBounds(t, st)
 	if !strings.Contains(st.Components[0].Message, "member-000: helm upgrade failed") || !strings.Contains(st.Components[0].Message, "more") {
 		t.Errorf("component message does not start with the first cluster and count the rest: %.200q…", st.Components[0].Message)
@@ -156,7 +166,7 @@ func checkStatusBounds(t *testing.T, st hotplugv1.HotplugStatus) {
 		}
 	}
 	for _, cs := range st.Components {
-		if len(cs.Message) > limits.MaxConditionBytes || !utf8.ValidString(cs.Message) {
+		if len(cs.Message) > limits.MaxMessageBytes || !utf8.ValidString(cs.Message) {
 			t.Errorf("component %s message is %d bytes", cs.Name, len(cs.Message))
 		}
 		for _, c := range cs.Conditions {

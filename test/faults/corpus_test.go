@@ -41,6 +41,9 @@ type badCase struct {
 	EnvGenerator string         `json:"envGenerator"`
 	Package      string         `json:"package"`
 	Duplicate    bool           `json:"duplicate"`
+	// PadComponents adds that many more disabled feature switches
+	// (pad-000, pad-001, …) to the target with the case's component.
+	PadComponents int `json:"padComponents"`
 	// Expect is "refused" (by the API server or the webhook: the object is
 	// unchanged) or "failed" (admitted; that component fails in the agent).
 	Expect         string `json:"expect"`
@@ -248,6 +251,9 @@ func applyCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) e
 	}
 	if !replaced {
 		comps = append(comps, comp)
+	}
+	for i := range bc.PadComponents {
+		comps = append(comps, map[string]any{"name": fmt.Sprintf("pad-%03d", i), "status": hotplugv1.StatusDisabled})
 	}
 	if err := unstructured.SetNestedSlice(u.Object, comps, "spec", "component"); err != nil {
 		t.Fatal(err)

@@ -50,9 +50,11 @@ type ClusterSpec struct {
 // agent's report.
 type ClusterStatus struct {
 	// State is KubeCube's health summary.
+	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	State ClusterState `json:"state,omitempty"`
-	// Reason explains State when it is not normal.
+	// Reason explains State when it is not normal (at most 1024 bytes).
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// LastHeartbeat is when the cluster's agent last reported.
@@ -63,9 +65,13 @@ type ClusterStatus struct {
 	// +optional
 	CommonRevision int64 `json:"commonRevision,omitempty"`
 	// HotplugPhase is the phase of the cluster's effective configuration.
+	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	HotplugPhase string `json:"hotplugPhase,omitempty"`
-	// Components is the agent's per-component report.
+	// Components is the agent's per-component report: at most 200
+	// (limits.MaxStatusComponents), the components of the cluster's
+	// effective configuration (common's and its own Hotplug's).
+	// +kubebuilder:validation:MaxItems=200
 	// +listType=map
 	// +listMapKey=name
 	// +optional
@@ -73,6 +79,7 @@ type ClusterStatus struct {
 	// Conditions are kstatus' Ready, Reconciling and Stalled for the
 	// cluster's hotplug configuration, as its agent reports them (see
 	// api/hotplug/v1's status contract).
+	// +kubebuilder:validation:MaxItems=8
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -29,7 +29,10 @@ const (
 // default for every cluster; in a cluster's own Hotplug each element that is
 // set overrides the same element of `common`.
 type HotplugSpec struct {
-	// Component lists the add-ons, keyed by name.
+	// Component lists the add-ons, keyed by name; at most 100
+	// (limits.MaxComponents, independent of flags): common's status lists
+	// one entry per component.
+	// +kubebuilder:validation:MaxItems=100
 	// +listType=map
 	// +listMapKey=name
 	// +optional
@@ -141,20 +144,25 @@ type ComponentSpec struct {
 // ComponentStatus is the observed state of one component in one cluster.
 type ComponentStatus struct {
 	// Name is the component's name.
+	// +kubebuilder:validation:MaxLength=53
 	Name string `json:"name"`
 	// Enabled is the desired switch after merging with `common`.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 	// Namespace is the release namespace.
+	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 	// PkgName is the chart package the release was made from.
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	PkgName string `json:"pkgName,omitempty"`
-	// Chart is the chart's name.
+	// Chart is the chart's name (cut to 253 bytes).
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	Chart string `json:"chart,omitempty"`
-	// ChartVersion is the chart's version.
+	// ChartVersion is the chart's version (cut to 253 bytes).
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ChartVersion string `json:"chartVersion,omitempty"`
 	// Revision is the deployed Helm release revision.
@@ -162,9 +170,12 @@ type ComponentStatus struct {
 	Revision int `json:"revision,omitempty"`
 	// ValuesDigest identifies the chart content and effective values that
 	// the release was made from.
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ValuesDigest string `json:"valuesDigest,omitempty"`
-	// Message is a short, true sentence about the component's state.
+	// Message is a short, true sentence about the component's state (at
+	// most 1024 bytes, limits.MaxMessageBytes).
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Message string `json:"message,omitempty"`
 	// LastDriftRepair is the last time objects of the release that someone
@@ -173,6 +184,7 @@ type ComponentStatus struct {
 	LastDriftRepair *DriftRepair `json:"lastDriftRepair,omitempty"`
 	// Conditions carries the Ready condition with its reason, message and
 	// last transition time.
+	// +kubebuilder:validation:MaxItems=8
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -183,7 +195,8 @@ type ComponentStatus struct {
 type DriftRepair struct {
 	// Time is when the objects were set back.
 	Time metav1.Time `json:"time"`
-	// Message names the objects and fields (bounded).
+	// Message names the objects and fields (at most 1024 bytes).
+	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message"`
 }
 
@@ -191,21 +204,27 @@ type DriftRepair struct {
 // and Message keep the original system's meaning; the rest is structured.
 type HotplugStatus struct {
 	// Phase is running, progressing or fail.
+	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Phase string `json:"phase,omitempty"`
 	// Message is a JSON object string mapping each component to a sentence,
-	// `release is running` for a healthy enabled component.
+	// `release is running` for a healthy enabled component. At most 256 KiB
+	// (limits.MaxStatusMessageBytes).
+	// +kubebuilder:validation:MaxLength=262144
 	// +optional
 	Message string `json:"message,omitempty"`
 	// ObservedGeneration is the generation the status was computed for.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// Components is the structured per-component state.
+	// Components is the structured per-component state: at most 200
+	// (limits.MaxStatusComponents), common's components and the cluster's.
+	// +kubebuilder:validation:MaxItems=200
 	// +listType=map
 	// +listMapKey=name
 	// +optional
 	Components []ComponentStatus `json:"components,omitempty"`
 	// Conditions are the object's conditions (Ready).
+	// +kubebuilder:validation:MaxItems=8
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -226,24 +245,32 @@ type RolloutStatus struct {
 	// +optional
 	TargetRevision int64 `json:"targetRevision,omitempty"`
 	// Phase is Progressing, Paused or Complete.
+	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	Phase RolloutPhase `json:"phase,omitempty"`
 	// UpdatedClusters run the target revision and are done.
+	// +kubebuilder:validation:MaxItems=5000
+	// +kubebuilder:validation:items:MaxLength=253
 	// +optional
 	UpdatedClusters []string `json:"updatedClusters,omitempty"`
 	// PendingClusters have not been moved to the target revision yet.
+	// +kubebuilder:validation:MaxItems=5000
+	// +kubebuilder:validation:items:MaxLength=253
 	// +optional
 	PendingClusters []string `json:"pendingClusters,omitempty"`
 	// FailedClusters run the target revision and did not become healthy
 	// within the progress deadline.
+	// +kubebuilder:validation:MaxItems=5000
 	// +optional
 	FailedClusters []ClusterFailure `json:"failedClusters,omitempty"`
 	// Clusters is the state of every cluster in the rollout.
+	// +kubebuilder:validation:MaxItems=5000
 	// +listType=map
 	// +listMapKey=name
 	// +optional
 	Clusters []ClusterRollout `json:"clusters,omitempty"`
 	// Message is a short sentence about the rollout (bounded).
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Message string `json:"message,omitempty"`
 }
@@ -276,8 +303,10 @@ const (
 // ClusterFailure names a failed cluster and why it failed.
 type ClusterFailure struct {
 	// Name is the cluster.
+	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 	// Reason says why (bounded).
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Reason string `json:"reason,omitempty"`
 }
@@ -285,11 +314,13 @@ type ClusterFailure struct {
 // ClusterRollout is one cluster's place in the rollout.
 type ClusterRollout struct {
 	// Name is the cluster.
+	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 	// Revision is the revision of `common` the hub assigned to the cluster.
 	// +optional
 	Revision int64 `json:"revision,omitempty"`
 	// State is Pending, Progressing, Updated or Failed.
+	// +kubebuilder:validation:MaxLength=32
 	// +optional
 	State ClusterRolloutState `json:"state,omitempty"`
 	// Since is when the cluster entered State (for Progressing: when it was
@@ -301,6 +332,7 @@ type ClusterRollout struct {
 	// +optional
 	HealthySince *metav1.Time `json:"healthySince,omitempty"`
 	// Reason explains State (bounded).
+	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Reason string `json:"reason,omitempty"`
 }

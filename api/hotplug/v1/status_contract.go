@@ -74,3 +74,26 @@ const (
 // depends on to be Ready (or, when uninstalling, for its dependents to be
 // gone).
 const ReasonDependencyNotReady = "DependencyNotReady"
+
+// ConditionReportsSummarized, on `common` on the pivot, is True while
+// common's status summarizes some clusters' reports instead of copying
+// them: together the reports would exceed the part of the status they may
+// fill (limits.MaxRollupReportBytes), so the largest are summarized (their
+// components still count as not ready; their messages are left out; read
+// them on the Cluster objects the message names). Absent otherwise.
+const ConditionReportsSummarized = "ReportsSummarized"
+
+// Reasons of the ReportsSummarized condition.
+const (
+	// ReasonReportsOverBudget: the named clusters' reports are over their
+	// share of common's status.
+	ReasonReportsOverBudget = "ReportsOverBudget"
+	// ReasonComponentsOverLimit: the clusters' configurations name more
+	// components than a status lists (limits.MaxStatusComponents); common's
+	// are listed first, the others in name order.
+	ReasonComponentsOverLimit = "ComponentsOverLimit"
+)
+
+// MessageKeySummarized is the key of common's status.message entry that
+// counts the clusters whose reports are summarized.
+const MessageKeySummarized = "clusters summarized"
