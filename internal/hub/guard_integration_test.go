@@ -211,7 +211,7 @@ func TestRolloutPausedOnFailure(t *testing.T) {
 		return c.Update(ctx, cur, opts...)
 	}
 	wantRefused(t, "Progressive to All while paused", toAll(), "spec.rollout.strategy", "member-1", hotplugv1.ConfirmRolloutAllAnnotation)
-	if err := toAll(client.DryRunAll); err != nil {
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return toAll(client.DryRunAll) }); err != nil {
 		t.Errorf("confirmed switch to All (dry run): %v", err)
 	}
 
