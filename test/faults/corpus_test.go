@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -41,6 +42,9 @@ type badCase struct {
 	EnvGenerator string         `json:"envGenerator"`
 	Package      string         `json:"package"`
 	Duplicate    bool           `json:"duplicate"`
+	// JSONPatch is the RFC 6902 patch a "patch:NAME" target applies to
+	// Hotplug NAME.
+	JSONPatch string `json:"jsonPatch"`
 	// Expect is "refused" (by the API server or the webhook: the object is
 	// unchanged) or "failed" (admitted; that component fails in the agent).
 	Expect         string `json:"expect"`
@@ -214,6 +218,10 @@ func applyCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) e
 		return c.Create(ctx, &clusterv1.Cluster{ObjectMeta: objectMeta(name)})
 	case "delete":
 		return c.Delete(ctx, &hotplugv1.Hotplug{ObjectMeta: objectMeta(name)})
+	case "deletecluster":
+		return c.Delete(ctx, &clusterv1.Cluster{ObjectMeta: objectMeta(name)})
+	case "patch":
+		return c.Patch(ctx, &hotplugv1.Hotplug{ObjectMeta: objectMeta(name)}, client.RawPatch(types.JSONPatchType, []byte(bc.JSONPatch)))
 	case "unsync":
 		hp := &hotplugv1.Hotplug{}
 		if err := c.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
