@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,9 +46,10 @@ func newRolloutResumeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume [--kubeconfig PIVOT]",
 		Short: "Let the rollout of common go on; failed clusters get a new progress deadline",
-		Long: fmt.Sprintf(`resume removes the annotation %s from common and sets %s to now:
-clusters that failed before now are Progressing again with a new progress deadline,
-and the hub moves further clusters once they are done.
+		Long: fmt.Sprintf(`resume removes the annotation %s from common and sets %s to a new
+marker (common's generation and resourceVersion). When the hub sees it, every cluster that
+failed is Progressing again with a new progress deadline counted by the hub's clock (this
+machine's clock plays no part), and the hub moves further clusters once they are done.
 
 Exit codes: 0 resumed; 1 error; 2 usage error.`, hotplugv1.RolloutPausedAnnotation, hotplugv1.RolloutResumedAtAnnotation),
 		Args: cobra.NoArgs,
@@ -58,7 +58,7 @@ Exit codes: 0 resumed; 1 error; 2 usage error.`, hotplugv1.RolloutPausedAnnotati
 			if err != nil {
 				return err
 			}
-			if err := rollout.Resume(cmd.Context(), c, time.Now()); err != nil {
+			if err := rollout.Resume(cmd.Context(), c); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "rollout of common resumed")

@@ -191,6 +191,9 @@ func TestCertKeeperRepairsMismatch(t *testing.T) {
 	if got := vwc.Webhooks[0].Rules[0].Operations; len(got) != 3 || got[2] != admregv1.Delete {
 		t.Errorf("hotplug rule operations %v lack DELETE", got)
 	}
+	if got := vwc.Webhooks[0].Rules[1].Operations; len(got) != 2 || got[1] != admregv1.Delete {
+		t.Errorf("cluster rule operations %v lack DELETE", got)
+	}
 	// A second look changes nothing.
 	rv := sec.ResourceVersion
 	if _, err := k.ensure(ctx); err != nil {

@@ -60,7 +60,9 @@ func webhookRules() []admissionv1.RuleWithOperations {
 		Rule: admissionv1.Rule{APIGroups: []string{"hotplug.kubecube.io"}, APIVersions: []string{"v1"},
 			Resources: []string{"hotplugs"}, Scope: ptr.To(admissionv1.ClusterScope)},
 	}, {
-		Operations: []admissionv1.OperationType{admissionv1.Create},
+		// DELETE: a Cluster whose Hotplug enables components is guarded
+		// (guardClusterDeletion).
+		Operations: []admissionv1.OperationType{admissionv1.Create, admissionv1.Delete},
 		Rule: admissionv1.Rule{APIGroups: []string{"cluster.kubecube.io"}, APIVersions: []string{"v1"},
 			Resources: []string{"clusters"}, Scope: ptr.To(admissionv1.ClusterScope)},
 	}}

@@ -45,3 +45,50 @@ func TestValidateRollout(t *testing.T) {
 		})
 	}
 }
+
+func TestGuardStrategy(t *testing.T) {
+	progressive := &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive}
+	all := &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutAll}
+	paused := &hotplugv1.RolloutStatus{Revision: 3, TargetRevision: 4, Phase: hotplugv1.RolloutPaused,
+		FailedClusters: []hotplugv1.ClusterFailure{{Name: "member-1", Reason: "not ready"}, {Name: "member-7"}}}
+	commonWith := func(ro *hotplugv1.RolloutSpec, st *hotplugv1.RolloutStatus, ann map[string]string) *hotplugv1.Hotplug {
+		hp := hpWith(hotplugv1.CommonName, ann)
+		hp.Spec.Rollout, hp.Status.Rollout = ro, st
+		return hp
+	}
+	confirm := map[string]string{hotplugv1.ConfirmRolloutAllAnnotation: "true"}
+	cases := []struct {
+		name     string
+		old, new *hotplugv1.Hotplug
+		want     []string
+	}{
+		{"to All while paused with failures", commonWith(progressive, paused, nil), commonWith(all, paused, nil),
+			[]string{`hotplug "common"`, "spec.rollout.strategy", "revision 4", "member-1, member-7", "hotplug rollout undo", hotplugv1.ConfirmRolloutAllAnnotation}},
+		{"rollout block removed while paused with failures", commonWith(progressive, paused, nil), commonWith(nil, paused, nil), []string{"member-1, member-7"}},
+		{"confirmed", commonWith(progressive, paused, nil), commonWith(all, paused, confirm), nil},
+		{"stays Progressive", commonWith(progressive, paused, nil), commonWith(progressive, paused, nil), nil},
+		{"to All without failures", commonWith(progressive, &hotplugv1.RolloutStatus{Revision: 3, TargetRevision: 4}, nil), commonWith(all, nil, nil), nil},
+		{"to All once complete", commonWith(progressive, &hotplugv1.RolloutStatus{Revision: 4, TargetRevision: 4,
+			FailedClusters: []hotplugv1.ClusterFailure{{Name: "member-1"}}}, nil), commonWith(all, nil, nil), nil},
+		{"deletion", commonWith(progressive, paused, nil), nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := guardStrategy(tc.old, tc.new)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("allowed")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("refusal %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -48,18 +48,45 @@ func (v *validator) Handle(ctx context.Context, req admission.Request) admission
 	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	if req.Kind.Group == clusterv1.GroupVersion.Group && req.Kind.Kind == "Cluster" {
-		return v.handleCluster(req)
+		return v.handleCluster(ctx, req)
 	}
 	return v.handleHotplug(ctx, req)
 }
 
-// handleCluster refuses a Cluster named `common`: its own Hotplug would be
-// the shared one.
-func (v *validator) handleCluster(req admission.Request) admission.Response {
-	if req.Operation == admissionv1.Create {
+// handleCluster refuses a Cluster named `common` (its own Hotplug would be
+// the shared one) and guards a Cluster's deletion (guardClusterDeletion,
+// against the live Hotplugs).
+func (v *validator) handleCluster(ctx context.Context, req admission.Request) admission.Response {
+	switch req.Operation {
+	case admissionv1.Create:
 		if err := validateClusterName(req.Name); err != nil {
 			return admission.Denied(err.Error())
 		}
+	case admissionv1.Delete:
+		cl := &clusterv1.Cluster{}
+		if err := v.decoder.DecodeRaw(req.OldObject, cl); err != nil {
+			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the old object: %w", err))
+		}
+		own, err := v.liveHotplug(ctx, cl.Name)
+		if err != nil || own == nil {
+			return errOrAllowed(err)
+		}
+		common, err := v.liveHotplug(ctx, hotplugv1.CommonName)
+		if err != nil {
+			return errOrAllowed(err)
+		}
+		if err := guardClusterDeletion(cl, own, common); err != nil {
+			return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes))
+		}
+	}
+	return admission.Allowed("")
+}
+
+// errOrAllowed answers a failed read with an error (the request is then
+// refused: failurePolicy Fail) and no error with an admission.
+func errOrAllowed(err error) admission.Response {
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	return admission.Allowed("")
 }
@@ -139,21 +166,24 @@ func (v *validator) validate(ctx context.Context, hp *hotplugv1.Hotplug) (verdic
 	return Validate(ctx, v.lim, hp, fleet), nil
 }
 
-// guard applies guardDeletion; done is true when it decided.
+// guard applies guardDeletion and, for `common`, guardStrategy; done is
+// true when it decided (a refusal, or an admitted deletion). An admitted
+// update goes on to validation.
 func (v *validator) guard(ctx context.Context, old, hp *hotplugv1.Hotplug) (admission.Response, bool) {
-	if hp != nil && (old.Annotations[hotplugv1.SyncAnnotation] != "true" || hp.Annotations[hotplugv1.SyncAnnotation] == "true") {
-		return admission.Response{}, false // not a removal of the sync annotation
+	if err := guardStrategy(old, hp); err != nil {
+		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes)), true
+	}
+	if !needsGuard(old, hp) {
+		return admission.Response{}, false
 	}
 	var common *hotplugv1.Hotplug
 	registered := false
 	if old.Name != hotplugv1.CommonName {
-		common = &hotplugv1.Hotplug{}
-		if err := v.c.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, common); apierrors.IsNotFound(err) {
-			common = nil
-		} else if err != nil {
-			return admission.Errored(http.StatusInternalServerError, fmt.Errorf("reading hotplug %q: %w", hotplugv1.CommonName, err)), true
+		var err error
+		if common, err = v.liveHotplug(ctx, hotplugv1.CommonName); err != nil {
+			return admission.Errored(http.StatusInternalServerError, err), true
 		}
-		err := v.c.Get(ctx, client.ObjectKey{Name: old.Name}, &clusterv1.Cluster{})
+		err = v.c.Get(ctx, client.ObjectKey{Name: old.Name}, &clusterv1.Cluster{})
 		switch {
 		case err == nil:
 			registered = true
@@ -165,4 +195,18 @@ func (v *validator) guard(ctx context.Context, old, hp *hotplugv1.Hotplug) (admi
 		return admission.Denied(limits.Message(err.Error(), limits.MaxConditionBytes)), true
 	}
 	return admission.Allowed(""), hp == nil
+}
+
+// liveHotplug reads the Hotplug name past the cache; nil when there is
+// none.
+func (v *validator) liveHotplug(ctx context.Context, name string) (*hotplugv1.Hotplug, error) {
+	hp := &hotplugv1.Hotplug{}
+	err := v.c.Get(ctx, client.ObjectKey{Name: name}, hp)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading hotplug %q: %w", name, err)
+	}
+	return hp, nil
 }

@@ -64,6 +64,10 @@ type Observation struct {
 	Object *hotplugv1.Hotplug
 	// Detail explains a failed read, bounded.
 	Detail string
+	// KindUnserved: the answer was a 404 that names no object, as the API
+	// server gives for a resource it does not serve (the Hotplug CRD
+	// deleted); see guardKind.
+	KindUnserved bool
 }
 
 // Classify turns the answer of a GET of the pivot object name into an
@@ -89,6 +93,7 @@ func Classify(name string, obj *hotplugv1.Hotplug, err error) Observation {
 			o.Source = SourceNotFound
 		} else {
 			o.Source, o.Detail = SourceUntrusted, "a NotFound that does not name the object: "+err.Error()
+			o.KindUnserved = true
 		}
 	case apierrors.IsForbidden(err):
 		o.Source, o.Detail = SourceForbidden, err.Error()
@@ -146,10 +151,14 @@ const (
 	// Delete removes the mirror: two authorized reads, at least the
 	// confirmation delay apart, showed the source deleted or unsynced.
 	Delete
+	// Hold keeps the mirror and marks it held (AnnotationKindVanished):
+	// its source vanished with its kind (the Hotplug CRD deleted on the
+	// pivot), so its absence is no longer taken as a deletion.
+	Hold
 )
 
 func (a Action) String() string {
-	return [...]string{"keep", "apply", "confirm", "delete"}[a]
+	return [...]string{"keep", "apply", "confirm", "delete", "hold"}[a]
 }
 
 // Decision is decideMirror's answer: the action and when the source was

@@ -106,6 +106,9 @@ type Mirror struct {
 	healthy  time.Duration
 	confirm  time.Duration
 	now      func() time.Time
+	// kind reads whether the pivot serves the Hotplug kind (see
+	// guardKind); nil in unit tests: always served.
+	kind func(context.Context) (KindState, string)
 
 	// goneAt holds, per source, when a read first showed it gone; only
 	// the Start loop touches it.
@@ -146,6 +149,9 @@ func New(cluster, rolloutNamespace string, pivotCfg *rest.Config, local client.C
 		return nil, err
 	}
 	m = newMirror(cluster, pc.GetAPIReader(), local, log, onChange)
+	if m.kind, err = discoverKind(pivotCfg); err != nil {
+		return nil, err
+	}
 	m.health = health
 	m.rolloutNS = rolloutNamespace
 	m.pivot, m.cached, m.informers = pc, pc.GetClient(), pc.GetCache()
@@ -400,8 +406,17 @@ func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) boo
 		return false
 	}
 	mirrored := cur != nil && cur.Labels[LabelMirror] == "true"
+	held := mirrored && cur.Annotations[AnnotationKindVanished] == "true"
 	before := m.goneAt[obs.Name]
-	d := decideMirror(obs, mirrored, before, m.now(), m.confirm)
+	var why string
+	d := guardKind(decideMirror(obs, mirrored, before, m.now(), m.confirm), obs, mirrored, held, func() KindState {
+		if m.kind == nil {
+			return KindServed
+		}
+		var st KindState
+		st, why = m.kind(ctx)
+		return st
+	})
 	if d.GoneAt.IsZero() {
 		delete(m.goneAt, obs.Name)
 	} else {
@@ -426,6 +441,8 @@ func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) boo
 		}
 	case Delete:
 		m.remove(ctx, cur, obs)
+	case Hold:
+		m.hold(ctx, cur, why)
 	case Keep:
 	}
 	return d.Action == Confirm
@@ -452,6 +469,7 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 		ann = map[string]string{}
 	}
 	delete(ann, AnnotationStatusBy)
+	delete(ann, AnnotationKindVanished)
 	delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
 	ann[AnnotationSourceGeneration] = fmt.Sprint(src.Generation)
 	return &hotplugv1.Hotplug{
@@ -491,5 +509,21 @@ func (m *Mirror) remove(ctx context.Context, cur *hotplugv1.Hotplug, obs Observa
 	}
 	m.log.Info("mirror deleted: two authorized reads of the pivot showed the source gone",
 		"hotplug", cur.Name, "source", gone(obs), "confirmAfter", m.confirm)
+	m.onChange()
+}
+
+// hold marks the mirror cur held (AnnotationKindVanished): its source
+// vanished with the Hotplug kind on the pivot, why says how.
+func (m *Mirror) hold(ctx context.Context, cur *hotplugv1.Hotplug, why string) {
+	if cur.Annotations == nil {
+		cur.Annotations = map[string]string{}
+	}
+	cur.Annotations[AnnotationKindVanished] = "true"
+	if err := m.local.Update(ctx, cur); err != nil {
+		m.log.Error(err, "marking the mirror held", "hotplug", cur.Name)
+		return
+	}
+	m.log.Info("the pivot no longer serves Hotplugs (their CRD was deleted); the mirror is kept and its source's absence is not taken as a deletion until the source is seen again",
+		"hotplug", cur.Name, "detail", why)
 	m.onChange()
 }

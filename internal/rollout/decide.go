@@ -94,8 +94,10 @@ type Decision struct {
 //     Updated within progressDeadline of the move (a cluster seen healthy
 //     at the deadline gets until its healthy period ends);
 //   - a failure or the paused annotation pauses: no further move; a
-//     resumed-at annotation newer than a failure makes that cluster
-//     Progressing again from resumed-at;
+//     resumed-at annotation value not acted on yet makes every failed
+//     cluster Progressing again from now (decideResume: the hub's clock,
+//     not the client's; a legacy RFC 3339 value resumes the failures
+//     before it, never later than now);
 //   - otherwise canaries move one at a time in name order, then, once all
 //     canaries are Updated, the others in name order with at most
 //     maxConcurrency of them Progressing; abnormal clusters are not moved;
@@ -142,10 +144,15 @@ type decider struct {
 	states       []hotplugv1.ClusterRollout // parallel to clusters
 	assigned     []Assigned                 // parallel to clusters
 	invalid      string                     // why the rollout block cannot be used
+	ask          resumeAsk                  // what the resume annotation asked
 }
 
 func (d *decider) bootstrap() Decision {
 	st := &hotplugv1.RolloutStatus{Revision: d.target, TargetRevision: d.target, Phase: hotplugv1.RolloutComplete}
+	// A marker present before the first rollout asks nothing of it.
+	if v := d.in.Annotations[hotplugv1.RolloutResumedAtAnnotation]; v != "" {
+		st.ObservedResume = markerKey(v)
+	}
 	assign := map[string]int64{}
 	for _, c := range d.clusters {
 		assign[c.Name] = d.target
@@ -229,17 +236,18 @@ func (d *decider) moveSameContent() {
 	}
 }
 
-// resume makes clusters that failed before the resumed-at annotation
-// Progressing again, from resumed-at.
+// resume makes failed clusters Progressing again as the resumed-at
+// annotation asks (decideResume), from when the hub saw it.
 func (d *decider) resume() {
-	at, err := time.Parse(time.RFC3339, d.in.Annotations[hotplugv1.RolloutResumedAtAnnotation])
-	if err != nil {
+	d.ask = decideResume(d.in.Annotations[hotplugv1.RolloutResumedAtAnnotation], d.in.Prev, d.now)
+	if d.ask.From.IsZero() {
 		return
 	}
+	from := metav1.NewTime(d.ask.From.Truncate(time.Second))
 	for i := range d.states {
 		st := &d.states[i]
-		if st.State == hotplugv1.ClusterRolloutFailed && st.Since != nil && st.Since.Time.Before(at) {
-			t := metav1.NewTime(at)
+		if st.State == hotplugv1.ClusterRolloutFailed && st.Since != nil && (!d.ask.OnlyBefore || st.Since.Time.Before(d.ask.From)) {
+			t := from
 			st.State, st.Since, st.Reason, st.HealthySince = hotplugv1.ClusterRolloutProgressing, &t, "", nil
 		}
 	}

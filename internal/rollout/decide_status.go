@@ -14,7 +14,7 @@ import (
 // finish builds the status, the condition, the assignments and the next
 // time to look from the decided states.
 func (d *decider) finish() Decision {
-	st := &hotplugv1.RolloutStatus{Revision: d.complete, TargetRevision: d.target}
+	st := &hotplugv1.RolloutStatus{Revision: d.complete, TargetRevision: d.target, ObservedResume: d.ask.Observed, ResumedAt: d.ask.At}
 	assign := map[string]int64{}
 	var progressing, abnormal []string
 	var next time.Time

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,8 +28,9 @@ func GetCommon(ctx context.Context, c client.Reader) (*hotplugv1.Hotplug, error)
 }
 
 // annotate changes common's annotations with edit (which reports whether
-// it changed anything) in a merge patch, retried on conflict.
-func annotate(ctx context.Context, c client.Client, edit func(map[string]string) bool) (bool, error) {
+// it changed anything; it sees common as read) in a merge patch
+// conditional on the resourceVersion read, retried on conflict.
+func annotate(ctx context.Context, c client.Client, edit func(common *hotplugv1.Hotplug) bool) (bool, error) {
 	changed := false
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		common, err := GetCommon(ctx, c)
@@ -41,7 +41,7 @@ func annotate(ctx context.Context, c client.Client, edit func(map[string]string)
 		if common.Annotations == nil {
 			common.Annotations = map[string]string{}
 		}
-		if changed = edit(common.Annotations); !changed {
+		if changed = edit(common); !changed {
 			return nil
 		}
 		return c.Patch(ctx, common, patch)
@@ -55,22 +55,23 @@ func annotate(ctx context.Context, c client.Client, edit func(map[string]string)
 // Pause sets the paused annotation on `common` (`hotplug rollout pause`);
 // it reports whether it was not set yet.
 func Pause(ctx context.Context, c client.Client) (bool, error) {
-	return annotate(ctx, c, func(a map[string]string) bool {
-		if a[hotplugv1.RolloutPausedAnnotation] == "true" {
+	return annotate(ctx, c, func(common *hotplugv1.Hotplug) bool {
+		if common.Annotations[hotplugv1.RolloutPausedAnnotation] == "true" {
 			return false
 		}
-		a[hotplugv1.RolloutPausedAnnotation] = "true"
+		common.Annotations[hotplugv1.RolloutPausedAnnotation] = "true"
 		return true
 	})
 }
 
-// Resume removes the paused annotation and sets resumed-at to now, which
-// gives clusters that failed before now a new progress deadline
-// (`hotplug rollout resume`).
-func Resume(ctx context.Context, c client.Client, now time.Time) error {
-	_, err := annotate(ctx, c, func(a map[string]string) bool {
-		delete(a, hotplugv1.RolloutPausedAnnotation)
-		a[hotplugv1.RolloutResumedAtAnnotation] = now.UTC().Format(time.RFC3339)
+// Resume removes the paused annotation and sets resumed-at to a new
+// Marker (`hotplug rollout resume`); the hub then gives every cluster that
+// failed a new progress deadline from when it sees the marker, by its own
+// clock: the client's clock plays no part.
+func Resume(ctx context.Context, c client.Client) error {
+	_, err := annotate(ctx, c, func(common *hotplugv1.Hotplug) bool {
+		delete(common.Annotations, hotplugv1.RolloutPausedAnnotation)
+		common.Annotations[hotplugv1.RolloutResumedAtAnnotation] = Marker(common)
 		return true
 	})
 	return err

@@ -143,7 +143,8 @@ func TestPivotRender(t *testing.T) {
 		t.Errorf("failurePolicy %v sideEffects %v", *w.FailurePolicy, *w.SideEffects)
 	}
 	// Hotplugs on every change, deletes included (the blast-radius guard),
-	// and Clusters on create (a Cluster named common is refused).
+	// and Clusters on create (a Cluster named common is refused) and delete
+	// (a Cluster whose Hotplug enables components is guarded).
 	if len(w.Rules) != 2 {
 		t.Fatalf("webhook rules = %+v, want two", w.Rules)
 	}
@@ -153,7 +154,7 @@ func TestPivotRender(t *testing.T) {
 		t.Errorf("hotplug webhook rule = %+v", hpRule)
 	}
 	if !slices.Equal(clRule.APIGroups, []string{"cluster.kubecube.io"}) || !slices.Equal(clRule.Resources, []string{"clusters"}) ||
-		!slices.Equal(clRule.Operations, []admissionregistrationv1.OperationType{"CREATE"}) {
+		!slices.Equal(clRule.Operations, []admissionregistrationv1.OperationType{"CREATE", "DELETE"}) {
 		t.Errorf("cluster webhook rule = %+v", clRule)
 	}
 	if _, ok := vwc.Annotations["cert-manager.io/inject-ca-from"]; ok {

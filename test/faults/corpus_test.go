@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -44,6 +45,9 @@ type badCase struct {
 	// PadComponents adds that many more disabled feature switches
 	// (pad-000, pad-001, …) to the target with the case's component.
 	PadComponents int `json:"padComponents"`
+	// JSONPatch is the RFC 6902 patch a "patch:NAME" target applies to
+	// Hotplug NAME.
+	JSONPatch string `json:"jsonPatch"`
 	// Expect is "refused" (by the API server or the webhook: the object is
 	// unchanged) or "failed" (admitted; that component fails in the agent).
 	Expect         string `json:"expect"`
@@ -217,6 +221,10 @@ func applyCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) e
 		return c.Create(ctx, &clusterv1.Cluster{ObjectMeta: objectMeta(name)})
 	case "delete":
 		return c.Delete(ctx, &hotplugv1.Hotplug{ObjectMeta: objectMeta(name)})
+	case "deletecluster":
+		return c.Delete(ctx, &clusterv1.Cluster{ObjectMeta: objectMeta(name)})
+	case "patch":
+		return c.Patch(ctx, &hotplugv1.Hotplug{ObjectMeta: objectMeta(name)}, client.RawPatch(types.JSONPatchType, []byte(bc.JSONPatch)))
 	case "unsync":
 		hp := &hotplugv1.Hotplug{}
 		if err := c.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {

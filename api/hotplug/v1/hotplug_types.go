@@ -273,6 +273,16 @@ type RolloutStatus struct {
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Message string `json:"message,omitempty"`
+	// ObservedResume is the value of the rollout-resumed-at annotation the
+	// hub last acted on (a long value as its digest): a different value
+	// resumes the rollout once.
+	// +kubebuilder:validation:MaxLength=80
+	// +optional
+	ObservedResume string `json:"observedResume,omitempty"`
+	// ResumedAt is when, by the hub's clock, failed clusters were last
+	// given a new progress deadline by a resume.
+	// +optional
+	ResumedAt *metav1.Time `json:"resumedAt,omitempty"`
 }
 
 // RolloutPhase is the phase of a rollout.
