@@ -1,0 +1,88 @@
+package drift
+
+import (
+	"github.com/kubecube-io/hotplug/internal/health"
+	"github.com/kubecube-io/hotplug/internal/jsonpointer"
+)
+
+// Ignore is one driftIgnore rule of a component: fields of the objects it
+// selects that Detect does not report and Repair does not set back.
+type Ignore struct {
+	// Group, Version, Kind, Name and Namespace select objects; an empty
+	// field matches every value. Namespace never matches a cluster-scoped
+	// object; a namespaced object's namespace is resolved (the release's
+	// when the manifest names none).
+	Group, Version, Kind, Name, Namespace string
+	// Paths are RFC 6901 JSON pointers; each names a field and everything
+	// below it. A pointer that does not parse is skipped (the merge refuses
+	// them before they get here).
+	Paths []string
+}
+
+// matches reports whether the rule selects ref.
+func (ig Ignore) matches(ref health.ObjectRef) bool {
+	for _, f := range [][2]string{{ig.Group, ref.Group}, {ig.Version, ref.Version}, {ig.Kind, ref.Kind}, {ig.Name, ref.Name}, {ig.Namespace, ref.Namespace}} {
+		if f[0] != "" && f[0] != f[1] {
+			return false
+		}
+	}
+	return true
+}
+
+// ignoredPointers returns the parsed pointers of the rules that select ref,
+// in rule order.
+func ignoredPointers(rules []Ignore, ref health.ObjectRef) [][]string {
+	var out [][]string
+	for _, r := range rules {
+		if !r.matches(ref) {
+			continue
+		}
+		for _, p := range r.Paths {
+			if toks, err := jsonpointer.Parse(p); err == nil && len(toks) > 0 {
+				out = append(out, toks)
+			}
+		}
+	}
+	return out
+}
+
+// keepLive makes cfg (the object to apply) hold live's value at each
+// pointer: copied where live has the field (and cfg its parent), removed
+// from cfg where live has none. Applied so, an ignored field neither differs
+// in the dry run nor is set back by a repair, whoever owns it; copying
+// rather than dropping the field keeps it when Helm's manager owns it (a
+// value an admission policy rewrote on CREATE is attributed to Helm), where
+// an apply without it would delete it. live nil (an object to recreate)
+// leaves cfg as it is.
+func keepLive(cfg, live map[string]any, pointers [][]string) {
+	if live == nil {
+		return
+	}
+	for _, toks := range pointers {
+		if v, ok := jsonpointer.Get(live, toks); ok {
+			jsonpointer.Set(cfg, toks, deepCopyJSON(v))
+		} else {
+			jsonpointer.Remove(cfg, toks)
+		}
+	}
+}
+
+// deepCopyJSON copies a decoded JSON value, so cfg shares nothing with live.
+func deepCopyJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopyJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopyJSON(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
