@@ -103,6 +103,9 @@ func (r *Reconciler) observeDrift(ctx context.Context, name string, rel *helm.Re
 		return 0
 	}
 	obs.Drift = ds
+	if len(ds) == 0 {
+		r.drift.newReport(name, "") // in sync: drift coming back is said again
+	}
 	if len(ds) > 0 {
 		if ok, next := r.drift.tracker.Allow(name); !ok {
 			obs.DriftHeldUntil = next
