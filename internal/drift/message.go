@@ -67,11 +67,12 @@ func Managers(drifts []Drift) []string {
 	return slices.Compact(out)
 }
 
-// HeldMessage is the text of the Event (reason DriftRepairHeld) when a
-// Tracker holds the repair of a component that keeps drifting: "drift
-// keeps coming back, repair held until <RFC 3339 time>: " + Describe, at
-// most limits.MaxEventBytes.
+// HeldMessage is the text of the Event (reason DriftNotRepaired) when a
+// Tracker holds the repair of a component that keeps drifting or whose
+// repair keeps failing: "drift keeps coming back or its repair fails,
+// repair held until <RFC 3339 time>: " + Describe, at most
+// limits.MaxEventBytes.
 func HeldMessage(drifts []Drift, until time.Time) string {
-	return limits.Message("drift keeps coming back, repair held until "+until.UTC().Format(time.RFC3339)+": "+
+	return limits.Message("drift keeps coming back or its repair fails, repair held until "+until.UTC().Format(time.RFC3339)+": "+
 		Describe(drifts, limits.MaxEventBytes), limits.MaxEventBytes)
 }
