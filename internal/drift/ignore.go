@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/jsonpointer"
 )
@@ -60,29 +62,10 @@ func keepLive(cfg, live map[string]any, pointers [][]string) {
 	}
 	for _, toks := range pointers {
 		if v, ok := jsonpointer.Get(live, toks); ok {
-			jsonpointer.Set(cfg, toks, deepCopyJSON(v))
+			// A copy, so the applied object shares nothing with live.
+			jsonpointer.Set(cfg, toks, runtime.DeepCopyJSONValue(v))
 		} else {
 			jsonpointer.Remove(cfg, toks)
 		}
-	}
-}
-
-// deepCopyJSON copies a decoded JSON value, so cfg shares nothing with live.
-func deepCopyJSON(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopyJSON(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopyJSON(e)
-		}
-		return out
-	default:
-		return v
 	}
 }

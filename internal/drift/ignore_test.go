@@ -168,26 +168,20 @@ func TestRepairedMessageNamesOwners(t *testing.T) {
 	}
 }
 
-// scramble overwrites every string and number below v.
-func scramble(v any) {
+// scramble overwrites every scalar below v in place and returns v.
+func scramble(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			switch e.(type) {
-			case map[string]any, []any:
-				scramble(e)
-			default:
-				x[k] = "scrambled"
-			}
+			x[k] = scramble(e)
 		}
+		return x
 	case []any:
 		for i, e := range x {
-			switch e.(type) {
-			case map[string]any, []any:
-				scramble(e)
-			default:
-				x[i] = "scrambled"
-			}
+			x[i] = scramble(e)
 		}
+		return x
+	default:
+		return "scrambled"
 	}
 }
