@@ -109,7 +109,8 @@ type Options struct {
 	// process; empty means HelmFieldManager().
 	FieldManager string
 	// Respect says whether fields owned by a manager are left to it (see
-	// the package doc); nil means RespectedManager.
+	// the package doc); nil means RespectedManager. RespectManagers builds
+	// one that adds exact names to it.
 	Respect func(manager string) bool
 }
 
@@ -179,7 +180,8 @@ type object struct {
 // desired content, at the version it still has, is in sync and is not read
 // again. Every other object costs one GET and, when it exists, one dry-run
 // server-side apply (a PATCH with dryRun=All, which writes nothing); kinds
-// are resolved through the client's RESTMapper. It never writes. An error (manifest that cannot be
+// are resolved through the client's RESTMapper. Fields rel.Ignore names are
+// compared at their live value (never drift). It never writes. An error (manifest that cannot be
 // parsed, read or dry run failing for another reason than NotFound) means
 // drift is unknown; it names the object.
 func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
@@ -338,8 +340,9 @@ func (d *Detector) config(o object, live *unstructured.Unstructured) (*unstructu
 // Repair sets back the objects of drifts (as Detect returned them for the
 // same rel): a Missing object is recreated and a Changed one re-applied,
 // each by one forced server-side apply of its manifest object under Helm's
-// field manager, with the fields respected managers own removed (read
-// again, one GET, just before the apply). No other object is written, and
+// field manager, with the fields respected managers own removed and the
+// fields rel.Ignore names at their live value (read again, one GET, just
+// before the apply). No other object is written, and
 // Helm is not called: the release keeps its revision. It returns the
 // objects repaired, in the order of drifts; an object that cannot be
 // repaired (kind not served, not in the manifest, apply refused) does not
