@@ -115,7 +115,7 @@ func TestKeepLive(t *testing.T) {
 
 func TestOwners(t *testing.T) {
 	raw := func(s string) *metav1.FieldsV1 { f := &metav1.FieldsV1{}; f.SetRawBytes([]byte(s)); return f }
-	live := obj(t, `{"data":{"a":"1","b":"2"},"spec":{"replicas":0,"template":{"spec":{"containers":[{"name":"side","image":"s"},{"name":"web","image":"mirror/web:1"}]}}},"args":["x","y"]}`)
+	live := obj(t, `{"data":{"a":"1","b":"2"},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"x"}},"template":{"spec":{"containers":[{"name":"side","image":"s"},{"name":"web","image":"mirror/web:1"}]}}},"args":["x","y"]}`)
 	entries := []metav1.ManagedFieldsEntry{
 		{Manager: "hotplug", FieldsV1: raw(`{"f:data":{"f:a":{},"f:b":{}},"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:name":{}}}}}}}`)},
 		{Manager: "admission-mirror", FieldsV1: raw(`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:image":{}}}}}}}`)},
@@ -123,6 +123,10 @@ func TestOwners(t *testing.T) {
 		{Manager: "kubectl-edit", FieldsV1: raw(`{"f:data":{"f:b":{}},"f:args":{"v:\"y\"":{}}}`)},
 		{Manager: "status-writer", Subresource: "status", FieldsV1: raw(`{"f:spec":{"f:replicas":{}}}`)},
 		{Manager: "broken", FieldsV1: raw(`{`)},
+		// Owns the web element's existence and one field of it: not its image.
+		{Manager: "element-owner", FieldsV1: raw(`{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:imagePullPolicy":{}}}}}}}`)},
+		// Owns the selector as a whole: everything below it.
+		{Manager: "atomic", FieldsV1: raw(`{"f:spec":{"f:selector":{}}}`)},
 	}
 	o := ownersOf(entries, live, "hotplug")
 	key := func(segs ...string) string {
@@ -138,6 +142,8 @@ func TestOwners(t *testing.T) {
 	}{
 		{key("spec", "template", "spec", "containers", indexSeg(1), "image"), []string{"admission-mirror"}},
 		{key("spec", "replicas"), []string{"kubectl"}},
+		{key("spec", "selector", "matchLabels", "app"), []string{"atomic"}},
+		{key("spec", "template", "spec", "containers", indexSeg(1)), []string{"element-owner"}}, // the element itself: who owns its existence
 		{key("data", "b"), []string{"kubectl-edit"}},
 		{key("data", "a"), nil},                 // only Helm's own
 		{key("args"), []string{"kubectl-edit"}}, // a list that changed length: its elements' owners

@@ -29,14 +29,23 @@ func liveKey(parent, seg string) string {
 // indexSeg is the live-key segment of list element i.
 func indexSeg(i int) string { return idxMark + strconv.Itoa(i) }
 
-// owners maps live keys to the managers that own the node (a field set as a
-// whole, a leaf, or a list element marked "."), other than self, on the
-// main resource and its scale subresource (status is not in a manifest).
-type owners map[string][]string
+// owners maps live keys to the managers that own the node, other than self,
+// on the main resource and its scale subresource (status is not in a
+// manifest): in nodes, every owned node (a leaf, or a node marked "." such
+// as a list element whose existence a manager owns); in leaves, only the
+// leaves (a value owned as a whole, below which nobody else owns anything).
+type owners struct {
+	nodes, leaves map[string][]string
+}
 
 // ownersOf resolves the managedFields entries of live against live.
 func ownersOf(entries []metav1.ManagedFieldsEntry, live map[string]any, self string) owners {
-	out := owners{}
+	out := owners{nodes: map[string][]string{}, leaves: map[string][]string{}}
+	add := func(m map[string][]string, key, manager string) {
+		if !slices.Contains(m[key], manager) {
+			m[key] = append(m[key], manager)
+		}
+	}
 	for _, e := range entries {
 		if e.Manager == self || e.FieldsV1 == nil || e.Subresource == "status" {
 			continue
@@ -45,9 +54,10 @@ func ownersOf(entries []metav1.ManagedFieldsEntry, live map[string]any, self str
 		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &f) != nil {
 			continue // a manager whose fields cannot be read is not named
 		}
-		walkOwned(f, live, "", func(key string) {
-			if !slices.Contains(out[key], e.Manager) {
-				out[key] = append(out[key], e.Manager)
+		walkOwned(f, live, "", func(key string, leaf bool) {
+			add(out.nodes, key, e.Manager)
+			if leaf {
+				add(out.leaves, key, e.Manager)
 			}
 		})
 	}
@@ -55,11 +65,12 @@ func ownersOf(entries []metav1.ManagedFieldsEntry, live map[string]any, self str
 }
 
 // walkOwned calls add with the live key of every node that fields (a
-// FieldsV1 node) owns below the live node v at key.
-func walkOwned(fields map[string]any, v any, key string, add func(string)) {
+// FieldsV1 node) owns below the live node v at key, and whether it is owned
+// as a leaf.
+func walkOwned(fields map[string]any, v any, key string, add func(key string, leaf bool)) {
 	for k, sub := range fields {
 		if k == "." {
-			add(key)
+			add(key, false)
 			continue
 		}
 		children, _ := sub.(map[string]any)
@@ -86,7 +97,7 @@ func walkOwned(fields map[string]any, v any, key string, add func(string)) {
 		}
 		p := liveKey(key, seg)
 		if isLeaf(children) {
-			add(p)
+			add(p, true)
 			continue
 		}
 		walkOwned(children, next, p, add)
@@ -118,7 +129,7 @@ func elementIndex(l []any, k string) int {
 }
 
 // of returns the managers that set the node at key: owners of the node
-// itself or of a node above it (a field owned as a whole), else of the
+// itself or of a leaf above it (a value owned as a whole), else of the
 // nodes below it (a list that changed length); sorted, nil when none.
 func (o owners) of(key string) []string {
 	var out []string
@@ -129,8 +140,9 @@ func (o owners) of(key string) []string {
 			}
 		}
 	}
+	addAll(o.nodes[key])
 	for k := key; ; {
-		addAll(o[k])
+		addAll(o.leaves[k])
 		i := strings.LastIndex(k, keySep)
 		if i < 0 {
 			break
@@ -138,7 +150,7 @@ func (o owners) of(key string) []string {
 		k = k[:i]
 	}
 	if len(out) == 0 {
-		for k, ms := range o {
+		for k, ms := range o.nodes {
 			if strings.HasPrefix(k, key+keySep) {
 				addAll(ms)
 			}
