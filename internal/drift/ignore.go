@@ -55,12 +55,16 @@ func ignoredPointers(rules []Ignore, ref health.ObjectRef) [][]string {
 // rather than dropping the field keeps it when Helm's manager owns it (a
 // value an admission policy rewrote on CREATE is attributed to Helm), where
 // an apply without it would delete it. live nil (an object to recreate)
-// leaves cfg as it is.
+// leaves cfg as it is, and so does a pointer whose list index names
+// different elements in the two (see aligned).
 func keepLive(cfg, live map[string]any, pointers [][]string) {
 	if live == nil {
 		return
 	}
 	for _, toks := range pointers {
+		if !aligned(cfg, live, toks) {
+			continue
+		}
 		if v, ok := jsonpointer.Get(live, toks); ok {
 			// A copy, so the applied object shares nothing with live.
 			jsonpointer.Set(cfg, toks, runtime.DeepCopyJSONValue(v))
@@ -68,4 +72,38 @@ func keepLive(cfg, live map[string]any, pointers [][]string) {
 			jsonpointer.Remove(cfg, toks)
 		}
 	}
+}
+
+// aligned reports whether toks names the same list elements in cfg and
+// live: at every list index where both elements are maps, their "name"
+// fields are equal. A pointer written against the manifest
+// (".../containers/0/image") must not copy a sidecar's image that an
+// injector put first in the live list into the manifest's container.
+func aligned(cfg, live any, toks []string) bool {
+	for _, t := range toks {
+		cl, ok1 := cfg.([]any)
+		ll, ok2 := live.([]any)
+		if ok1 && ok2 {
+			ce, cok := jsonpointer.Get(cl, []string{t})
+			le, lok := jsonpointer.Get(ll, []string{t})
+			if cok && lok && elementName(ce) != elementName(le) {
+				return false
+			}
+		}
+		var ok bool
+		if cfg, ok = jsonpointer.Get(cfg, []string{t}); !ok {
+			return true
+		}
+		if live, ok = jsonpointer.Get(live, []string{t}); !ok {
+			return true
+		}
+	}
+	return true
+}
+
+// elementName is a list element's "name" field, "" without one.
+func elementName(e any) string {
+	m, _ := e.(map[string]any)
+	n, _ := m["name"].(string)
+	return n
 }

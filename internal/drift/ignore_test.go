@@ -82,6 +82,9 @@ func TestKeepLive(t *testing.T) {
 			`{"spec":{"replicas":1}}`, []string{"/metadata/annotations/a~1b"}},
 		{"index out of range in the manifest: nothing added", `{"spec":{"template":{"spec":{"containers":[]}}}}`, live,
 			`{"spec":{"template":{"spec":{"containers":[]}}}}`, []string{"/spec/template/spec/containers/0/image"}},
+		{"a sidecar first in live: the manifest's container is not given its image", `{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"web:1"}]}}}}`,
+			`{"spec":{"template":{"spec":{"containers":[{"name":"proxy","image":"proxy:1"},{"name":"web","image":"mirror.local/web:1"}]}}}}`,
+			`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"web:1"}]}}}}`, []string{"/spec/template/spec/containers/0/image"}},
 		{"no live object: the manifest's value", `{"spec":{"replicas":1}}`, "",
 			`{"spec":{"replicas":1}}`, []string{"/spec/replicas"}},
 	} {
