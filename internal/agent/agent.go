@@ -72,7 +72,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
 	}
 	if !opts.DisableDriftRepair {
-		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{}))
+		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{Respect: drift.RespectManagers(opts.DriftRespectManagers)}), opts.DriftBackoff)
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err

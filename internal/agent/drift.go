@@ -14,6 +14,7 @@ import (
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/limits"
+	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
 // minDriftInterval spaces drift detection of one component: every detection
@@ -27,17 +28,31 @@ const minDriftInterval = 10 * time.Second
 const progressDriftWait = 2 * time.Second
 
 // driftKeeper is the agent's drift state: the detector, the backoff of
-// components that keep drifting, and when each was last checked.
+// components that keep drifting or whose repair fails, when each was last
+// checked, and the last unrepaired-drift Event said for each.
 type driftKeeper struct {
 	detector *drift.Detector
 	tracker  *drift.Tracker
 
-	mu      sync.Mutex
-	checked map[string]time.Time
+	mu       sync.Mutex
+	checked  map[string]time.Time
+	reported map[string]string
 }
 
-func newDriftKeeper(d *drift.Detector) *driftKeeper {
-	return &driftKeeper{detector: d, tracker: drift.NewTracker(drift.TrackerOptions{}), checked: map[string]time.Time{}}
+func newDriftKeeper(d *drift.Detector, backoff drift.TrackerOptions) *driftKeeper {
+	return &driftKeeper{detector: d, tracker: drift.NewTracker(backoff), checked: map[string]time.Time{}, reported: map[string]string{}}
+}
+
+// newReport records msg as the component's unrepaired-drift report and
+// tells whether it differs from the last one (only then is it said again).
+func (k *driftKeeper) newReport(name, msg string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.reported[name] == msg {
+		return false
+	}
+	k.reported[name] = msg
+	return true
 }
 
 // due tells whether the component's release may be checked now, and if so
@@ -56,6 +71,7 @@ func (k *driftKeeper) due(name string, now time.Time) (bool, time.Duration) {
 func (k *driftKeeper) forget(name string) {
 	k.mu.Lock()
 	delete(k.checked, name)
+	delete(k.reported, name)
 	k.mu.Unlock()
 	k.tracker.Forget(name)
 }
@@ -81,12 +97,15 @@ func (r *Reconciler) observeDrift(ctx context.Context, name string, rel *helm.Re
 	if ok, wait := r.drift.due(name, time.Now()); !ok {
 		return wait
 	}
-	ds, err := r.drift.detector.Detect(ctx, drift.Release{Name: rel.Name, Namespace: rel.Namespace, Manifest: rel.Manifest})
+	ds, err := r.drift.detector.Detect(ctx, driftRelease(rel, d.Component))
 	if err != nil {
 		ctrl.LoggerFrom(ctx).Info("drift detection failed; trying again later", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
 		return 0
 	}
 	obs.Drift = ds
+	if len(ds) == 0 {
+		r.drift.newReport(name, "") // in sync: drift coming back is said again
+	}
 	if len(ds) > 0 {
 		if ok, next := r.drift.tracker.Allow(name); !ok {
 			obs.DriftHeldUntil = next
@@ -95,15 +114,33 @@ func (r *Reconciler) observeDrift(ctx context.Context, name string, rel *helm.Re
 	return 0
 }
 
+// driftRelease is what the detector compares for the component's release:
+// its manifest and the component's driftIgnore rules.
+func driftRelease(rel *helm.Release, c *merge.Component) drift.Release {
+	out := drift.Release{Name: rel.Name, Namespace: rel.Namespace, Manifest: rel.Manifest}
+	if c == nil {
+		return out
+	}
+	for _, ig := range c.DriftIgnore {
+		t := ig.Target
+		out.Ignore = append(out.Ignore, drift.Ignore{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace, Paths: ig.Paths})
+	}
+	return out
+}
+
 // repairDrift sets back the drifted objects of the component's release and
-// records the repair: Event, metric, outcome (status lastDriftRepair).
-func (r *Reconciler) repairDrift(ctx context.Context, name string, rel *helm.Release, ds []drift.Drift, common, own *hotplugv1.Hotplug) error {
-	repaired, err := r.drift.detector.Repair(ctx, drift.Release{Name: rel.Name, Namespace: rel.Namespace, Manifest: rel.Manifest}, ds)
+// records the repair: Event and log line naming the managers whose fields
+// were set back, metric, outcome (status lastDriftRepair). Every attempt,
+// failed or partial ones included, counts in the backoff Tracker: a repair
+// the API server keeps refusing is retried with the same backoff as drift
+// that keeps coming back, not at every check.
+func (r *Reconciler) repairDrift(ctx context.Context, name string, rel *helm.Release, d Desired, ds []drift.Drift, common, own *hotplugv1.Hotplug) error {
+	repaired, err := r.drift.detector.Repair(ctx, driftRelease(rel, d.Component), ds)
+	r.drift.tracker.Record(name)
 	if len(repaired) > 0 {
-		r.drift.tracker.Record(name)
 		driftRepairs.WithLabelValues(name).Add(float64(len(repaired)))
 		msg := drift.RepairedMessage(ds)
-		ctrl.LoggerFrom(ctx).Info("drift repaired", "objects", len(repaired), "what", msg)
+		ctrl.LoggerFrom(ctx).Info("drift repaired", "objects", len(repaired), "previousManagers", drift.Managers(ds), "what", msg)
 		r.event(common, own, name, rel.Namespace, corev1.EventTypeNormal, "DriftRepaired", string(ActionRepair), "component "+name+": "+msg)
 		now := metav1.Now()
 		r.outs.update(name, func(o *Outcome) {
@@ -128,6 +165,9 @@ func (r *Reconciler) reportUnrepairedDrift(name string, rel *helm.Release, obs O
 		msg = drift.HeldMessage(obs.Drift, obs.DriftHeldUntil)
 	default:
 		return
+	}
+	if !r.drift.newReport(name, msg) {
+		return // said already; the next check would repeat it every 10 s
 	}
 	r.event(common, own, name, rel.Namespace, corev1.EventTypeWarning, "DriftNotRepaired", string(ActionRepair), "component "+name+": "+msg)
 }

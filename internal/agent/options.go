@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/kubecube-io/hotplug/internal/drift"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
@@ -43,6 +44,18 @@ type Options struct {
 	// changed or deleted by hand as they are; by default they are set back
 	// (a component can opt out with driftRepair: false).
 	DisableDriftRepair bool
+	// DriftRespectManagers are field managers, by exact name, whose fields
+	// drift repair leaves to them, in addition to the built-in list
+	// (drift.RespectedManager: kube-controller-manager, autoscalers and
+	// names ending in -controller, -controller-manager, -operator or
+	// -autoscaler); e.g. "manager" (kubebuilder's default),
+	// "cert-manager-cainjector", "istiod".
+	DriftRespectManagers []string
+	// DriftBackoff spaces the repairs of a component whose drift keeps
+	// coming back or whose repair fails; zero fields take drift.Tracker's
+	// defaults (3 at once, then 30s doubling to 10m, forgotten after 30m
+	// without a repair).
+	DriftBackoff drift.TrackerOptions
 	// AllowClusterAdminBindings lets charts bind the cluster-admin
 	// ClusterRole; by default such an install or upgrade is refused.
 	AllowClusterAdminBindings bool

@@ -176,7 +176,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			r.reportUnrepairedDrift(name, releaseIn(obs, d), obs, d, common, own)
 		}
 		if len(steps) == 1 && steps[0].Action == ActionRepair {
-			if err := r.repairDrift(ctx, name, releaseIn(obs, d), obs.Drift, common, own); err != nil {
+			if err := r.repairDrift(ctx, name, releaseIn(obs, d), d, obs.Drift, common, own); err != nil {
 				ctrl.LoggerFrom(ctx).Info("drift repair incomplete", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
 				r.event(common, own, name, steps[0].Namespace, corev1.EventTypeWarning, "DriftRepairFailed", string(ActionRepair),
 					"component "+name+": "+err.Error())

@@ -23,9 +23,23 @@
 // is drift and is set back. A field that is not in the manifest (a label
 // someone added) is never drift.
 //
+// Fields an operator names are left alone too: Release.Ignore holds the
+// component's driftIgnore rules (RFC 6901 pointers into the objects a
+// target selects). The applied object, in the dry run and in the repair,
+// carries the live value at each ignored pointer (or lacks the field when
+// the live object does), so the field is neither reported nor set back,
+// whoever owns it (a value an admission policy rewrote on CREATE is
+// attributed to Helm's own manager, and an apply without the field would
+// delete it). RespectManagers adds exact manager names to the built-in list.
+//
+// Every changed field of a Drift carries its Owners: the managers that held
+// it in the live object's managedFields when it was found differing, which
+// RepairedMessage names ("... image by admission-mirror"), so that an
+// operator sees which controller a repair fought; values are never named.
+//
 // Repair applies, forced, under Helm's field manager, only the objects that
 // drifted, with the respected managers' fields removed; Missing objects are
 // recreated. A Tracker bounds how often one component is repaired, so a
 // controller fighting Helm is reported with backoff, not repaired in a hot
-// loop.
+// loop; the agent records failed repairs in it too.
 package drift

@@ -55,6 +55,9 @@ type Release struct {
 	Name, Namespace string
 	// Manifest is the release's rendered multi-document YAML.
 	Manifest string
+	// Ignore are the component's driftIgnore rules: fields of the objects
+	// they select that Detect does not report and Repair does not set back.
+	Ignore []Ignore
 }
 
 // Drift is one object of a release that differs from its manifest.
@@ -69,6 +72,11 @@ type Drift struct {
 	Fields []string
 	// MoreFields counts the differing paths left out of Fields.
 	MoreFields int
+	// Owners, parallel to Fields, are the field managers (from the live
+	// object's managedFields, Helm's own excluded) that owned each field
+	// when it was found differing: who set the value a repair replaces.
+	// An entry is nil when none did (a field someone removed).
+	Owners [][]string
 	// Unserved is set on a Missing object whose kind the API server does
 	// not serve (its CRD was removed); Repair cannot recreate it.
 	Unserved bool
@@ -101,7 +109,8 @@ type Options struct {
 	// process; empty means HelmFieldManager().
 	FieldManager string
 	// Respect says whether fields owned by a manager are left to it (see
-	// the package doc); nil means RespectedManager.
+	// the package doc); nil means RespectedManager. RespectManagers builds
+	// one that adds exact names to it.
 	Respect func(manager string) bool
 }
 
@@ -160,6 +169,8 @@ func New(c client.Client, opts Options) *Detector {
 type object struct {
 	ref health.ObjectRef
 	u   *unstructured.Unstructured
+	// ignore are the parsed driftIgnore pointers that select the object.
+	ignore [][]string
 }
 
 // Detect returns the drift of every object of rel's manifest, in kind/
@@ -169,7 +180,8 @@ type object struct {
 // desired content, at the version it still has, is in sync and is not read
 // again. Every other object costs one GET and, when it exists, one dry-run
 // server-side apply (a PATCH with dryRun=All, which writes nothing); kinds
-// are resolved through the client's RESTMapper. It never writes. An error (manifest that cannot be
+// are resolved through the client's RESTMapper. Fields rel.Ignore names are
+// compared at their live value (never drift). It never writes. An error (manifest that cannot be
 // parsed, read or dry run failing for another reason than NotFound) means
 // drift is unknown; it names the object.
 func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
@@ -214,7 +226,9 @@ func (d *Detector) Detect(ctx context.Context, rel Release) ([]Drift, error) {
 
 // keyOf returns o's key for the memory of objects found in sync.
 func keyOf(o object) (cleanKey, error) {
-	data, err := json.Marshal(o.u.Object)
+	// The ignored fields are part of the desired content: a rule added or
+	// removed makes the object's earlier judgement stale.
+	data, err := json.Marshal([]any{o.u.Object, o.ignore})
 	if err != nil {
 		return cleanKey{}, fmt.Errorf("%s: %w", o.ref, err)
 	}
@@ -267,12 +281,21 @@ func (d *Detector) detectOne(ctx context.Context, o object) (*Drift, string, err
 		}
 		return nil, "", fmt.Errorf("dry-run apply of %s: %w", o.ref, err)
 	}
-	paths := diffPaths(live.Object, cfg.Object)
-	if len(paths) == 0 {
+	ds := diffs(live.Object, cfg.Object)
+	if len(ds) == 0 {
 		return nil, version, nil
 	}
+	paths := make([]string, len(ds))
+	for i, df := range ds {
+		paths[i] = df.path
+	}
 	fields, more := bound(paths)
-	return &Drift{Ref: o.ref, Kind: Changed, Fields: fields, MoreFields: more}, version, nil
+	who := ownersOf(live.GetManagedFields(), live.Object, d.manager)
+	owned := make([][]string, len(fields))
+	for i := range fields {
+		owned[i] = who.of(ds[i].live)
+	}
+	return &Drift{Ref: o.ref, Kind: Changed, Fields: fields, MoreFields: more, Owners: owned}, version, nil
 }
 
 // get reads the live object.
@@ -289,7 +312,8 @@ func (d *Detector) get(ctx context.Context, o object) (*unstructured.Unstructure
 }
 
 // config returns the object to apply: the manifest object without the
-// fields that respected managers own in live (nil live: none).
+// fields that respected managers own in live (nil live: none), and with
+// live's value at every ignored field (see keepLive).
 func (d *Detector) config(o object, live *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	cfg := o.u.DeepCopy()
 	if live == nil {
@@ -302,6 +326,7 @@ func (d *Detector) config(o object, live *unstructured.Unstructured) (*unstructu
 	for _, f := range owned {
 		strip(cfg.Object, f)
 	}
+	keepLive(cfg.Object, live.Object, o.ignore)
 	// What stripping must never lose: the object's identity.
 	cfg.SetAPIVersion(o.u.GetAPIVersion())
 	cfg.SetKind(o.u.GetKind())
@@ -315,8 +340,9 @@ func (d *Detector) config(o object, live *unstructured.Unstructured) (*unstructu
 // Repair sets back the objects of drifts (as Detect returned them for the
 // same rel): a Missing object is recreated and a Changed one re-applied,
 // each by one forced server-side apply of its manifest object under Helm's
-// field manager, with the fields respected managers own removed (read
-// again, one GET, just before the apply). No other object is written, and
+// field manager, with the fields respected managers own removed and the
+// fields rel.Ignore names at their live value (read again, one GET, just
+// before the apply). No other object is written, and
 // Helm is not called: the release keeps its revision. It returns the
 // objects repaired, in the order of drifts; an object that cannot be
 // repaired (kind not served, not in the manifest, apply refused) does not
@@ -423,7 +449,7 @@ func (d *Detector) objects(rel Release) ([]object, error) {
 		ann[releaseNameAnnotation] = rel.Name
 		ann[releaseNamespaceAnnotation] = rel.Namespace
 		u.SetAnnotations(ann)
-		out = append(out, object{ref: ref, u: u})
+		out = append(out, object{ref: ref, u: u, ignore: ignoredPointers(rel.Ignore, ref)})
 	}
 	return out, nil
 }

@@ -58,12 +58,31 @@ var ignoredMeta = []string{"managedFields", "resourceVersion", "generation"}
 // "name", else "[i]"; lists of different length, and values of different
 // types, are one difference at the list or value itself.
 func diffPaths(live, want map[string]any) []string {
+	ds := diffs(live, want)
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.path
+	}
+	return out
+}
+
+// difference is one path where live and want differ, with the live key of
+// the node (see liveKey) that tells who set it.
+type difference struct {
+	path, live string
+}
+
+// diffs is diffPaths with the live keys, sorted and unique by path.
+func diffs(live, want map[string]any) []difference {
 	l := trimmed(live)
 	w := trimmed(want)
-	var out []string
-	diffValue(l, w, nil, &out)
-	slices.Sort(out)
-	return slices.Compact(out)
+	var out []difference
+	diffValue(l, w, nil, "", &out)
+	slices.SortFunc(out, func(a, b difference) int { return strings.Compare(a.path, b.path) })
+	return slices.CompactFunc(out, func(a, b difference) bool { return a.path == b.path })
 }
 
 // trimmed returns a shallow copy of obj without the ignored fields.
@@ -80,40 +99,42 @@ func trimmed(obj map[string]any) map[string]any {
 	return out
 }
 
-// diffValue appends to out the paths where a and b differ.
-func diffValue(a, b any, path []string, out *[]string) {
+// diffValue appends to out the paths where a (live, at live key key) and b
+// differ.
+func diffValue(a, b any, path []string, key string, out *[]difference) {
+	add := func(p []string, k string) { *out = append(*out, difference{path: joinPath(p), live: k}) }
 	switch av := a.(type) {
 	case map[string]any:
 		bv, ok := b.(map[string]any)
 		if !ok {
-			*out = append(*out, joinPath(path))
+			add(path, key)
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(av)) {
 			p := append(append([]string(nil), path...), fieldSegment(k))
 			if bx, ok := bv[k]; ok {
-				diffValue(av[k], bx, p, out)
+				diffValue(av[k], bx, p, liveKey(key, k), out)
 			} else {
-				*out = append(*out, joinPath(p))
+				add(p, liveKey(key, k))
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(bv)) {
 			if _, ok := av[k]; !ok {
-				*out = append(*out, joinPath(append(append([]string(nil), path...), fieldSegment(k))))
+				add(append(append([]string(nil), path...), fieldSegment(k)), liveKey(key, k))
 			}
 		}
 	case []any:
 		bv, ok := b.([]any)
 		if !ok || len(av) != len(bv) {
-			*out = append(*out, joinPath(path))
+			add(path, key)
 			return
 		}
 		for i := range av {
-			diffValue(av[i], bv[i], append(append([]string(nil), path...), elementSegment(av[i], bv[i], i)), out)
+			diffValue(av[i], bv[i], append(append([]string(nil), path...), elementSegment(av[i], bv[i], i)), liveKey(key, indexSeg(i)), out)
 		}
 	default:
 		if !reflect.DeepEqual(a, b) {
-			*out = append(*out, joinPath(path))
+			add(path, key)
 		}
 	}
 }

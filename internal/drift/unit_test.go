@@ -230,7 +230,7 @@ func TestMessages(t *testing.T) {
 		t.Errorf("RepairedMessage = %q\nwant %q", got, want)
 	}
 	until := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if got := HeldMessage(drifts[:1], until); got != "drift keeps coming back, repair held until 2026-01-02T03:04:05Z: Deployment demo/web deleted" {
+	if got := HeldMessage(drifts[:1], until); got != "drift keeps coming back or its repair fails, repair held until 2026-01-02T03:04:05Z: Deployment demo/web deleted" {
 		t.Errorf("HeldMessage = %q", got)
 	}
 	many := make([]Drift, 200)

@@ -32,6 +32,10 @@ type Component struct {
 	// cluster's list when it names any, else common's; sorted, without
 	// duplicates, every name a component of the same Result, no cycles.
 	DependsOn []string
+	// DriftIgnore are the fields drift repair leaves alone: the cluster's
+	// rules when it has any, else common's (a list replaces the inherited
+	// one, it is not merged element by element); nil when neither has any.
+	DriftIgnore []hotplugv1.DriftIgnore
 }
 
 // Result is the effective configuration: good components (sorted by name)
@@ -50,7 +54,7 @@ type Result struct {
 //
 // Components are keyed by name; the union of both objects' names is
 // returned, including a component that only own names. Each of namespace,
-// pkgName, status and dependsOn that own sets (non-empty) wins, otherwise common's
+// pkgName, status, dependsOn and driftIgnore that own sets (non-empty) wins, otherwise common's
 // applies. Env is not replaced but merged: each object's env is rendered
 // for cluster on its own (see Render), then own's values are deep-merged
 // over common's (see DeepMerge). A bad element (invalid name, namespace or
@@ -168,6 +172,10 @@ func index(hp *hotplugv1.Hotplug, fallbackName string) source {
 			continue
 		}
 		first[spec.Name] = i
+		if field, err := checkDriftIgnore(i, spec.DriftIgnore); err != nil {
+			s.errs = append(s.errs, &Error{Object: s.object, Component: spec.Name, Field: field, Err: err})
+			continue
+		}
 		s.specs[spec.Name] = spec
 	}
 	return s
@@ -242,5 +250,6 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 		Enabled:         status == hotplugv1.StatusEnabled,
 		Values:          vals,
 		SkipDriftRepair: !pickBool(base, over, func(c *hotplugv1.ComponentSpec) *bool { return c.DriftRepair }, true),
+		DriftIgnore:     pickDriftIgnore(base, over),
 	}, nil
 }

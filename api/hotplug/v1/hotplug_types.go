@@ -139,6 +139,63 @@ type ComponentSpec struct {
 	// +listType=set
 	// +optional
 	DependsOn []string `json:"dependsOn,omitempty"`
+
+	// DriftIgnore names fields of the component's objects that drift repair
+	// leaves alone: neither reported nor set back (a repair of other fields
+	// keeps their live value). For fields that admission policies or
+	// controllers set, e.g. an image rewritten to a registry mirror. Unset
+	// (or empty) means the cluster's list when it has entries, else
+	// common's: a cluster's list replaces common's, it does not add to it.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	DriftIgnore []DriftIgnore `json:"driftIgnore,omitempty"`
+}
+
+// DriftIgnore is one rule of a component's driftIgnore: the fields, named
+// by RFC 6901 JSON pointers, of the objects that Target selects.
+type DriftIgnore struct {
+	// Target selects objects of the component's release; an empty field
+	// matches every value, an empty target every object.
+	// +optional
+	Target DriftTarget `json:"target,omitempty"`
+	// Paths are RFC 6901 JSON pointers into the object, e.g.
+	// "/spec/template/spec/containers/0/image" or
+	// "/metadata/annotations/example.com~1mirror" ("~1" is "/", "~0" is
+	// "~"); a pointer names the field and everything below it.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=512
+	// +listType=atomic
+	// +required
+	Paths []string `json:"paths"`
+}
+
+// DriftTarget selects objects by API group, version, kind, name and
+// namespace; an empty field matches every value.
+type DriftTarget struct {
+	// Group is the API group ("apps"; the core group cannot be told apart
+	// from "any", leave it empty).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Group string `json:"group,omitempty"`
+	// Version is the API version ("v1").
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Kind is the object's kind ("Deployment").
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// Name is the object's name.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Namespace is the object's namespace; it never matches a
+	// cluster-scoped object.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // ComponentStatus is the observed state of one component in one cluster.
