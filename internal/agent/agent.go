@@ -46,7 +46,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	}
 	opts = opts.withDefaults()
 	log := ctrl.LoggerFrom(ctx).WithName("agent").WithValues("cluster", opts.ClusterName)
-	hopts := helm.Options{MaxHistory: opts.MaxHistory, Wait: opts.Wait, Timeout: opts.Timeout, Log: log.WithName("helm")}
+	// Upgrades leave to a manager exactly the fields drift repair leaves to it.
+	respect := drift.RespectManagers(opts.DriftRespectManagers)
+	hopts := helm.Options{MaxHistory: opts.MaxHistory, Wait: opts.Wait, Timeout: opts.Timeout, Log: log.WithName("helm"), Respect: respect}
 	if !opts.AllowClusterAdminBindings {
 		hopts.Policy = helm.RefuseClusterAdminBindings
 	}
@@ -72,7 +74,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
 	}
 	if !opts.DisableDriftRepair {
-		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{Respect: drift.RespectManagers(opts.DriftRespectManagers)}), opts.DriftBackoff)
+		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{Respect: respect}), opts.DriftBackoff)
 	}
 	if err := r.setupFleet(ctx, mgr, direct, log); err != nil {
 		return nil, err
