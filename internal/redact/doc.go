@@ -1,0 +1,16 @@
+// Package redact removes the strings of a component's values from text that
+// leaves its reconcile: Helm, rendering, drift and health errors on their way
+// into a status message, an Event, a log line or a CLI's output.
+//
+// A Redactor is built once from the values (every string leaf, in the forms
+// it can take in an error: as written, JSON- and Go-quoted, YAML
+// single-quoted, base64 in both alphabets, padded or not, at any of the three
+// byte alignments inside a longer encoded text, and each line of a
+// multi-line value) and then applied to any number of messages. Values of at
+// least MinAnywhere bytes are redacted wherever they appear, also inside a
+// longer word; values of MinToken to MinAnywhere-1 bytes (passwords such as
+// "hunter2") only as whole words, so that a short value that is also a
+// common word ("apps", "http") does not erase it from inside other words;
+// values shorter than MinToken are never redacted: one to three bytes carry
+// no secret and are the message's own words ("on", "v1", "tcp", "80").
+package redact
