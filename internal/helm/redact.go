@@ -29,3 +29,11 @@ func safeError(err error, values map[string]any, keep ...string) error {
 	}
 	return redact.Wrap(err, Redact(err.Error(), values, keep...))
 }
+
+// bounded returns err with its text cut to MaxErrorBytes; nil stays nil.
+func bounded(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redact.Wrap(err, limits.Message(err.Error(), MaxErrorBytes))
+}
