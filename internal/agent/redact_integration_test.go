@@ -91,6 +91,17 @@ func assertNoLeak(t *testing.T, where, text string, secrets ...string) {
 	}
 }
 
+// startCluster starts a one-cluster control plane and a client of it.
+func startCluster(t *testing.T, name string) (*controlplane.Cluster, client.Client) {
+	t.Helper()
+	cl := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: name}).Cluster(name)
+	c, err := client.New(cl.Config, client.Options{Scheme: kube.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, c
+}
+
 // startAgent runs an in-process agent logging into logs until the test ends.
 func startAgent(t *testing.T, cfg *controlplane.Cluster, opts agent.Options, logs *logBuffer) func() {
 	t.Helper()
@@ -126,13 +137,8 @@ func eventNotes(ctx context.Context, t *testing.T, c client.Client, reason strin
 // component's status, the HelmFailed Event or the agent's logs; "hunter2"
 // (7 bytes) included.
 func TestTemplateFailNeverQuotesValues(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "tpl"})
-	cl := env.Cluster("tpl")
+	cl, c := startCluster(t, "tpl")
 	ctx := context.Background()
-	c, err := client.New(cl.Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	pkg := packageChart(t, dir, "failing", `{{ fail (printf "bad password %s; as JSON %s; as base64 %s; key %s; key as JSON %s; key as base64 %s"
   .Values.password (toJson .Values.password) (b64enc .Values.password)
@@ -187,13 +193,8 @@ func TestTemplateFailNeverQuotesValues(t *testing.T) {
 // admission policy's messageExpression) puts the value neither in the
 // DriftRepairFailed Event nor in the agent's logs nor in the status.
 func TestDriftRepairFailureNeverQuotesValues(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "drift"})
-	cl := env.Cluster("drift")
+	cl, c := startCluster(t, "drift")
 	ctx := context.Background()
-	c, err := client.New(cl.Config, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Updates of ConfigMaps in namespace locked to password hunter2 are
 	// refused, quoting it; dry runs (drift detection) pass.
 	fail := admissionv1.Fail
