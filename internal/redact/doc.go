@@ -4,9 +4,12 @@
 //
 // A Redactor is built once from the values (every string leaf, in the forms
 // it can take in an error: as written, JSON- and Go-quoted, YAML
-// single-quoted, base64 in both alphabets, padded or not, at any of the three
-// byte alignments inside a longer encoded text, and each line of a
-// multi-line value) and then applied to any number of messages. Values of at
+// single-quoted, and each line of a multi-line value) and then applied to
+// any number of messages. Base64 is found by decoding: every run of base64
+// characters (standard or URL alphabet) is decoded from each of its first
+// four characters, so that a value encoded alone or at any byte offset of a
+// longer encoded text is seen, and the whole run is redacted; the Redactor
+// holds no encodings, which keeps it near the size of the values. Values of at
 // least MinAnywhere bytes are redacted wherever they appear, also inside a
 // longer word; values of MinToken to MinAnywhere-1 bytes (passwords such as
 // "hunter2") only as whole words, so that a short value that is also a

@@ -104,9 +104,8 @@ func New(keep []string, values ...map[string]any) *Redactor {
 		return r
 	}
 	for k, ps := range r.byKey {
-		slices.SortFunc(ps, func(a, b pattern) int {
-			return cmp.Or(cmp.Compare(len(b.s), len(a.s)), strings.Compare(a.s, b.s))
-		})
+		// Longest first: the first match at a position is its widest.
+		slices.SortFunc(ps, func(a, b pattern) int { return cmp.Compare(len(b.s), len(a.s)) })
 		r.byKey[k] = ps
 	}
 	return r
@@ -129,10 +128,16 @@ func (r *Redactor) String(msg string) string {
 	if len(msg) > MaxScanBytes {
 		msg, cut = cutUTF8(msg, MaxScanBytes), true
 	}
-	spans, ok := r.find(msg)
+	work := 0
+	spans, ok := r.findWork(msg, &work, false)
 	if !ok {
 		return Withheld
 	}
+	encoded, ok := r.encodedSpans(msg, &work)
+	if !ok {
+		return Withheld
+	}
+	spans = append(spans, encoded...)
 	tail := len(msg)
 	if cut {
 		n, ok := r.splitTail(msg)
@@ -189,8 +194,15 @@ type span struct{ from, to int }
 // find returns the spans of msg that hold a value, in order of their
 // start; false when the work bound was reached.
 func (r *Redactor) find(msg string) ([]span, bool) {
+	work := 0
+	return r.findWork(msg, &work, false)
+}
+
+// findWork is find drawing on a shared work budget; anywhere matches
+// short values inside words too.
+func (r *Redactor) findWork(msg string, work *int, anywhere bool) ([]span, bool) {
 	var spans []span
-	work, keepEnd := 0, 0
+	keepEnd := 0
 	for i := 0; i+MinToken <= len(msg); i++ {
 		ps := r.byKey[key(msg[i:])]
 		if len(ps) == 0 {
@@ -202,11 +214,11 @@ func (r *Redactor) find(msg string) ([]span, bool) {
 			if len(p.s) > len(rest) {
 				continue
 			}
-			work += len(p.s)
-			if work > maxWork {
+			*work += len(p.s)
+			if *work > maxWork {
 				return nil, false
 			}
-			if rest[:len(p.s)] != p.s || (p.token && !wordBounded(msg, i, i+len(p.s))) {
+			if rest[:len(p.s)] != p.s || (p.token && !anywhere && !wordBounded(msg, i, i+len(p.s))) {
 				continue
 			}
 			if p.keep {
@@ -223,9 +235,23 @@ func (r *Redactor) find(msg string) ([]span, bool) {
 }
 
 // splitTail returns how many bytes at the end of msg are the first part of
-// a value (0 when none), so that a cut never leaves a value's beginning.
-// The last MinToken-1 bytes are always counted: too short to look up.
+// a value, so that a cut never leaves a value's beginning. The last
+// MinToken-1 bytes are always counted (too short to look up), and so is a
+// base64 run that reaches the end (its decoding is cut too).
 func (r *Redactor) splitTail(msg string) (int, bool) {
+	n, ok := r.splitValue(msg)
+	for _, a := range alphabets {
+		run := 0
+		for run < len(msg) && a.in(msg[len(msg)-1-run]) {
+			run++
+		}
+		n = max(n, run)
+	}
+	return n, ok
+}
+
+// splitValue is splitTail for the values as they are written.
+func (r *Redactor) splitValue(msg string) (int, bool) {
 	work := 0
 	for i := 0; i+MinToken <= len(msg); i++ {
 		rest := msg[i:]
