@@ -85,13 +85,19 @@ func (r *Reconciler) configFrom(ctx context.Context, reader client.Reader) (comm
 	return common, own, nil
 }
 
-// Reconcile brings one component to its desired state.
+// Reconcile brings one component to its desired state. Every log line of
+// the reconcile, whichever package writes it, and the error it returns
+// (which controller-runtime logs) are redacted of the component's values.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	name := req.Name
-	// Every log line of the reconcile, whichever package writes it, is
-	// redacted of the component's values.
-	log := redactingLogger(ctrl.LoggerFrom(ctx), func() *redact.Redactor { return r.secrets.redactor(name) }).WithValues("component", name)
-	ctx = ctrl.LoggerInto(ctx, log)
+	red := func() *redact.Redactor { return r.secrets.redactor(name) }
+	ctx = ctrl.LoggerInto(ctx, redactingLogger(ctrl.LoggerFrom(ctx), red).WithValues("component", name))
+	res, err := r.reconcile(ctx, name)
+	return res, red().Error(err)
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
 	start := time.Now()
 	defer func() { reconcileDuration.WithLabelValues(name).Observe(time.Since(start).Seconds()) }()
 	if err := r.inv.ensure(ctx); err != nil {
