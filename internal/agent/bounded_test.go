@@ -18,6 +18,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/inprocess"
 	"github.com/kubecube-io/hotplug/internal/limits"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ import (
 func failingChart(t *testing.T, dir string) string {
 	t.Helper()
 	tpl := `{{ fail (printf "rendering %s: %s" .Values.secret (repeat 4400 "kind: ConfigMap, data: rendered; ")) }}`
-	return packageChart(t, dir, "loud", tpl)
+	return testcharts.Template(t, dir, "loud", tpl)
 }
 
 // TestLongHelmErrorIsBoundedAndRedacted: a Helm error of more than 100 KiB

@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,9 +13,6 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
-	chartcommon "helm.sh/helm/v4/pkg/chart/common"
-	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -29,26 +24,9 @@ import (
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/inprocess"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
-
-// packageChart writes a one-template chart package into dir.
-func packageChart(t *testing.T, dir, name, tpl string) string {
-	t.Helper()
-	ch := &chartv2.Chart{
-		Metadata:  &chartv2.Metadata{APIVersion: chartv2.APIVersionV2, Name: name, Version: "1.0.0"},
-		Templates: []*chartcommon.File{{Name: "templates/t.yaml", Data: []byte(tpl)}},
-	}
-	written, err := chartutil.Save(ch, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg := name + "-1.0.0.tgz"
-	if err := os.Rename(written, filepath.Join(dir, pkg)); err != nil {
-		t.Fatal(err)
-	}
-	return pkg
-}
 
 // logBuffer is a logr sink writing into a buffer, everything but
 // client-go's HTTP body tracing (-v=8).
@@ -140,7 +118,7 @@ func TestTemplateFailNeverQuotesValues(t *testing.T) {
 	cl, c := startCluster(t, "tpl")
 	ctx := context.Background()
 	dir := t.TempDir()
-	pkg := packageChart(t, dir, "failing", `{{ fail (printf "bad password %s; as JSON %s; as base64 %s; key %s; key as JSON %s; key as base64 %s"
+	pkg := testcharts.Template(t, dir, "failing", `{{ fail (printf "bad password %s; as JSON %s; as base64 %s; key %s; key as JSON %s; key as base64 %s"
   .Values.password (toJson .Values.password) (b64enc .Values.password)
   .Values.auth.key (toJson .Values.auth.key) (b64enc .Values.auth.key)) }}`)
 	const password, key = "hunter2", "k3y\"with\nnewline-ü-and-more"
@@ -227,7 +205,7 @@ func TestDriftRepairFailureNeverQuotesValues(t *testing.T) {
 	})
 
 	dir := t.TempDir()
-	pkg := packageChart(t, dir, "locked", `apiVersion: v1
+	pkg := testcharts.Template(t, dir, "locked", `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: locked
