@@ -15,5 +15,7 @@
 // "hunter2") only as whole words, so that a short value that is also a
 // common word ("apps", "http") does not erase it from inside other words;
 // values shorter than MinToken are never redacted: one to three bytes carry
-// no secret and are the message's own words ("on", "v1", "tcp", "80").
+// no secret and are the message's own words ("on", "v1", "tcp", "80"); nor
+// are short values that are common words of values and messages alike
+// ("true", "default", "Always": commonWords).
 package redact

@@ -88,7 +88,7 @@ func New(keep []string, values ...map[string]any) *Redactor {
 				walk(e)
 			}
 		case string:
-			if len(t) < MinToken {
+			if len(t) < MinToken || common(t) {
 				return
 			}
 			for _, f := range forms(t) {

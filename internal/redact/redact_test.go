@@ -16,7 +16,9 @@ func TestRedact(t *testing.T) {
 		"token":    "tok-ABCDEFGHIJ",
 		"quoted":   "pa\"ss\nwörd<&>",
 		"nested":   map[string]any{"list": []any{"listed-secret-1", 3, true, "abc"}},
-		"word":     "apps",
+		"word":     "apps2",
+		"policy":   "Always",
+		"ns":       "default",
 		"name":     "monitoring",
 		"inner":    "prometheus",
 		"a":        "overlap-left-XYZ",
@@ -42,7 +44,8 @@ func TestRedact(t *testing.T) {
 		{"short values under MinToken stay", `abc 3 true`, `abc 3 true`},
 		{"component name and namespace stay", `release monitoring in namespace kube-prometheus`, `release monitoring in namespace kube-prometheus`},
 		{"a value alone is still redacted", `prometheus says hunter2`, `<redacted> says <redacted>`},
-		{"short common word only as a word", `Deployment.apps "x" in appsv1`, `Deployment.<redacted> "x" in appsv1`},
+		{"short value only as a word", `Deployment.apps2 "x" in apps2v1`, `Deployment.<redacted> "x" in apps2v1`},
+		{"common words stay", `namespace default: pull policy Always`, `namespace default: pull policy Always`},
 	}
 	for _, tc := range cases {
 		if got := r.String(tc.msg); got != tc.want {
@@ -106,7 +109,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add("data: ", "hunter2", "", uint8(6))
 	f.Add("x", "aaaaaaaaaaaa", "aaaa", uint8(9))
 	f.Fuzz(func(t *testing.T, prefix, value, suffix string, which uint8) {
-		if len(value) < MinToken || strings.ContainsRune(value, 0) || len(prefix)+len(value)+len(suffix) > 4096 {
+		if len(value) < MinToken || common(value) || strings.ContainsRune(value, 0) || len(prefix)+len(value)+len(suffix) > 4096 {
 			return
 		}
 		fs := forms(value)
