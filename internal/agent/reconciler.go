@@ -93,7 +93,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	red := func() *redact.Redactor { return r.secrets.redactor(name) }
 	ctx = ctrl.LoggerInto(ctx, redactingLogger(ctrl.LoggerFrom(ctx), red).WithValues("component", name))
 	res, err := r.reconcile(ctx, name)
-	return res, red().Error(err)
+	if err != nil {
+		err = red().Error(err)
+	}
+	return res, err
 }
 
 func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, error) {
