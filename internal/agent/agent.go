@@ -66,10 +66,11 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	inv := newInventory(direct, direct, h, opts.Namespace, opts.ClusterName, log.WithName("inventory"), wake.seed)
 	outs := newOutcomes()
 	handoff := &versionHandoff{}
+	secrets := newSecrets()
 	r := &Reconciler{
-		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: wake,
+		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: wake, secrets: secrets,
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
-		status:   &statusWriter{c: direct, outs: outs, opts: opts},
+		status:   &statusWriter{c: direct, outs: outs, opts: opts, secrets: secrets},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
 		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
 	}

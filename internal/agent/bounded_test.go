@@ -4,27 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr/funcr"
-	chartcommon "helm.sh/helm/v4/pkg/chart/common"
-	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
-	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/inprocess"
-	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/limits"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -34,19 +28,7 @@ import (
 func failingChart(t *testing.T, dir string) string {
 	t.Helper()
 	tpl := `{{ fail (printf "rendering %s: %s" .Values.secret (repeat 4400 "kind: ConfigMap, data: rendered; ")) }}`
-	ch := &chartv2.Chart{
-		Metadata:  &chartv2.Metadata{APIVersion: chartv2.APIVersionV2, Name: "loud", Version: "1.0.0"},
-		Templates: []*chartcommon.File{{Name: "templates/cm.yaml", Data: []byte(tpl)}},
-	}
-	tmp := t.TempDir()
-	written, err := chartutil.Save(ch, tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(written, filepath.Join(dir, "loud-1.0.0.tgz")); err != nil {
-		t.Fatal(err)
-	}
-	return "loud-1.0.0.tgz"
+	return testcharts.Template(t, dir, "loud", tpl)
 }
 
 // TestLongHelmErrorIsBoundedAndRedacted: a Helm error of more than 100 KiB
@@ -54,13 +36,9 @@ func failingChart(t *testing.T, dir string) string {
 // limits.MaxMessageBytes, an Event that the API server accepts (its limit is
 // 1 KiB), and neither they nor the agent's logs contain the secret.
 func TestLongHelmErrorIsBoundedAndRedacted(t *testing.T) {
-	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: "loud"})
-	cfg := env.Cluster("loud").Config
+	cl, c := startCluster(t, "loud")
+	cfg := cl.Config
 	ctx := context.Background()
-	c, err := client.New(cfg, client.Options{Scheme: kube.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	pkg := failingChart(t, dir)
 	const secret = "hunter2-do-not-leak"

@@ -21,6 +21,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
+	"github.com/kubecube-io/hotplug/internal/redact"
 )
 
 // Reconciler reconciles one component per request (the request's Name is
@@ -41,6 +42,7 @@ type Reconciler struct {
 	drift    *driftKeeper       // nil when drift repair is off
 	assigned *assignments       // the pivot only: revisions of a Progressive common
 	effMemo  effectiveMemo      // the last merge, by generations
+	secrets  *secrets           // each component's values, to redact what leaves its reconcile
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -83,11 +85,22 @@ func (r *Reconciler) configFrom(ctx context.Context, reader client.Reader) (comm
 	return common, own, nil
 }
 
-// Reconcile brings one component to its desired state.
+// Reconcile brings one component to its desired state. Every log line of
+// the reconcile, whichever package writes it, and the error it returns
+// (which controller-runtime logs) are redacted of the component's values.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	name := req.Name
-	log := ctrl.LoggerFrom(ctx).WithValues("component", name)
-	ctx = ctrl.LoggerInto(ctx, log)
+	red := func() *redact.Redactor { return r.secrets.redactor(name) }
+	ctx = ctrl.LoggerInto(ctx, redactingLogger(ctrl.LoggerFrom(ctx), red).WithValues("component", name))
+	res, err := r.reconcile(ctx, name)
+	if err != nil {
+		err = red().Error(err)
+	}
+	return res, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
 	start := time.Now()
 	defer func() { reconcileDuration.WithLabelValues(name).Observe(time.Since(start).Seconds()) }()
 	if err := r.inv.ensure(ctx); err != nil {
@@ -100,6 +113,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	eff := r.effective(ctx, common, own)
 	d, cfgErr := find(eff, name)
+	r.remember(name, d, Observed{})
 	if cfgErr != nil {
 		// A bad configuration leaves the release exactly as it is.
 		log.Info("configuration rejected; release left untouched", "error", limits.Message(cfgErr.Error(), limits.MaxMessageBytes))
@@ -168,6 +182,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		r.remember(name, d, obs)
 		steps := Plan(d, obs)
 		if len(steps) == 0 {
 			// In sync with Helm: look at the objects themselves.
@@ -223,6 +238,7 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 	gone := d.Component == nil && failed == nil && wait == 0 && !blocked
 	if gone {
 		r.outs.remove(name)
+		r.secrets.forget(name)
 		if r.drift != nil {
 			r.drift.forget(name)
 		}
@@ -415,6 +431,8 @@ func (r *Reconciler) event(common, own *hotplugv1.Hotplug, component, namespace,
 		return
 	}
 	related := &corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: namespace, FieldPath: "helm-release/" + component}
-	// The API server refuses a longer note, and the event would be lost.
+	// The note may quote an error: redacted of the component's values. The
+	// API server refuses a longer note, and the event would be lost.
+	note = r.secrets.redactor(component).String(note)
 	r.recorder.Eventf(obj, related, kind, reason, action, "%s", limits.Message(note, limits.MaxEventBytes))
 }

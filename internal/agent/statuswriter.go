@@ -27,6 +27,8 @@ type statusWriter struct {
 	opts     Options
 	reporter *reporter
 	reported hotplugv1.HotplugStatus
+	// secrets redacts the outcomes' texts before any status is computed.
+	secrets *secrets
 	// connected, in a member, tells whether the pivot is reachable.
 	connected func() mirror.Connection
 }
@@ -34,7 +36,8 @@ type statusWriter struct {
 func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug, eff merge.Result) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	outs := w.outs.snapshot()
+	outs := w.secrets.redactOutcomes(w.outs.snapshot())
+	eff = w.secrets.redactConfig(eff)
 	now := metav1.Now()
 	for _, obj := range []*hotplugv1.Hotplug{own, common} {
 		// On the pivot the hub rolls every cluster up into common's status.

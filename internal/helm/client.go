@@ -13,6 +13,8 @@ import (
 	"helm.sh/helm/v4/pkg/kube"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubecube-io/hotplug/internal/redact"
 )
 
 // storageDriver is Helm's default release storage, so CLI-made releases are seen.
@@ -61,9 +63,14 @@ func New(cfg *rest.Config, opts Options) (*Client, error) {
 // configuration builds a fresh action.Configuration for namespace ("" means
 // all namespaces, for listing). Configurations are cheap (they share the
 // getter's discovery cache and REST mapper) and are not shared between calls,
-// because Helm actions mutate them.
-func (c *Client) configuration(namespace string) (*action.Configuration, error) {
-	cfg := action.NewConfiguration(action.ConfigurationSetLogger(c.slog))
+// because Helm actions mutate them. red, when set, cleans the SDK's log
+// lines of the release's values (see redactingHandler).
+func (c *Client) configuration(namespace string, red ...*redact.Redactor) (*action.Configuration, error) {
+	h := c.slog
+	for _, r := range red {
+		h = redactingSlog(h, r)
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(h))
 	getter := c.getter.forNamespace(namespace)
 	if err := cfg.Init(getter, namespace, storageDriver); err != nil {
 		return nil, fmt.Errorf("init helm configuration for namespace %q: %w", namespace, err)

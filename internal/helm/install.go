@@ -9,6 +9,8 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	ri "helm.sh/helm/v4/pkg/release"
+
+	"github.com/kubecube-io/hotplug/internal/redact"
 )
 
 // Request describes the release to install or upgrade to.
@@ -45,8 +47,9 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 	log := c.log.WithValues("namespace", req.Namespace, "release", req.Name, "chart", req.Chart.Name(), "version", req.Chart.Metadata.Version)
 	log.V(1).Info("installing release")
 	var res ri.Releaser
+	red := redact.New([]string{req.Name, req.Namespace}, req.Values)
 	err = c.withMappingRetry(ctx, "install", func() error {
-		cfg, err := c.configuration(req.Namespace)
+		cfg, err := c.configuration(req.Namespace, red)
 		if err != nil {
 			return err
 		}
@@ -77,7 +80,7 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 		return err
 	})
 	if err != nil {
-		return nil, safeError(fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
+		return nil, bounded(red.Error(fmt.Errorf("install release %s/%s: %w", req.Namespace, req.Name, err)))
 	}
 	rel, err := fromHelm(res)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"helm.sh/helm/v4/pkg/action"
 	ri "helm.sh/helm/v4/pkg/release"
+
+	"github.com/kubecube-io/hotplug/internal/redact"
 )
 
 // Upgrade upgrades existing release req.Namespace/req.Name to req.Chart with
@@ -39,7 +41,8 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	if err := req.validate(); err != nil {
 		return nil, fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)
 	}
-	cfg, err := c.configuration(req.Namespace)
+	red := redact.New([]string{req.Name, req.Namespace}, req.Values)
+	cfg, err := c.configuration(req.Namespace, red)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +60,7 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 	var res ri.Releaser
 	err = c.withMappingRetry(ctx, "upgrade", func() error {
 		if cfg == nil {
-			if cfg, err = c.configuration(req.Namespace); err != nil {
+			if cfg, err = c.configuration(req.Namespace, red); err != nil {
 				return err
 			}
 		}
@@ -89,7 +92,7 @@ func (c *Client) Upgrade(ctx context.Context, req Request) (*Release, error) {
 		return err
 	})
 	if err != nil {
-		err = safeError(fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err), req.Values, req.Name, req.Namespace)
+		err = bounded(red.Error(fmt.Errorf("upgrade release %s/%s: %w", req.Namespace, req.Name, err)))
 		switch to, rbErr := c.rollbackFailedUpgrade(ctx, req.Namespace, req.Name, last.Version); {
 		case rbErr != nil:
 			err = errors.Join(err, safeError(rbErr, map[string]any{"new": req.Values, "old": last.Config}, req.Name, req.Namespace))

@@ -12,6 +12,7 @@ import (
 	release "helm.sh/helm/v4/pkg/release/v1"
 
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/redact"
 )
 
 // WriteManifests renders the chart of every enabled component that has a
@@ -31,6 +32,9 @@ func (v View) WriteManifests(ctx context.Context, w io.Writer, chartDir string) 
 		}
 		text, err := renderChart(ctx, chartDir, c.Name, c.Namespace, c.PkgName, c.Values)
 		if err != nil {
+			// A template's fail or required may quote a value; the error
+			// says which component and template, never the value.
+			err = redact.New([]string{c.Name, c.Namespace, c.PkgName}, c.Values).Error(err)
 			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 
+	chartcommon "helm.sh/helm/v4/pkg/chart/common"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 )
@@ -38,6 +40,23 @@ func Package(t testing.TB, src, dstDir, name, version, file string) string {
 	if file == "" {
 		file = name + "-" + version + ".tgz"
 	}
+	return save(t, ch, dstDir, file)
+}
+
+// Template writes a chart named name, version 1.0.0, whose one template is
+// tpl, as <name>-1.0.0.tgz into dstDir and returns that file name.
+func Template(t testing.TB, dstDir, name, tpl string) string {
+	t.Helper()
+	ch := &chartv2.Chart{
+		Metadata:  &chartv2.Metadata{APIVersion: chartv2.APIVersionV2, Name: name, Version: "1.0.0"},
+		Templates: []*chartcommon.File{{Name: "templates/t.yaml", Data: []byte(tpl)}},
+	}
+	return save(t, ch, dstDir, name+"-1.0.0.tgz")
+}
+
+// save writes ch as dstDir/file.
+func save(t testing.TB, ch *chartv2.Chart, dstDir, file string) string {
+	t.Helper()
 	if filepath.Base(file) != file {
 		t.Fatalf("testcharts: file %q must be a base name", file)
 	}
@@ -48,7 +67,7 @@ func Package(t testing.TB, src, dstDir, name, version, file string) string {
 	defer os.RemoveAll(tmp)
 	written, err := chartutil.Save(ch, tmp)
 	if err != nil {
-		t.Fatalf("testcharts: save %q as %s %s: %v", src, name, version, err)
+		t.Fatalf("testcharts: save %s %s: %v", ch.Name(), ch.Metadata.Version, err)
 	}
 	if err := os.Rename(written, filepath.Join(dstDir, file)); err != nil {
 		t.Fatalf("testcharts: %v", err)
