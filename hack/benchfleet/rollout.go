@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/apimetrics"
+)
+
+// rolloutResult is what the Progressive phase measured: common turned
+// Progressive with envKiB of env per component, every cluster assigned,
+// then one edit rolling out for a window.
+type rolloutResult struct {
+	n, components, envKiB int
+	assignAll             time.Duration      // from Progressive to every cluster assigned
+	hubCPU, hubRSS        float64            // over the window; at its end
+	hubHeap               float64            // MiB in use at the end (pprof heap, inuse_space)
+	requests              apimetrics.Counts  // the pivot's requests over the phase
+	bytesOut              map[string]float64 // response bytes by resource over the phase
+}
+
+// rolloutEnvKiB is HOTPLUG_BENCH_FLEET_ROLLOUT_ENV_KIB: the env size per
+// component of the Progressive phase; 0 (default) skips it.
+func rolloutEnvKiB() int {
+	n, _ := strconv.Atoi(os.Getenv("HOTPLUG_BENCH_FLEET_ROLLOUT_ENV_KIB"))
+	return n
+}
+
+// editCommon changes common (retried on conflict) and returns its generation.
+func (f *fleet) editCommon(ctx context.Context, change func(*hotplugv1.Hotplug)) (int64, error) {
+	var gen int64
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp, err := f.common(ctx)
+		if err != nil {
+			return err
+		}
+		change(hp)
+		if err := f.admin.Update(ctx, hp); err != nil {
+			return err
+		}
+		gen = hp.Generation
+		return nil
+	})
+	return gen, err
+}
+
+func withEnv(hp *hotplugv1.Hotplug, kib int, tag string) {
+	for i := range hp.Spec.Component {
+		hp.Spec.Component[i].Env = "tag: " + tag + "\npadding: " + strings.Repeat("x", kib<<10) + "\n"
+	}
+}
+
+// rollout measures the Progressive phase over n members: env of kib KiB
+// on every component of common, every cluster assigned (the first
+// Progressive generation goes everywhere at once), then a second edit
+// rolling out (canary-less, one at a time) for the idle window.
+func (f *fleet) rollout(ctx context.Context, n, kib int) (rolloutResult, error) {
+	r := rolloutResult{n: n, envKiB: kib}
+	before, err := apimetrics.Scrape(ctx, f.pivot.Config)
+	if err != nil {
+		return r, err
+	}
+	sizesBefore, err := responseBytes(ctx, f)
+	if err != nil {
+		return r, err
+	}
+	start := time.Now()
+	gen, err := f.editCommon(ctx, func(hp *hotplugv1.Hotplug) {
+		withEnv(hp, kib, "first")
+		hp.Spec.Rollout = &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive}
+		r.components = len(hp.Spec.Component)
+	})
+	if err != nil {
+		return r, fmt.Errorf("making common Progressive: %w", err)
+	}
+	logf("rollout: common Progressive at generation %d, %d components x %d KiB env", gen, r.components, kib)
+	if err := f.waitCommon(ctx, 10*time.Minute, "every cluster assigned", func(hp *hotplugv1.Hotplug) bool {
+		st := hp.Status.Rollout
+		return st != nil && st.TargetRevision == gen && st.Phase == hotplugv1.RolloutComplete
+	}); err != nil {
+		return r, err
+	}
+	r.assignAll = time.Since(start)
+	logf("rollout: every cluster assigned in %s; editing again, then %s window", r.assignAll.Round(time.Second), f.cfg.idle)
+	hubCPU := startCPU(f.hub.Process.Pid)
+	if _, err := f.editCommon(ctx, func(hp *hotplugv1.Hotplug) { withEnv(hp, kib, "second") }); err != nil {
+		return r, err
+	}
+	select {
+	case <-time.After(f.cfg.idle):
+	case <-ctx.Done():
+		return r, ctx.Err()
+	}
+	r.hubCPU = hubCPU.perMinute()
+	r.hubRSS, _ = memMiB(f.hub.Process.Pid)
+	if heap, err := f.fetch(ctx, "/debug/pprof/heap?debug=1"); err == nil {
+		r.hubHeap = heapInUse(heap)
+	}
+	after, err := apimetrics.Scrape(ctx, f.pivot.Config)
+	if err != nil {
+		return r, err
+	}
+	r.requests = after.Sub(before)
+	sizesAfter, err := responseBytes(ctx, f)
+	if err != nil {
+		return r, err
+	}
+	r.bytesOut = map[string]float64{}
+	for k, v := range sizesAfter {
+		if d := v - sizesBefore[k]; d > 0 {
+			r.bytesOut[k] = d
+		}
+	}
+	return r, nil
+}
+
+// responseBytes sums the pivot API server's apiserver_response_sizes_sum
+// by resource: the bytes it answered with.
+func responseBytes(ctx context.Context, f *fleet) (map[string]float64, error) {
+	cs, err := kubernetes.NewForConfig(f.pivot.Config)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		raw, err = cs.RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+		return err == nil, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("GET /metrics: %w", err)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "apiserver_response_sizes_sum{") {
+			continue
+		}
+		labels := line[strings.IndexByte(line, '{')+1 : strings.LastIndexByte(line, '}')]
+		var resource, verb string
+		for _, kv := range strings.Split(labels, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "resource":
+				resource = strings.Trim(v, `"`)
+			case "verb":
+				verb = strings.Trim(v, `"`)
+			}
+		}
+		val, err := strconv.ParseFloat(strings.TrimSpace(line[strings.LastIndexByte(line, '}')+1:]), 64)
+		if err != nil {
+			continue
+		}
+		out[verb+" "+resource] += val
+	}
+	return out, sc.Err()
+}
+
+// heapInUse reads "# HeapInuse = N" from a debug=1 heap profile, in MiB.
+func heapInUse(raw []byte) float64 {
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return n / (1 << 20)
+		}
+	}
+	return 0
+}
+
+// renderRollout is the markdown section of the Progressive phase.
+func renderRollout(r rolloutResult, idle time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Progressive rollout, %d members\n\n", r.n)
+	fmt.Fprintf(&b, "`common` made Progressive with %d components x %d KiB env; every cluster assigned in %s; then one more edit rolling out for %s.\n\n",
+		r.components, r.envKiB, r.assignAll.Round(time.Second), idle)
+	fmt.Fprintf(&b, "| hub CPU s/min (window) | hub RSS MiB | hub heap in use MiB | pivot requests (phase) |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %.2f | %.0f | %.0f | %.0f |\n\n", r.hubCPU, r.hubRSS, r.hubHeap, r.requests.Total())
+	fmt.Fprintf(&b, "| pivot answered (phase) | requests | MiB |\n|---|---|---|\n")
+	for _, res := range []string{"controllerrevisions", "secrets"} {
+		for _, verb := range []string{"LIST", "GET", "WATCH"} {
+			fmt.Fprintf(&b, "| %s %s | %.0f | %.1f |\n", verb, res, r.requests.Get(verb, res, ""), r.bytesOut[verb+" "+res]/(1<<20))
+		}
+	}
+	return b.String()
+}
