@@ -26,6 +26,7 @@ type rolloutResult struct {
 	assignAll             time.Duration      // from Progressive to every cluster assigned
 	hubCPU, hubRSS        float64            // over the window; at its end
 	hubHeap               float64            // MiB in use at the end (pprof heap, inuse_space)
+	hubRead, hubReadWin   float64            // MiB the hub read (rchar: mostly its API responses) over the phase; over the window
 	requests              apimetrics.Counts  // the pivot's requests over the phase
 	bytesOut              map[string]float64 // response bytes by resource over the phase
 }
@@ -75,6 +76,7 @@ func (f *fleet) rollout(ctx context.Context, n, kib int) (rolloutResult, error) 
 	if err != nil {
 		return r, err
 	}
+	readStart := readMiB(f.hub.Process.Pid)
 	start := time.Now()
 	gen, err := f.editCommon(ctx, func(hp *hotplugv1.Hotplug) {
 		withEnv(hp, kib, "first")
@@ -93,7 +95,7 @@ func (f *fleet) rollout(ctx context.Context, n, kib int) (rolloutResult, error) 
 	}
 	r.assignAll = time.Since(start)
 	logf("rollout: every cluster assigned in %s; editing again, then %s window", r.assignAll.Round(time.Second), f.cfg.idle)
-	hubCPU := startCPU(f.hub.Process.Pid)
+	hubCPU, readWin := startCPU(f.hub.Process.Pid), readMiB(f.hub.Process.Pid)
 	if _, err := f.editCommon(ctx, func(hp *hotplugv1.Hotplug) { withEnv(hp, kib, "second") }); err != nil {
 		return r, err
 	}
@@ -103,6 +105,7 @@ func (f *fleet) rollout(ctx context.Context, n, kib int) (rolloutResult, error) 
 		return r, ctx.Err()
 	}
 	r.hubCPU = hubCPU.perMinute()
+	r.hubRead, r.hubReadWin = readMiB(f.hub.Process.Pid)-readStart, readMiB(f.hub.Process.Pid)-readWin
 	r.hubRSS, _ = memMiB(f.hub.Process.Pid)
 	if heap, err := f.fetch(ctx, "/debug/pprof/heap?debug=1"); err == nil {
 		r.hubHeap = heapInUse(heap)
@@ -168,6 +171,19 @@ func responseBytes(ctx context.Context, f *fleet) (map[string]float64, error) {
 	return out, sc.Err()
 }
 
+// readMiB is the bytes pid read so far (rchar of /proc/<pid>/io: files
+// and sockets, so for the hub essentially the API server's answers), MiB.
+func readMiB(pid int) float64 {
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return n / (1 << 20)
+		}
+	}
+	return 0
+}
+
 // heapInUse reads "# HeapInuse = N" from a debug=1 heap profile, in MiB.
 func heapInUse(raw []byte) float64 {
 	for _, line := range strings.Split(string(raw), "\n") {
@@ -185,8 +201,8 @@ func renderRollout(r rolloutResult, idle time.Duration) string {
 	fmt.Fprintf(&b, "\n## Progressive rollout, %d members\n\n", r.n)
 	fmt.Fprintf(&b, "`common` made Progressive with %d components x %d KiB env; every cluster assigned in %s; then one more edit rolling out for %s.\n\n",
 		r.components, r.envKiB, r.assignAll.Round(time.Second), idle)
-	fmt.Fprintf(&b, "| hub CPU s/min (window) | hub RSS MiB | hub heap in use MiB | pivot requests (phase) |\n|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %.2f | %.0f | %.0f | %.0f |\n\n", r.hubCPU, r.hubRSS, r.hubHeap, r.requests.Total())
+	fmt.Fprintf(&b, "| hub CPU s/min (window) | hub RSS MiB | hub heap in use MiB | hub read MiB (phase / window) | pivot requests (phase) |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %.2f | %.0f | %.0f | %.1f / %.1f | %.0f |\n\n", r.hubCPU, r.hubRSS, r.hubHeap, r.hubRead, r.hubReadWin, r.requests.Total())
 	fmt.Fprintf(&b, "| pivot answered (phase) | requests | MiB |\n|---|---|---|\n")
 	for _, res := range []string{"controllerrevisions", "secrets"} {
 		for _, verb := range []string{"LIST", "GET", "WATCH"} {
