@@ -66,17 +66,21 @@ func (r *revisions) migrateHistory(ctx context.Context, set revisionSet) error {
 }
 
 // assign makes cluster's assignment (cur: its metadata, nil when absent)
-// name ref, writing only when it does not: a patch of its annotations and
-// revision (its data, which is immutable, is the same for every
-// assignment), locked to the version read; one of the older format is
-// deleted and created anew.
+// name ref, writing only when it does not: to a newer revision, a patch of
+// its annotations and revision (its data, which is immutable, is the same
+// for every assignment), locked to the version read; to an older one, or
+// from the older format, a delete and create.
 func (r *revisions) assign(ctx context.Context, cur *metav1.PartialObjectMetadata, cluster string, ref rollout.Ref) error {
 	want := rollout.EncodeAssignment(r.ns, cluster, ref)
 	if cur != nil {
-		if got, ok := rollout.RefOf(cur.Annotations); ok && got == ref {
+		got, ok := rollout.RefOf(cur.Annotations)
+		if ok && got == ref {
 			return nil
 		}
-		if _, current := cur.Annotations[rollout.AnnotationSecret]; current {
+		// Forward only: a member trusts a cached assignment whose revision
+		// is at least the one it last read of the same object (UID), so a
+		// move back is a new object.
+		if ok && ref.Number > got.Number {
 			patch, err := json.Marshal(map[string]any{
 				"metadata": map[string]any{"resourceVersion": cur.ResourceVersion, "annotations": want.Annotations},
 				"revision": ref.Number})
