@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
@@ -23,6 +24,7 @@ import (
 // then one edit rolling out for a window.
 type rolloutResult struct {
 	n, components, envKiB int
+	retries               int
 	assignAll             time.Duration      // from Progressive to every cluster assigned
 	hubCPU, hubRSS        float64            // over the window; at its end
 	hubHeap               float64            // MiB in use at the end (pprof heap, inuse_space)
@@ -38,10 +40,19 @@ func rolloutEnvKiB() int {
 	return n
 }
 
-// editCommon changes common (retried on conflict) and returns its generation.
+// editCommon changes common and returns its generation, retried on
+// conflict and, like an operator would, when the hub's webhook does not
+// answer in time under load (counted in retries).
 func (f *fleet) editCommon(ctx context.Context, change func(*hotplugv1.Hotplug)) (int64, error) {
 	var gen int64
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	backoff := wait.Backoff{Duration: time.Second, Factor: 2, Steps: 8}
+	err := retry.OnError(backoff, func(err error) bool {
+		if apierrors.IsConflict(err) {
+			return true
+		}
+		f.retries.Add(1)
+		return apierrors.IsInternalError(err) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err)
+	}, func() error {
 		hp, err := f.common(ctx)
 		if err != nil {
 			return err
@@ -105,6 +116,7 @@ func (f *fleet) rollout(ctx context.Context, n, kib int) (rolloutResult, error) 
 		return r, ctx.Err()
 	}
 	r.hubCPU = hubCPU.perMinute()
+	r.retries = int(f.retries.Load())
 	r.hubRead, r.hubReadWin = readMiB(f.hub.Process.Pid)-readStart, readMiB(f.hub.Process.Pid)-readWin
 	r.hubRSS, _ = memMiB(f.hub.Process.Pid)
 	if heap, err := f.fetch(ctx, "/debug/pprof/heap?debug=1"); err == nil {
@@ -199,8 +211,8 @@ func heapInUse(raw []byte) float64 {
 func renderRollout(r rolloutResult, idle time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n## Progressive rollout, %d members\n\n", r.n)
-	fmt.Fprintf(&b, "`common` made Progressive with %d components x %d KiB env; every cluster assigned in %s; then one more edit rolling out for %s.\n\n",
-		r.components, r.envKiB, r.assignAll.Round(time.Second), idle)
+	fmt.Fprintf(&b, "`common` made Progressive with %d components x %d KiB env; every cluster assigned in %s; then one more edit rolling out for %s (requests retried so far, admission timeouts included: %d).\n\n",
+		r.components, r.envKiB, r.assignAll.Round(time.Second), idle, r.retries)
 	fmt.Fprintf(&b, "| hub CPU s/min (window) | hub RSS MiB | hub heap in use MiB | hub read MiB (phase / window) | pivot requests (phase) |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| %.2f | %.0f | %.0f | %.1f / %.1f | %.0f |\n\n", r.hubCPU, r.hubRSS, r.hubHeap, r.hubRead, r.hubReadWin, r.requests.Total())
 	fmt.Fprintf(&b, "| pivot answered (phase) | requests | MiB |\n|---|---|---|\n")
