@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"math/rand/v2"
 	"fmt"
 	"os"
 	"strconv"
@@ -67,9 +69,16 @@ func (f *fleet) editCommon(ctx context.Context, change func(*hotplugv1.Hotplug))
 	return gen, err
 }
 
+// withEnv gives every component of hp an env of kib KiB: random base64,
+// so that the API server's response compression does not hide its size.
 func withEnv(hp *hotplugv1.Hotplug, kib int, tag string) {
+	rnd := rand.New(rand.NewPCG(uint64(len(tag)), 1))
 	for i := range hp.Spec.Component {
-		hp.Spec.Component[i].Env = "tag: " + tag + "\npadding: " + strings.Repeat("x", kib<<10) + "\n"
+		raw := make([]byte, (kib<<10)*3/4)
+		for j := range raw {
+			raw[j] = byte(rnd.Uint32())
+		}
+		hp.Spec.Component[i].Env = "tag: " + tag + "\npadding: " + base64.StdEncoding.EncodeToString(raw) + "\n"
 	}
 }
 
