@@ -53,7 +53,10 @@ func (f *fleet) editCommon(ctx context.Context, change func(*hotplugv1.Hotplug))
 			return true
 		}
 		f.retries.Add(1)
-		return apierrors.IsInternalError(err) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err)
+		// The webhook refuses with "try again" when its fleet-wide
+		// validation did not finish in time.
+		return apierrors.IsInternalError(err) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) ||
+			strings.Contains(err.Error(), "try again")
 	}, func() error {
 		hp, err := f.common(ctx)
 		if err != nil {
