@@ -213,8 +213,9 @@ func (f *fleet) addMember(ctx context.Context, name string) (*member, error) {
 	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{"kubecube.io/sync": "true"}},
 		Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{{Name: "audit", Status: hotplugv1.StatusEnabled}}}}
 	user := "hotplug-agent:" + name
-	role, binding := access.MemberOnPivot(name, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
-	for _, o := range []client.Object{cl, hp, role, binding} {
+	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
+	role, binding := access.MemberOnPivot(name, subject)
+	for _, o := range []client.Object{cl, hp, role, binding, access.RevisionsOnPivot(name, heartbeat.DefaultNamespace, subject)} {
 		// The hub's webhook (failurePolicy Fail) may time out under load, as
 		// any admission may: retry like an operator would, and count it.
 		var last error

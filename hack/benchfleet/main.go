@@ -11,7 +11,12 @@
 // HOTPLUG_BENCH_FLEET_IDLE (idle window per size, default 2m),
 // HOTPLUG_BENCH_FLEET_INTERVAL (heartbeat interval, default 30s, the
 // agent's), HOTPLUG_BENCH_FLEET_ROUNDS (latency samples per direction,
-// default 5), HOTPLUG_BENCH_FLEET_OUT (default bench/fleet.md).
+// default 5), HOTPLUG_BENCH_FLEET_OUT (default bench/fleet.md),
+// HOTPLUG_BENCH_FLEET_ROLLOUT_ENV_KIB (env KiB per component of a last,
+// Progressive phase at the largest size: `common` made Progressive, every
+// cluster assigned, one more edit rolling out for the idle window; the
+// hub's CPU, RSS and heap and the pivot's answers for ControllerRevisions
+// and Secrets; default 0, no such phase).
 package main
 
 import (
@@ -108,10 +113,19 @@ func run(ctx context.Context, cfg config) error {
 		logf("N=%d: roll-up %s / %s, hub %.2f CPU s/min, %.0f MiB, pivot %.0f requests/min", n,
 			median(r.degrade), median(r.recover), r.hubCPU, r.hubRSS, r.requests.Total()/cfg.idle.Minutes())
 	}
+	md := render(cfg, f.env(), results)
+	if kib := rolloutEnvKiB(); kib > 0 {
+		r, err := f.rollout(ctx, cfg.sizes[len(cfg.sizes)-1], kib)
+		if err != nil {
+			return err
+		}
+		section := renderRollout(r, cfg.idle)
+		logf("rollout:%s", section)
+		md += section
+	}
 	if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(cfg.out), err)
 	}
-	md := render(cfg, f.env(), results)
 	if err := os.WriteFile(cfg.out, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", cfg.out, err)
 	}

@@ -35,7 +35,6 @@ import (
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/mirror"
-	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // Setup adds the agent's controller to mgr. cfg is the configuration the
@@ -175,8 +174,8 @@ func (r *Reconciler) requestsFor(ctx context.Context, o client.Object) []reconci
 	case *hotplugv1.Hotplug:
 		spec = &obj.Spec
 	case *appsv1.ControllerRevision: // the pivot's assignment
-		if rev, err := rollout.Decode(obj); err == nil {
-			spec = &rev.Spec
+		if r.assigned != nil {
+			spec = r.assigned.specOf(ctx, obj)
 		}
 	}
 	if spec != nil {

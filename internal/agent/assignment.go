@@ -31,6 +31,9 @@ type assignments struct {
 	ns     string
 	name   string
 
+	// revisions reads the content an assignment names, once per revision.
+	revisions mirror.RevisionReader
+
 	mu     sync.Mutex
 	last   *hotplugv1.Hotplug // common as last used, at its revision
 	reason string             // why the assignment was last not used, logged once
@@ -55,6 +58,7 @@ func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*h
 		a.once.Do(func() { close(a.start) })
 		cr := &appsv1.ControllerRevision{}
 		got := mirror.ClassifyAssignment(a.name, cr, a.reader.Get(ctx, client.ObjectKey{Namespace: a.ns, Name: a.name}, cr))
+		got = a.revisions.Resolve(ctx, a.reader, a.ns, got)
 		asg = &got
 	}
 	a.mu.Lock()
@@ -74,6 +78,16 @@ func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*h
 	}
 	a.last = use
 	return use, nil
+}
+
+// specOf is the spec that the assignment cr (from the watch) names, nil
+// when it cannot be read now.
+func (a *assignments) specOf(ctx context.Context, cr *appsv1.ControllerRevision) *hotplugv1.HotplugSpec {
+	got := a.revisions.Resolve(ctx, a.reader, a.ns, mirror.ClassifyAssignment(a.name, cr, nil))
+	if got.Revision == nil {
+		return nil
+	}
+	return &got.Revision.Spec
 }
 
 // commonFor decides which `common` to run: common itself when it is absent

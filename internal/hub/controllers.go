@@ -9,8 +9,12 @@ import (
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -89,13 +93,20 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 }
 
 // setupRollup watches Clusters, Hotplugs and, through a cache of the hub's
-// namespace only (its RBAC there is a Role), the revisions of common.
+// namespace only (its RBAC there is a Role), the revisions of common:
+// metadata only, and only objects labelled as revisions, so that the cache
+// holds neither the content of any revision nor other objects of the
+// namespace.
 func setupRollup(mgr ctrl.Manager, namespace string) error {
 	toCommon := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: hotplugv1.CommonName}}}
 	})
+	revisionsOnly, err := labels.NewRequirement(rollout.RoleLabel, selection.Exists, nil)
+	if err != nil {
+		return err
+	}
 	revCache, err := cache.New(mgr.GetConfig(), cache.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
-		DefaultNamespaces: map[string]cache.Config{namespace: {}}})
+		DefaultNamespaces: map[string]cache.Config{namespace: {}}, DefaultLabelSelector: labels.NewSelector().Add(*revisionsOnly)})
 	if err != nil {
 		return fmt.Errorf("cache of ControllerRevisions in %s: %w", namespace, err)
 	}
@@ -106,8 +117,16 @@ func setupRollup(mgr ctrl.Manager, namespace string) error {
 	return ctrl.NewControllerManagedBy(mgr).Named("hotplug-hub-rollup").
 		Watches(&clusterv1.Cluster{}, feed.handler()).
 		Watches(&hotplugv1.Hotplug{}, feed.configHandler()).
-		WatchesRawSource(source.Kind(revCache, client.Object(&appsv1.ControllerRevision{}), toCommon)).
+		WatchesRawSource(source.Kind(revCache, client.Object(metadataOf(appsv1.SchemeGroupVersion.WithKind("ControllerRevision"))), toCommon)).
+		WatchesRawSource(source.Kind(revCache, client.Object(metadataOf(corev1.SchemeGroupVersion.WithKind("Secret"))), toCommon)).
 		Complete(&rollup{c: mgr.GetClient(), feed: feed, revisions: &revisions{c: mgr.GetClient(), live: mgr.GetAPIReader(), ns: namespace}})
+}
+
+// metadataOf is an empty metadata-only object of kind gvk.
+func metadataOf(gvk schema.GroupVersionKind) *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(gvk)
+	return m
 }
 
 // health marks clusters whose agent stopped renewing its heartbeat Lease

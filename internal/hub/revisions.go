@@ -1,14 +1,17 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
@@ -17,33 +20,90 @@ import (
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
-// revisions keeps the ControllerRevisions of `common` in the hub's
-// namespace (history and one assignment per cluster) as rollout.Decide
-// says. It reads them live (not from a cache) so that a decision never
-// builds on an assignment it wrote a moment ago and does not see yet.
+// revisions keeps the revisions of `common` in the hub's namespace as
+// rollout.Decide says: the content of each in an immutable Secret
+// (history), one value-free assignment ControllerRevision per cluster, and
+// the Role rollout.ReaderRole granting `get` on exactly the retained
+// revision Secrets. It reads them live (not from a cache) so that a
+// decision never builds on an assignment it wrote a moment ago and does not
+// see yet, and reads metadata only: what a decision needs (revision
+// numbers and digests) is in annotations, so a reconcile costs the same
+// whatever the size of common's values.
 type revisions struct {
 	c    client.Client // writes
 	live client.Reader // reads of the revisions
 	ns   string
+	// readers is what the ReaderRole was last written with (nil: not
+	// known, read it first).
+	readers []string
 }
 
-// revisionSet is the revisions of common found in the namespace.
+// revisionSet is the revisions of common found in the namespace (metadata
+// only).
 type revisionSet struct {
-	history     map[int64]*appsv1.ControllerRevision
-	assignments map[string]*appsv1.ControllerRevision // by object name
+	history map[int64]rollout.Ref // by revision, from the revision Secrets
+	// secrets are those Secrets, for deletion with preconditions.
+	secrets map[int64]*metav1.PartialObjectMetadata
+	// legacyHistory are history ControllerRevisions of the older format
+	// (content in the data), migrated to Secrets by the next step.
+	legacyHistory map[int64]*metav1.PartialObjectMetadata
+	assignments   map[string]*metav1.PartialObjectMetadata // by object name
+}
+
+var (
+	secretListGVK = corev1.SchemeGroupVersion.WithKind("SecretList")
+	crListGVK     = appsv1.SchemeGroupVersion.WithKind("ControllerRevisionList")
+)
+
+// listPage bounds one page of a metadata list.
+const listPage = 500
+
+// listMeta lists the metadata of the objects of list kind gvk in the hub's
+// namespace, page by page.
+func (r *revisions) listMeta(ctx context.Context, gvk schema.GroupVersionKind, opts ...client.ListOption) ([]metav1.PartialObjectMetadata, error) {
+	var out []metav1.PartialObjectMetadata
+	cont := ""
+	for {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(gvk)
+		all := append([]client.ListOption{client.InNamespace(r.ns), client.Limit(listPage), client.Continue(cont)}, opts...)
+		if err := r.live.List(ctx, list, all...); err != nil {
+			return nil, fmt.Errorf("listing %s of common in %s: %w", strings.TrimSuffix(gvk.Kind, "List")+"s", r.ns, err)
+		}
+		out = append(out, list.Items...)
+		if cont = list.Continue; cont == "" {
+			return out, nil
+		}
+	}
 }
 
 func (r *revisions) list(ctx context.Context) (revisionSet, error) {
-	list := &appsv1.ControllerRevisionList{}
-	if err := r.live.List(ctx, list, client.InNamespace(r.ns), client.HasLabels{rollout.RoleLabel}); err != nil {
-		return revisionSet{}, fmt.Errorf("listing ControllerRevisions of common in %s: %w", r.ns, err)
+	set := revisionSet{history: map[int64]rollout.Ref{}, secrets: map[int64]*metav1.PartialObjectMetadata{},
+		legacyHistory: map[int64]*metav1.PartialObjectMetadata{}, assignments: map[string]*metav1.PartialObjectMetadata{}}
+	secrets, err := r.listMeta(ctx, secretListGVK, client.MatchingLabels{rollout.RoleLabel: rollout.RoleHistory},
+		client.MatchingFields{"type": string(rollout.SecretType)})
+	if err != nil {
+		return revisionSet{}, err
 	}
-	set := revisionSet{history: map[int64]*appsv1.ControllerRevision{}, assignments: map[string]*appsv1.ControllerRevision{}}
-	for i := range list.Items {
-		cr := &list.Items[i]
+	for i := range secrets {
+		s := &secrets[i]
+		// One whose annotations do not name its own revision is not the
+		// hub's: never granted to members, never deleted.
+		if ref, ok := rollout.RefOf(s.Annotations); ok && ref.Secret == s.Name {
+			set.history[ref.Number], set.secrets[ref.Number] = ref, s
+		}
+	}
+	crs, err := r.listMeta(ctx, crListGVK, client.HasLabels{rollout.RoleLabel})
+	if err != nil {
+		return revisionSet{}, err
+	}
+	for i := range crs {
+		cr := &crs[i]
 		switch cr.Labels[rollout.RoleLabel] {
 		case rollout.RoleHistory:
-			set.history[cr.Revision] = cr
+			if n, ok := rollout.HistoryNumber(cr.Name); ok {
+				set.legacyHistory[n] = cr
+			}
 		case rollout.RoleAssignment:
 			set.assignments[cr.Name] = cr
 		}
@@ -52,9 +112,9 @@ func (r *revisions) list(ctx context.Context) (revisionSet, error) {
 }
 
 // step decides the rollout of common and writes the revisions the decision
-// needs: the target's history, every cluster's assignment, then deletes
-// the assignments of clusters that are gone and history past its keep.
-// common must be fresh (read from the API server).
+// needs: the target's Secret, the readers' Role, every cluster's
+// assignment, then deletes the assignments of clusters that are gone and
+// history past its keep. common must be fresh (read from the API server).
 func (r *revisions) step(ctx context.Context, common *hotplugv1.Hotplug, clusters []clusterv1.Cluster, now time.Time) (rollout.Decision, error) {
 	in := rollout.Input{Spec: common.Spec, Generation: common.Generation, Annotations: common.Annotations,
 		Prev: common.Status.Rollout, Now: now}
@@ -65,29 +125,29 @@ func (r *revisions) step(ctx context.Context, common *hotplugv1.Hotplug, cluster
 	if err != nil {
 		return rollout.Decision{}, err
 	}
+	if err := r.migrateHistory(ctx, set); err != nil {
+		return rollout.Decision{}, err
+	}
 	if prev := common.Status.Rollout; prev != nil {
-		if h := set.history[prev.Revision]; h != nil {
-			rev, err := rollout.Decode(h)
-			if err != nil {
-				return rollout.Decision{}, err
-			}
-			in.CompleteDigest = rollout.ContentDigest(rev.Spec)
+		if ref, ok := set.history[prev.Revision]; ok {
+			in.CompleteDigest = ref.ContentDigest
 		}
 	}
 	in.Assignments = map[string]rollout.Assigned{}
 	for i := range clusters {
 		c := &clusters[i]
 		in.Clusters = append(in.Clusters, clusterInput(c))
-		if cr := set.assignments[rollout.AssignmentName(c.Name)]; cr != nil {
-			rev, err := rollout.Decode(cr)
+		if m := set.assignments[rollout.AssignmentName(c.Name)]; m != nil {
+			got, err := r.assigned(ctx, m)
 			if err != nil {
 				return rollout.Decision{}, err
 			}
-			in.Assignments[c.Name] = rollout.Assigned{Revision: rev.Number, Digest: rollout.ContentDigest(rev.Spec)}
+			in.Assignments[c.Name] = got
 		}
 	}
 	dec := rollout.Decide(in)
 	if err := r.write(ctx, common, set, dec); err != nil {
+		r.readers = nil // read the Role again next time
 		return rollout.Decision{}, err
 	}
 	return dec, nil
@@ -115,39 +175,35 @@ const maxNotReady = 3
 
 func (r *revisions) write(ctx context.Context, common *hotplugv1.Hotplug, set revisionSet, dec rollout.Decision) error {
 	target := rollout.Revision{Number: common.Generation, Spec: common.Spec}
-	if set.history[target.Number] == nil {
-		cr, err := rollout.Encode(r.ns, rollout.HistoryName(target.Number), rollout.RoleHistory, "", target)
+	if _, ok := set.history[target.Number]; !ok {
+		ref, err := r.keep(ctx, target)
 		if err != nil {
 			return err
 		}
-		if err := r.c.Create(ctx, cr); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating ControllerRevision %s/%s: %w", r.ns, cr.Name, err)
-		}
-		set.history[target.Number] = cr
+		set.history[target.Number] = ref
+	}
+	// Members may read a revision before any assignment names it.
+	if err := r.grant(ctx, set.history); err != nil {
+		return err
 	}
 	wanted := map[string]bool{}
+	var assigned []int64
 	for cluster, number := range dec.Assign {
 		name := rollout.AssignmentName(cluster)
 		wanted[name] = true
-		rev := target
-		if number != target.Number {
-			h := set.history[number]
-			if h == nil {
-				return fmt.Errorf("assigning revision %d of common to cluster %s: ControllerRevision %s/%s is missing",
-					number, cluster, r.ns, rollout.HistoryName(number))
-			}
-			var err error
-			if rev, err = rollout.Decode(h); err != nil {
-				return err
-			}
+		assigned = append(assigned, number)
+		ref, ok := set.history[number]
+		if !ok {
+			return fmt.Errorf("assigning revision %d of common to cluster %s: Secret %s/%s is missing",
+				number, cluster, r.ns, rollout.HistoryName(number))
 		}
-		if err := r.assign(ctx, set.assignments[name], name, cluster, rev); err != nil {
+		if err := r.assign(ctx, set.assignments[name], cluster, ref); err != nil {
 			return err
 		}
 	}
-	for name, cr := range set.assignments {
+	for name, m := range set.assignments {
 		if !wanted[name] {
-			if err := r.delete(ctx, cr); err != nil {
+			if err := r.delete(ctx, &appsv1.ControllerRevision{}, m); err != nil {
 				return err
 			}
 		}
@@ -156,41 +212,55 @@ func (r *revisions) write(ctx context.Context, common *hotplugv1.Hotplug, set re
 	for n := range set.history {
 		numbers = append(numbers, n)
 	}
-	for _, n := range rollout.Prune(numbers, dec.Status.Revision, target.Number) {
-		if err := r.delete(ctx, set.history[n]); err != nil {
-			return err
+	pruned := false
+	for _, n := range rollout.Prune(numbers, dec.Status.Revision, target.Number, assigned...) {
+		if s := set.secrets[n]; s != nil {
+			if err := r.delete(ctx, &corev1.Secret{}, s); err != nil {
+				return err
+			}
 		}
+		delete(set.history, n)
+		pruned = true
+	}
+	if pruned {
+		return r.grant(ctx, set.history)
 	}
 	return nil
 }
 
-// assign makes the assignment called name hold rev, writing only when it
-// does not. A ControllerRevision's data is immutable, so a change is a
-// delete (of exactly the object read) and a create.
-func (r *revisions) assign(ctx context.Context, cur *appsv1.ControllerRevision, name, cluster string, rev rollout.Revision) error {
-	want, err := rollout.Encode(r.ns, name, rollout.RoleAssignment, cluster, rev)
+// keep creates the Secret of rev, or finds it made already (by a step that
+// failed later); a Secret of that name that does not hold rev is an error
+// naming it, left as it is.
+func (r *revisions) keep(ctx context.Context, rev rollout.Revision) (rollout.Ref, error) {
+	s, ref, err := rollout.EncodeSecret(r.ns, rev)
 	if err != nil {
-		return err
+		return rollout.Ref{}, err
 	}
-	if cur != nil && cur.Revision == want.Revision && bytes.Equal(cur.Data.Raw, want.Data.Raw) {
-		return nil
-	}
-	if cur != nil {
-		if err := r.delete(ctx, cur); err != nil {
-			return err
+	err = r.c.Create(ctx, s)
+	if !apierrors.IsAlreadyExists(err) {
+		if err != nil {
+			return rollout.Ref{}, fmt.Errorf("creating Secret %s/%s (revision %d of common): %w", r.ns, s.Name, rev.Number, err)
 		}
+		return ref, nil
 	}
-	if err := r.c.Create(ctx, want); err != nil {
-		return fmt.Errorf("assigning revision %d of common to cluster %s: creating ControllerRevision %s/%s: %w",
-			rev.Number, cluster, r.ns, name, err)
+	cur := &corev1.Secret{}
+	if err := r.live.Get(ctx, client.ObjectKeyFromObject(s), cur); err != nil {
+		return rollout.Ref{}, fmt.Errorf("reading Secret %s/%s (revision %d of common): %w", r.ns, s.Name, rev.Number, err)
 	}
-	return nil
+	if _, err := rollout.DecodeSecret(cur, ref); err != nil {
+		return rollout.Ref{}, fmt.Errorf("keeping revision %d of common: %w", rev.Number, err)
+	}
+	return ref, nil
 }
 
-func (r *revisions) delete(ctx context.Context, cr *appsv1.ControllerRevision) error {
-	err := r.c.Delete(ctx, cr, client.Preconditions{UID: &cr.UID, ResourceVersion: &cr.ResourceVersion})
+// delete deletes exactly the object m describes (obj: an empty object of
+// its kind).
+func (r *revisions) delete(ctx context.Context, obj client.Object, m *metav1.PartialObjectMetadata) error {
+	obj.SetNamespace(m.Namespace)
+	obj.SetName(m.Name)
+	err := r.c.Delete(ctx, obj, client.Preconditions{UID: &m.UID, ResourceVersion: &m.ResourceVersion})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting ControllerRevision %s/%s: %w", cr.Namespace, cr.Name, err)
+		return fmt.Errorf("deleting %T %s/%s: %w", obj, m.Namespace, m.Name, err)
 	}
 	return nil
 }

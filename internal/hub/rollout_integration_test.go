@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/hub"
 	"github.com/kubecube-io/hotplug/internal/inprocess"
 	"github.com/kubecube-io/hotplug/internal/kube"
+	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -40,6 +42,7 @@ type member struct {
 	name      string
 	c         client.Client
 	mu        sync.Mutex
+	revisions mirror.RevisionReader
 	firstSeen map[int64]time.Time
 	healthyAt map[int64]time.Time
 	last      string
@@ -59,13 +62,15 @@ func (m *member) run(ctx context.Context, t *testing.T) {
 
 func (m *member) sync(ctx context.Context) error {
 	cr := &appsv1.ControllerRevision{}
-	if err := m.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: rollout.AssignmentName(m.name)}, cr); err != nil {
+	name := rollout.AssignmentName(m.name)
+	if err := m.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cr); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	rev, err := rollout.Decode(cr)
-	if err != nil {
-		return err
+	asg := m.revisions.Resolve(ctx, m.c, ns, mirror.ClassifyAssignment(name, cr, nil))
+	if asg.Revision == nil {
+		return errors.New(asg.Detail)
 	}
+	rev := asg.Revision
 	ready := !strings.Contains(rev.Spec.Component[0].Env, "bad")
 	now := time.Now()
 	m.mu.Lock()
@@ -342,7 +347,7 @@ func TestProgressiveRollout(t *testing.T) {
 	}
 	// History is kept for the complete and the target revisions.
 	for _, r := range []int64{next} {
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: rollout.HistoryName(r)}, &appsv1.ControllerRevision{}); err != nil {
+		if _, err := rollout.ReadHistory(ctx, c, ns, r); err != nil {
 			t.Errorf("history of %d: %v", r, err)
 		}
 	}

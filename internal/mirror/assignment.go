@@ -15,17 +15,23 @@ import (
 // ControllerRevision rollout.AssignmentName(cluster)): the revision of
 // `common` the hub says the cluster must run now.
 type Assignment struct {
-	// Revision is set when the read found the assignment and decoded it.
+	// Revision is set when the read found the assignment and its content:
+	// the spec it holds (older format) or, for one naming a revision
+	// Secret, once RevisionReader.Resolve read that.
 	Revision *rollout.Revision
+	// Ref is the revision Secret the assignment names; nil for the older
+	// format that holds the spec itself.
+	Ref *rollout.Ref
 	// Detail says why Revision is not set, bounded.
 	Detail string
 }
 
 // ClassifyAssignment turns the answer of a GET of the assignment called
-// name into an Assignment. Only an object of that very name holding a
-// decodable spec and a positive revision counts; anything else (NotFound,
-// Forbidden, no answer, another object, an undecodable one) leaves
-// Revision unset and says why.
+// name into an Assignment. Only an object of that very name naming a
+// revision Secret (Ref set; its content is still to be read) or holding a
+// decodable spec (older format), with a positive revision, counts; anything
+// else (NotFound, Forbidden, no answer, another object, an undecodable one)
+// leaves Revision and Ref unset and says why.
 func ClassifyAssignment(name string, cr *appsv1.ControllerRevision, err error) Assignment {
 	var a Assignment
 	switch {
@@ -36,12 +42,16 @@ func ClassifyAssignment(name string, cr *appsv1.ControllerRevision, err error) A
 	case err == nil && cr.Revision <= 0:
 		a.Detail = fmt.Sprintf("ControllerRevision %s/%s holds no revision number", cr.Namespace, cr.Name)
 	case err == nil:
-		rev, derr := rollout.Decode(cr)
-		if derr != nil {
+		got, derr := rollout.DecodeAssignment(cr)
+		switch {
+		case derr != nil:
 			a.Detail = derr.Error()
-			break
+		case got.Ref != nil:
+			a.Ref = got.Ref
+			a.Detail = fmt.Sprintf("the content of revision %d (Secret %s/%s) was not read", got.Ref.Number, cr.Namespace, got.Ref.Secret)
+		default:
+			a.Revision = got.Legacy
 		}
-		a.Revision = &rev
 	case apierrors.IsNotFound(err):
 		a.Detail = "no assignment yet: the hub has not assigned a revision of common to this cluster (" + name + ")"
 	case apierrors.IsForbidden(err):

@@ -126,6 +126,8 @@ type Mirror struct {
 	runCtx   context.Context
 	watching map[string]bool
 	kept     string
+	// revisions reads the content an assignment names.
+	revisions RevisionReader
 
 	mu     sync.Mutex
 	latest map[string]Observation

@@ -8,6 +8,7 @@ import (
 	"github.com/go-logr/logr"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
@@ -30,15 +31,18 @@ func heldObjects(clusterName, rolloutNS string) []namedcache.Object {
 	}
 }
 
-// pivotMapper maps the two kinds the mirror reads without discovery: a
+// pivotMapper maps the three kinds the mirror reads (Secrets: the
+// revisions of common, read by name past the cache) without discovery: a
 // member's credentials need not list the pivot's API groups, and a mapper
 // that discovers would add requests per member to the pivot.
 func pivotMapper(*rest.Config, *http.Client) (meta.RESTMapper, error) {
 	hp := hotplugv1.GroupVersion.WithKind("Hotplug")
 	cr := appsv1.SchemeGroupVersion.WithKind("ControllerRevision")
-	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{hp.GroupVersion(), cr.GroupVersion()})
+	secret := corev1.SchemeGroupVersion.WithKind("Secret")
+	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{hp.GroupVersion(), cr.GroupVersion(), secret.GroupVersion()})
 	m.Add(hp, meta.RESTScopeRoot)
 	m.Add(cr, meta.RESTScopeNamespace)
+	m.Add(secret, meta.RESTScopeNamespace)
 	return m, nil
 }
 

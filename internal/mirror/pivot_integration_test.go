@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/testr"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -205,6 +206,40 @@ func TestPivotCacheByName(t *testing.T) {
 		// a GET of it, or its informer's list or watch, by name
 		if !strings.Contains(r, "/controllerrevisions") || !strings.Contains(r, rollout.AssignmentName("m1")) {
 			t.Errorf("following a new assignment read something else than the assignment: %s", r)
+		}
+	}
+
+	// An assignment that names a revision Secret (as the hub writes them
+	// now): the member reads the Secret by name with the generated RBAC,
+	// through the Role the hub keeps, and nothing else.
+	secret, ref, err := rollout.EncodeSecret(rollout.DefaultNamespace, rollout.Revision{Number: 6, Spec: progressive(true, "assigned: 6\n").Spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := f.binding.Subjects[0]
+	for _, o := range []client.Object{secret, access.RevisionReaders(rollout.DefaultNamespace, []string{secret.Name}),
+		access.RevisionsOnPivot("m1", rollout.DefaultNamespace, subject)} {
+		if err := pivot.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark = log.count()
+	cur := &appsv1.ControllerRevision{}
+	if err := pivot.Get(ctx, client.ObjectKey{Namespace: rollout.DefaultNamespace, Name: rollout.AssignmentName("m1")}, cur); err != nil {
+		t.Fatal(err)
+	}
+	if err := pivot.Delete(ctx, cur); err != nil { // an assignment of the older format is replaced
+		t.Fatal(err)
+	}
+	if err := pivot.Create(ctx, rollout.EncodeAssignment(rollout.DefaultNamespace, "m1", ref)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the revision the assignment names mirrored", func() (bool, string) {
+		return envOf(hotplugv1.CommonName) == "assigned: 6\n", envOf(hotplugv1.CommonName)
+	})
+	for _, r := range log.since(mark) {
+		if !strings.Contains(r, rollout.AssignmentName("m1")) && !strings.Contains(r, "/secrets/"+secret.Name) {
+			t.Errorf("following an assignment that names a Secret read something else: %s", r)
 		}
 	}
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -94,15 +92,7 @@ func Undo(ctx context.Context, c client.Client, namespace string) (restored, gen
 			return fmt.Errorf("%w: Hotplug %s has no completed revision in status.rollout (spec.rollout.strategy must be %s and the hub running)",
 				ErrNothingToUndo, hotplugv1.CommonName, hotplugv1.RolloutProgressive)
 		}
-		cr := &appsv1.ControllerRevision{}
-		key := types.NamespacedName{Namespace: namespace, Name: HistoryName(st.Revision)}
-		if err := c.Get(ctx, key, cr); err != nil {
-			if apierrors.IsNotFound(err) {
-				return fmt.Errorf("revision %d of common: ControllerRevision %s not found (is --namespace the hub's?): %w", st.Revision, key, err)
-			}
-			return fmt.Errorf("reading revision %d of common: ControllerRevision %s: %w", st.Revision, key, err)
-		}
-		rev, err := Decode(cr)
+		rev, err := ReadHistory(ctx, c, namespace, st.Revision)
 		if err != nil {
 			return err
 		}

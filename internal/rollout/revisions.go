@@ -1,15 +1,24 @@
 // Package rollout holds the progressive rollout of `common` across the
-// fleet. Revisions are ControllerRevisions on the pivot, in the hub's
-// namespace:
+// fleet. Revisions live in the hub's namespace on the pivot:
 //
-//   - history: `hotplug-common-r<N>` holds `common`'s spec at generation N
-//     (label RoleLabel=history); the hub keeps the last few, the last
-//     complete revision and the target;
-//   - assignment: `hotplug-common-for-<cluster>` holds the spec the cluster
-//     must run now and its revision (label RoleLabel=assignment). Only the
-//     hub writes it; a member may read exactly its own (RBAC by resource
-//     name), so it never sees another cluster's config and, while the hub is
-//     down, no cluster changes revision.
+//   - history: the Secret `hotplug-common-r<N>` (type SecretType, label
+//     RoleLabel=history, immutable) holds `common`'s spec at generation N;
+//     the hub keeps the last few, the last complete revision and the
+//     target. Secrets, because the spec carries Helm values and the
+//     built-in `view` ClusterRole reads every ControllerRevision and
+//     ConfigMap of a namespace but no Secret;
+//   - assignment: the ControllerRevision `hotplug-common-for-<cluster>`
+//     names the revision the cluster must run now (label
+//     RoleLabel=assignment): its number, Secret and digests (a Ref), never
+//     the content, so its size does not grow with env. Only the hub writes
+//     it; a member may read exactly its own (RBAC by resource name), and the
+//     revision Secrets through the Role ReaderRole that the hub keeps listing
+//     exactly the retained ones; while the hub is down, no cluster changes
+//     revision.
+//
+// Assignments written before (a full copy of the spec in the
+// ControllerRevision's data) are still read (Assignment.Legacy) and the hub
+// rewrites them.
 //
 // When `common`'s rollout strategy is Progressive, members mirror `common`
 // from their assignment instead of from `common` itself, and the pivot's
@@ -22,6 +31,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,7 +58,16 @@ const (
 const maxNameLen = 253
 
 // HistoryName is the name of the history object of revision rev.
-func HistoryName(rev int64) string { return "hotplug-common-r" + strconv.FormatInt(rev, 10) }
+func HistoryName(rev int64) string { return historyPrefix + strconv.FormatInt(rev, 10) }
+
+const historyPrefix = "hotplug-common-r"
+
+// HistoryNumber is the revision whose history object is called name; false
+// when name is no such name.
+func HistoryNumber(name string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(name, historyPrefix), 10, 64)
+	return n, err == nil && n > 0 && HistoryName(n) == name
+}
 
 // AssignmentName is the name of cluster's assignment; a name too long for
 // the API is cut and suffixed with a digest so it stays unique.
@@ -70,7 +89,9 @@ type Revision struct {
 }
 
 // Encode returns the ControllerRevision called name in namespace holding
-// rev, with the given role label (and cluster label for an assignment).
+// rev, with the given role label (and cluster label for an assignment):
+// the format before revisions moved to Secrets, which Decode and
+// DecodeAssignment still read.
 func Encode(namespace, name, role, cluster string, rev Revision) (*appsv1.ControllerRevision, error) {
 	raw, err := json.Marshal(rev.Spec)
 	if err != nil {

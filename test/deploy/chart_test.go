@@ -423,6 +423,13 @@ func TestMemberAccess(t *testing.T) {
 	if crb.RoleRef.Name != "hotplug-member-member-2" || !slices.Equal(subjects, []string{"ServiceAccount:" + releaseNamespace + "/hotplug-member-member-2", "User:/hotplug-agent:member-2"}) {
 		t.Errorf("binding %s -> %v", crb.RoleRef.Name, subjects)
 	}
+	// The revision Secrets: the same RoleBinding the code defines.
+	rb := typed[rbacv1.RoleBinding](t, r.mustFind(t, "RoleBinding", "hotplug-member-member-2"))
+	codeRB := access.RevisionsOnPivot("member-2", releaseNamespace, rbacv1.Subject{})
+	if rb.Namespace != codeRB.Namespace || rb.RoleRef != codeRB.RoleRef || len(rb.Subjects) != len(crb.Subjects) {
+		t.Errorf("revisions binding = %s/%s -> %+v (%d subjects), want %s/%s -> %+v", rb.Namespace, rb.Name, rb.RoleRef, len(rb.Subjects),
+			codeRB.Namespace, codeRB.Name, codeRB.RoleRef)
+	}
 	tok := typed[corev1.Secret](t, r.mustFind(t, "Secret", "hotplug-member-member-2-token"))
 	if tok.Type != corev1.SecretTypeServiceAccountToken || tok.Annotations[corev1.ServiceAccountNameKey] != "hotplug-member-member-2" {
 		t.Errorf("token secret = %+v", tok)

@@ -312,8 +312,9 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 	testenv.RunAgent(t, f.pivot.cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, HeartbeatInterval: 2 * time.Second})
 	for _, n := range names[1:] {
 		user := "hotplug-agent:" + n
-		role, binding := access.MemberOnPivot(n, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
-		for _, o := range []client.Object{role, binding} {
+		subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
+		role, binding := access.MemberOnPivot(n, subject)
+		for _, o := range []client.Object{role, binding, access.RevisionsOnPivot(n, rollout.DefaultNamespace, subject)} {
 			if err := pc.Create(ctx, o); err != nil {
 				t.Fatal(err)
 			}
