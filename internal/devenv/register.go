@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,6 +22,7 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/access"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/kube"
 )
 
@@ -79,8 +81,13 @@ func registerClusters(ctx context.Context, pivot client.Client, clusters []*cont
 // returns its config once RBAC lets it read common.
 func memberIdentity(ctx context.Context, pivotClient client.Client, pivot *controlplane.Cluster, member string, stateDir string) (*rest.Config, error) {
 	user := "hotplug-agent:" + member
-	role, binding := access.MemberOnPivot(member, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
-	for _, obj := range []client.Object{role, binding} {
+	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
+	role, binding := access.MemberOnPivot(member, subject)
+	// The revisions of a Progressive common are Secrets the hub's Role
+	// names; without this binding a member keeps its revision forever.
+	revisions := access.RevisionsOnPivot(member, heartbeat.DefaultNamespace, subject)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: heartbeat.DefaultNamespace}}
+	for _, obj := range []client.Object{ns, role, binding, revisions} {
 		if err := apply(ctx, pivotClient, obj); err != nil {
 			return nil, fmt.Errorf("granting %s access to the pivot: %w", member, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,6 +23,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/access"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/hub"
 	"github.com/kubecube-io/hotplug/internal/kube"
@@ -82,9 +84,11 @@ func startFleet(t *testing.T) *fleetEnv {
 	testenv.RunAgent(t, f.pivot.Config, pivotOpts)
 
 	user := "hotplug-agent:" + memberName
-	role, binding := access.MemberOnPivot(memberName, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
-	for _, o := range []client.Object{role, binding} {
-		if err := f.pc.Create(ctx, o); err != nil {
+	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
+	role, binding := access.MemberOnPivot(memberName, subject)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: heartbeat.DefaultNamespace}}
+	for _, o := range []client.Object{ns, role, binding, access.RevisionsOnPivot(memberName, heartbeat.DefaultNamespace, subject)} {
+		if err := f.pc.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatal(err)
 		}
 	}
