@@ -81,7 +81,7 @@ func checkDependencies(deps map[string]dependsOn, known map[string]bool) map[str
 			case dep == name:
 				fail(name, fmt.Errorf("%q: %w", dep, errSelfDependency))
 			case !known[dep]:
-				unknown = append(unknown, fmt.Sprintf("%q", truncate(dep, 80)))
+				unknown = append(unknown, fmt.Sprintf("%q", truncate(dep)))
 			default:
 				graph[name] = append(graph[name], dep)
 			}

@@ -71,7 +71,7 @@ func checkPointer(p string) error {
 		return fmt.Errorf("%w: a pointer of %d bytes, at most %d", errInvalid, len(p), maxPointerLen)
 	}
 	if _, err := jsonpointer.Parse(p); err != nil {
-		return fmt.Errorf("%w: %q is not a JSON pointer (RFC 6901): %w", errInvalid, truncate(p, 80), err)
+		return fmt.Errorf("%w: %q is not a JSON pointer (RFC 6901): %w", errInvalid, truncate(p), err)
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func checkTarget(t hotplugv1.DriftTarget) (string, error) {
 		{"namespace", t.Namespace, func(s string) bool { return len(s) <= maxNamespaceLen && dnsLabelRE.MatchString(s) }, "a namespace (DNS label)"},
 	} {
 		if f.value != "" && !f.ok(f.value) {
-			return f.name, fmt.Errorf("%w: %q is not %s", errInvalid, truncate(f.value, 80), f.want)
+			return f.name, fmt.Errorf("%w: %q is not %s", errInvalid, truncate(f.value), f.want)
 		}
 	}
 	return "", nil

@@ -30,7 +30,7 @@ func checkNamespace(ns string) error {
 
 func checkLabel(s string, maxLen int) error {
 	if len(s) > maxLen || !dnsLabelRE.MatchString(s) {
-		return fmt.Errorf("%w: %q is not a DNS label of at most %d characters", errInvalid, truncate(s, 80), maxLen)
+		return fmt.Errorf("%w: %q is not a DNS label of at most %d characters", errInvalid, truncate(s), maxLen)
 	}
 	return nil
 }
@@ -40,7 +40,7 @@ func checkLabel(s string, maxLen int) error {
 // configuration read any file on the agent's host.
 func checkPkgName(p string) error {
 	if len(p) > maxPkgNameLen || !filepath.IsLocal(p) || filepath.Clean(p) == "." || strings.ContainsRune(p, 0) {
-		return fmt.Errorf("%w: %q is not a relative path inside the chart directory", errInvalid, truncate(p, 80))
+		return fmt.Errorf("%w: %q is not a relative path inside the chart directory", errInvalid, truncate(p))
 	}
 	return nil
 }

@@ -121,9 +121,14 @@ func scalarKind(v any) string {
 	}
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
+// quotedMax is how much of a refused user string an error quotes: enough
+// to find it, never a whole pasted value.
+const quotedMax = 80
+
+// truncate cuts s to quotedMax bytes for an error message.
+func truncate(s string) string {
+	if len(s) <= quotedMax {
 		return s
 	}
-	return s[:n] + "..."
+	return s[:quotedMax] + "..."
 }

@@ -133,7 +133,7 @@ func TestAgentUpgradesUnderHPA(t *testing.T) {
 // ownsReplicas tells whether manager owns d's spec.replicas.
 func ownsReplicas(d *appsv1.Deployment, manager string) bool {
 	for _, e := range d.ManagedFields {
-		if e.Manager == manager && e.FieldsV1 != nil && strings.Contains(string(e.FieldsV1.Raw), `"f:replicas"`) && e.Subresource != "status" {
+		if e.Manager == manager && e.FieldsV1 != nil && strings.Contains(e.FieldsV1.GetRawString(), `"f:replicas"`) && e.Subresource != "status" {
 			return true
 		}
 	}
