@@ -12,11 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
-	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -33,27 +30,7 @@ func TestDriftRepairByAgent(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
-	for _, obj := range []client.Object{
-		&hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{
-			{Name: "web", Namespace: "web", PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled},
-		}}},
-		&hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: cluster}},
-		&clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: cluster}},
-	} {
-		if err := c.Create(ctx, obj); err != nil {
-			t.Fatal(err)
-		}
-	}
-	testenv.RunAgent(t, cfg, agent.Options{ClusterName: cluster, ChartDir: dir, Resync: 5 * time.Minute, HeartbeatInterval: time.Hour})
-	h, err := helm.New(cfg, helm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	running := func() (bool, string) {
-		hp := getHotplug(t, c, cluster)
-		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Phase + " " + hp.Status.Message
-	}
-	testenv.Eventually(t, 90*time.Second, "web runs", running)
+	h := runOneComponent(t, cfg, c, cluster, dir, "web", "web-1.0.0.tgz")
 	rel, err := h.Get(ctx, "web", "web")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +73,7 @@ func TestDriftRepairByAgent(t *testing.T) {
 
 	// Scaled to 0 by hand through the scale subresource, as kubectl scale
 	// does: set back to the chart's one replica.
-	testenv.Eventually(t, 90*time.Second, "web runs again", running)
+	testenv.Eventually(t, 90*time.Second, "web runs again", func() (bool, string) { return runs(c, cluster) })
 	start = time.Now()
 	d := &appsv1.Deployment{}
 	if err := c.Get(ctx, key, d); err != nil {
