@@ -34,6 +34,7 @@ import (
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
 
@@ -72,6 +73,9 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		status:   &statusWriter{c: direct, outs: outs, opts: opts, secrets: secrets},
 		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
 		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
+	}
+	if r.kind, err = kube.HotplugKind(cfg, KindRecheck); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
 	}
 	if !opts.DisableDriftRepair {
 		r.drift = newDriftKeeper(drift.New(handoffWriter{direct, handoff}, drift.Options{Respect: respect}), opts.DriftBackoff)

@@ -37,6 +37,10 @@ var (
 		Name: "hotplug_drift_repairs_total",
 		Help: "Objects of a release set back to the release manifest after someone changed or deleted them.",
 	}, []string{"component"})
+	uninstallsHeld = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotplug_uninstalls_held_total",
+		Help: "Uninstalls held because the configuration's absence was not confirmed (the Hotplug kind not served, or just served again, or the cache behind).",
+	}, []string{"component"})
 	healthEvents = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hotplug_health_events_total",
 		Help: "Changes of watched release objects that enqueued a component.",
@@ -44,5 +48,5 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady, healthChecks, healthCheckDuration, healthEvents, driftRepairs)
+	metrics.Registry.MustRegister(reconcileDuration, helmActions, helmActionDuration, componentReady, healthChecks, healthCheckDuration, healthEvents, driftRepairs, uninstallsHeld)
 }

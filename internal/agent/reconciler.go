@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,6 +20,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 	"github.com/kubecube-io/hotplug/internal/redact"
@@ -43,6 +45,11 @@ type Reconciler struct {
 	assigned *assignments       // the pivot only: revisions of a Progressive common
 	effMemo  effectiveMemo      // the last merge, by generations
 	secrets  *secrets           // each component's values, to redact what leaves its reconcile
+	// kind reads the cluster's discovery of the Hotplug kind (nil in unit
+	// tests: served); kindVanishedAt is when it last answered KindVanished.
+	kind           kube.KindReader
+	kindSeen       sync.Mutex
+	kindVanishedAt time.Time
 }
 
 // config reads `common` and the cluster's own Hotplug; either may be nil.
@@ -203,6 +210,12 @@ func (r *Reconciler) converge(ctx context.Context, name string, common, own *hot
 			// once it may be considered abandoned.
 			wait = r.hold(ctx, name, steps[0], obs, d, common, own)
 			break
+		}
+		if why := r.holdAbsence(ctx, name, steps, d, common, own); why != "" {
+			// The Hotplugs may have vanished with their kind: touch
+			// nothing, write no status (there may be no object to write it
+			// on), look again.
+			return ctrl.Result{RequeueAfter: KindRecheck}, nil
 		}
 		if why := r.gate(name, d, steps, eff); why != "" {
 			// Another component must move first: touch nothing; its

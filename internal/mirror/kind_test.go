@@ -6,6 +6,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubecube-io/hotplug/internal/kube"
 )
 
 func TestGuardKind(t *testing.T) {
@@ -22,48 +24,29 @@ func TestGuardKind(t *testing.T) {
 		d              Decision
 		obs            Observation
 		mirrored, held bool
-		kind           KindState
+		kind           kube.KindState
 		want           Action
 		wantKindAsked  bool
 	}{
-		{"delete, kind served", del, notFound, true, false, KindServed, Delete, true},
-		{"delete, kind vanished (CRD terminating)", del, notFound, true, false, KindVanished, Hold, true},
-		{"delete, discovery failed", del, notFound, true, false, KindUnknown, Keep, true},
-		{"held: absence keeps", del, notFound, true, true, KindServed, Keep, false},
-		{"held: confirm keeps", confirm, notFound, true, true, KindServed, Keep, false},
-		{"held: source seen again applies", apply, present, true, true, KindServed, Apply, false},
-		{"held: unsynced source exists, deletion proceeds", del, unsynced, true, true, KindServed, Delete, true},
-		{"404 for the kind on a mirrored source, vanished", Decision{Action: Keep}, unserved, true, false, KindVanished, Hold, true},
-		{"404 for the kind, kind served after all", Decision{Action: Keep}, unserved, true, false, KindServed, Keep, true},
-		{"404 for the kind, nothing mirrored", Decision{Action: Keep}, unserved, false, false, KindVanished, Keep, false},
-		{"first absence", confirm, notFound, true, false, KindVanished, Confirm, false},
+		{"delete, kind served", del, notFound, true, false, kube.KindServed, Delete, true},
+		{"delete, kind vanished (CRD terminating)", del, notFound, true, false, kube.KindVanished, Hold, true},
+		{"delete, discovery failed", del, notFound, true, false, kube.KindUnknown, Keep, true},
+		{"held: absence keeps", del, notFound, true, true, kube.KindServed, Keep, false},
+		{"held: confirm keeps", confirm, notFound, true, true, kube.KindServed, Keep, false},
+		{"held: source seen again applies", apply, present, true, true, kube.KindServed, Apply, false},
+		{"held: unsynced source exists, deletion proceeds", del, unsynced, true, true, kube.KindServed, Delete, true},
+		{"404 for the kind on a mirrored source, vanished", Decision{Action: Keep}, unserved, true, false, kube.KindVanished, Hold, true},
+		{"404 for the kind, kind served after all", Decision{Action: Keep}, unserved, true, false, kube.KindServed, Keep, true},
+		{"404 for the kind, nothing mirrored", Decision{Action: Keep}, unserved, false, false, kube.KindVanished, Keep, false},
+		{"first absence", confirm, notFound, true, false, kube.KindVanished, Confirm, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			asked := false
-			got := guardKind(c.d, c.obs, c.mirrored, c.held, func() KindState { asked = true; return c.kind })
+			got := guardKind(c.d, c.obs, c.mirrored, c.held, func() kube.KindState { asked = true; return c.kind })
 			if got.Action != c.want || asked != c.wantKindAsked {
 				t.Errorf("guardKind = %v (kind asked %v), want %v (%v)", got.Action, asked, c.want, c.wantKindAsked)
 			}
 		})
-	}
-}
-
-func TestKindIn(t *testing.T) {
-	cases := []struct {
-		name string
-		raw  string
-		want KindState
-	}{
-		{"served", `{"groupVersion":"hotplug.kubecube.io/v1","resources":[{"name":"hotplugs","verbs":["create","delete","get","list"]}]}`, KindServed},
-		{"terminating", `{"groupVersion":"hotplug.kubecube.io/v1","resources":[{"name":"hotplugs","verbs":["delete","deletecollection","get","list","watch"]}]}`, KindVanished},
-		{"not listed", `{"groupVersion":"hotplug.kubecube.io/v1","resources":[{"name":"hotplugs/status","verbs":["get"]}]}`, KindVanished},
-		{"another group version", `{"groupVersion":"v1","resources":[]}`, KindUnknown},
-		{"not JSON", `<html>`, KindUnknown},
-	}
-	for _, c := range cases {
-		if got, _ := kindIn([]byte(c.raw)); got != c.want {
-			t.Errorf("%s: %v, want %v", c.name, got, c.want)
-		}
 	}
 }

@@ -48,6 +48,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/namedcache"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
@@ -108,7 +109,7 @@ type Mirror struct {
 	now      func() time.Time
 	// kind reads whether the pivot serves the Hotplug kind (see
 	// guardKind); nil in unit tests: always served.
-	kind func(context.Context) (KindState, string)
+	kind kube.KindReader
 
 	// goneAt holds, per source, when a read first showed it gone; only
 	// the Start loop touches it.
@@ -151,7 +152,7 @@ func New(cluster, rolloutNamespace string, pivotCfg *rest.Config, local client.C
 		return nil, err
 	}
 	m = newMirror(cluster, pc.GetAPIReader(), local, log, onChange)
-	if m.kind, err = discoverKind(pivotCfg); err != nil {
+	if m.kind, err = kube.HotplugKind(pivotCfg, readTimeout); err != nil {
 		return nil, err
 	}
 	m.health = health
@@ -411,11 +412,11 @@ func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) boo
 	held := mirrored && cur.Annotations[AnnotationKindVanished] == "true"
 	before := m.goneAt[obs.Name]
 	var why string
-	d := guardKind(decideMirror(obs, mirrored, before, m.now(), m.confirm), obs, mirrored, held, func() KindState {
+	d := guardKind(decideMirror(obs, mirrored, before, m.now(), m.confirm), obs, mirrored, held, func() kube.KindState {
 		if m.kind == nil {
-			return KindServed
+			return kube.KindServed
 		}
-		var st KindState
+		var st kube.KindState
 		st, why = m.kind(ctx)
 		return st
 	})

@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -22,13 +24,13 @@ import (
 // and no new Helm revision.
 func TestDriftRepairByAgent(t *testing.T) {
 	const cluster = "pivot-cluster"
-	c, h := startWebAgent(t, cluster)
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: cluster, Workloads: true})
+	cfg := env.Cluster(cluster).Config
+	c := newClient(t, cfg)
 	ctx := context.Background()
-	running := func() (bool, string) {
-		hp := getHotplug(t, c, cluster)
-		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Phase + " " + hp.Status.Message
-	}
-	testenv.Eventually(t, 90*time.Second, "web runs", running)
+	dir := t.TempDir()
+	testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
+	h := runOneComponent(t, cfg, c, cluster, dir, "web", "web-1.0.0.tgz")
 	rel, err := h.Get(ctx, "web", "web")
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestDriftRepairByAgent(t *testing.T) {
 
 	// Scaled to 0 by hand through the scale subresource, as kubectl scale
 	// does: set back to the chart's one replica.
-	testenv.Eventually(t, 90*time.Second, "web runs again", running)
+	testenv.Eventually(t, 90*time.Second, "web runs again", func() (bool, string) { return runs(c, cluster) })
 	start = time.Now()
 	d := &appsv1.Deployment{}
 	if err := c.Get(ctx, key, d); err != nil {

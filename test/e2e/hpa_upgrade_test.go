@@ -16,6 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/controlplane"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -28,12 +30,13 @@ import (
 // component failed for ever.
 func TestAgentUpgradesUnderHPA(t *testing.T) {
 	const cluster = "pivot-cluster"
-	c, h := startWebAgent(t, cluster)
+	env := controlplane.StartForTest(t, controlplane.ClusterOptions{Name: cluster, Workloads: true})
+	cfg := env.Cluster(cluster).Config
+	c := newClient(t, cfg)
 	ctx := context.Background()
-	testenv.Eventually(t, 90*time.Second, "web runs", func() (bool, string) {
-		hp := getHotplug(t, c, cluster)
-		return hp.Status.Phase == hotplugv1.PhaseRunning, hp.Status.Phase + " " + hp.Status.Message
-	})
+	dir := t.TempDir()
+	testcharts.Package(t, "webapp", dir, "web", "1.0.0", "web-1.0.0.tgz")
+	h := runOneComponent(t, cfg, c, cluster, dir, "web", "web-1.0.0.tgz")
 
 	// No metrics server: the HPA raises the replicas to minReplicas and
 	// keeps them there.
