@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -273,16 +274,26 @@ func applyCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) e
 func undoCase(ctx context.Context, t *testing.T, c client.Client, bc badCase) {
 	t.Helper()
 	name := bc.Component["name"].(string)
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		hp := &hotplugv1.Hotplug{}
-		if err := c.Get(ctx, client.ObjectKey{Name: targetName(bc)}, hp); err != nil {
-			return err
+	// Removing an enabled component is an uninstall the webhook guards:
+	// the undo confirms it, then takes the confirmation away again so the
+	// cases after it meet the guard as an operator would.
+	for _, confirm := range []bool{true, false} {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			hp := &hotplugv1.Hotplug{}
+			if err := c.Get(ctx, client.ObjectKey{Name: targetName(bc)}, hp); err != nil {
+				return err
+			}
+			if confirm {
+				hp.Spec.Component = slices.DeleteFunc(hp.Spec.Component, func(cs hotplugv1.ComponentSpec) bool { return cs.Name == name })
+				metav1.SetMetaDataAnnotation(&hp.ObjectMeta, hotplugv1.ConfirmUninstallAnnotation, "true")
+			} else {
+				delete(hp.Annotations, hotplugv1.ConfirmUninstallAnnotation)
+			}
+			return c.Update(ctx, hp)
+		})
+		if err != nil {
+			t.Fatalf("undo %s: %v", bc.File, err)
 		}
-		hp.Spec.Component = slices.DeleteFunc(hp.Spec.Component, func(cs hotplugv1.ComponentSpec) bool { return cs.Name == name })
-		return c.Update(ctx, hp)
-	})
-	if err != nil {
-		t.Fatalf("undo %s: %v", bc.File, err)
 	}
 }
 
