@@ -75,20 +75,7 @@ func TestGuardStrategy(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := guardStrategy(tc.old, tc.new)
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("allowed")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("refusal %q lacks %q", err, w)
-				}
-			}
+			refusedWith(t, err, tc.want)
 		})
 	}
 }
