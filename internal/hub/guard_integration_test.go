@@ -183,12 +183,7 @@ func TestRolloutPausedOnFailure(t *testing.T) {
 	for _, name := range []string{"member-1", "member-2"} {
 		e.addCluster(name, name == "member-1")
 	}
-	common := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{
-		Component: []hotplugv1.ComponentSpec{{Name: "mon", Status: hotplugv1.StatusEnabled, Env: "level: v1"}},
-		Rollout: &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive, MinHealthySeconds: int32(minHealthy / time.Second),
-			ProgressDeadline: &metav1.Duration{Duration: deadline},
-			Canary:           &hotplugv1.CanarySpec{ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{hotplugv1.CanaryLabel: "true"}}}},
-	}}
+	common := canaryCommon(minHealthy, deadline)
 	if err := c.Create(ctx, common); err != nil {
 		t.Fatal(err)
 	}
