@@ -34,7 +34,7 @@ its own certificate and registering the ValidatingWebhookConfiguration 'hotplug-
 every cluster's report up into the status of 'common' and marks clusters whose agent stopped
 reporting as abnormal. With spec.rollout.strategy: Progressive in 'common', it moves each new
 revision of common to the clusters step by step (see 'hotplug rollout --help'), keeping the
-revisions as ControllerRevisions in --namespace.`,
+revisions as Secrets hotplug-common-r<N> in --namespace.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := kube.LoadConfig(kubeconfig)

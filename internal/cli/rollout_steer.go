@@ -75,7 +75,7 @@ func newRolloutUndoCommand() *cobra.Command {
 		Use:   "undo [--kubeconfig PIVOT] [--namespace kubecube-system]",
 		Short: "Set common's spec back to the last revision that completed everywhere",
 		Long: `undo reads status.rollout.revision of common (the last revision that ran healthy in every
-cluster), reads that revision from the hub's history (ControllerRevision
+cluster), reads that revision from the hub's history (Secret
 hotplug-common-r<N> in --namespace) and writes its components back into common, keeping
 the current rollout settings. That is a new revision with the content every cluster ran;
 the hub assigns it at once to all clusters, which returns the ones that had moved.
