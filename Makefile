@@ -20,8 +20,8 @@ build: ## Build the hotplug binary into bin/.
 demo: build controlplane ## Run the local demo (README's first command).
 	$(BIN)/hotplug dev
 
-test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests, short faults and fuzzing.
-	go test $(GO_TEST_FLAGS) ./...
+test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests (three lanes at once, hack/test-lanes.sh), short faults and fuzzing.
+	GO_TEST_FLAGS="$(GO_TEST_FLAGS)" ./hack/test-lanes.sh
 	FUZZTIME=5s ./hack/fuzz.sh
 
 faults: controlplane ## The whole fault and bad-input suite (20 crash cycles, 60 s outages); figures in faults.log.
