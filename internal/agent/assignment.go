@@ -121,7 +121,7 @@ func atRevision(common *hotplugv1.Hotplug, spec hotplugv1.HotplugSpec, rev int64
 	if out.Annotations == nil {
 		out.Annotations = map[string]string{}
 	}
-	out.Annotations[mirror.AnnotationSourceGeneration] = strconv.FormatInt(rev, 10)
+	out.Annotations[hotplugv1.SourceGenerationAnnotation] = strconv.FormatInt(rev, 10)
 	out.Generation = rev
 	return out
 }
@@ -134,7 +134,7 @@ func revisionOf(common *hotplugv1.Hotplug, member bool) int64 {
 	if common == nil {
 		return 0
 	}
-	if v, ok := common.Annotations[mirror.AnnotationSourceGeneration]; ok {
+	if v, ok := common.Annotations[hotplugv1.SourceGenerationAnnotation]; ok {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		return n
 	}

@@ -17,7 +17,7 @@ import (
 func commonAt(gen int64, p bool, env string) *hotplugv1.Hotplug {
 	hp := &hotplugv1.Hotplug{
 		ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName, Generation: gen,
-			Annotations: map[string]string{hotplugv1.SyncAnnotation: "true", mirror.AnnotationStatusBy: "hub"}},
+			Annotations: map[string]string{hotplugv1.SyncAnnotation: "true", hotplugv1.StatusByAnnotation: "hub"}},
 		Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{{Name: "logagent", Status: hotplugv1.StatusEnabled, Env: env}}},
 	}
 	if p {
@@ -76,7 +76,7 @@ func TestCommonFor(t *testing.T) {
 			if rev := revisionOf(got, false); rev != c.wantRev || got.Generation != c.wantRev {
 				t.Errorf("revision %d (generation %d), want %d", rev, got.Generation, c.wantRev)
 			}
-			if got.Annotations[mirror.AnnotationStatusBy] != "hub" {
+			if got.Annotations[hotplugv1.StatusByAnnotation] != "hub" {
 				t.Errorf("metadata not common's: %v", got.Annotations)
 			}
 			if c.common.Spec.Component[0].Env != before {
@@ -88,7 +88,7 @@ func TestCommonFor(t *testing.T) {
 
 func TestRevisionOf(t *testing.T) {
 	mirrored := commonAt(2, false, "")
-	mirrored.Annotations[mirror.AnnotationSourceGeneration] = "17"
+	mirrored.Annotations[hotplugv1.SourceGenerationAnnotation] = "17"
 	cases := []struct {
 		name   string
 		common *hotplugv1.Hotplug

@@ -16,7 +16,6 @@ import (
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
@@ -68,7 +67,7 @@ func (r *reporter) update(st hotplugv1.HotplugStatus, common, own *hotplugv1.Hot
 	r.status, r.commonRev = fitted, rev
 	r.srcGen = 0
 	if own != nil {
-		r.srcGen, _ = strconv.ParseInt(own.Annotations[mirror.AnnotationSourceGeneration], 10, 64)
+		r.srcGen, _ = strconv.ParseInt(own.Annotations[hotplugv1.SourceGenerationAnnotation], 10, 64)
 	}
 	r.mu.Unlock()
 	if changed {

@@ -41,7 +41,7 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 	now := metav1.Now()
 	for _, obj := range []*hotplugv1.Hotplug{own, common} {
 		// On the pivot the hub rolls every cluster up into common's status.
-		if obj == nil || obj.Annotations[mirror.AnnotationStatusBy] == "hub" {
+		if obj == nil || obj.Annotations[hotplugv1.StatusByAnnotation] == hotplugv1.StatusByHub {
 			continue
 		}
 		if err := w.writeOne(ctx, obj.Name, obj.Generation, eff, outs, now); err != nil {

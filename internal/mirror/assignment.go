@@ -84,6 +84,6 @@ func desiredMirror(obs Observation, asg *Assignment) (*hotplugv1.Hotplug, string
 		return nil, asg.Detail
 	}
 	want.Spec = *asg.Revision.Spec.DeepCopy()
-	want.Annotations[AnnotationSourceGeneration] = fmt.Sprint(asg.Revision.Number)
+	want.Annotations[hotplugv1.SourceGenerationAnnotation] = fmt.Sprint(asg.Revision.Number)
 	return want, ""
 }

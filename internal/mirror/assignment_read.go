@@ -48,7 +48,7 @@ func (m *Mirror) noteKept(why string, cur *hotplugv1.Hotplug) {
 	}
 	running := "none"
 	if cur != nil {
-		running = cur.Annotations[AnnotationSourceGeneration]
+		running = cur.Annotations[hotplugv1.SourceGenerationAnnotation]
 	}
 	m.log.Info("common is Progressive and its assignment cannot be used; the mirror of common is kept as it is",
 		"reason", why, "mirroredRevision", running, "namespace", m.rolloutNS, "assignment", rollout.AssignmentName(m.cluster))

@@ -26,7 +26,7 @@ func progressive(p bool, env string) *hotplugv1.Hotplug {
 	hp := source(hotplugv1.CommonName, true)
 	hp.Generation = 9
 	hp.Labels = map[string]string{"team": "platform"}
-	hp.Annotations[AnnotationStatusBy] = "hub"
+	hp.Annotations[hotplugv1.StatusByAnnotation] = "hub"
 	strategy := hotplugv1.RolloutAll
 	if p {
 		strategy = hotplugv1.RolloutProgressive
@@ -136,7 +136,7 @@ func TestDesiredMirror(t *testing.T) {
 			if got == nil {
 				t.Fatalf("desiredMirror kept the mirror: %s", why)
 			}
-			if g := got.Annotations[AnnotationSourceGeneration]; g != c.wantGen {
+			if g := got.Annotations[hotplugv1.SourceGenerationAnnotation]; g != c.wantGen {
 				t.Errorf("source generation %q, want %q", g, c.wantGen)
 			}
 			if env := ""; len(got.Spec.Component) > 0 {
@@ -146,7 +146,7 @@ func TestDesiredMirror(t *testing.T) {
 				}
 			}
 			src := c.obs.Object
-			if got.Labels[LabelMirror] != "true" || got.Annotations[hotplugv1.SyncAnnotation] != "true" || got.Annotations[AnnotationStatusBy] != "" {
+			if got.Labels[hotplugv1.MirrorLabel] != "true" || got.Annotations[hotplugv1.SyncAnnotation] != "true" || got.Annotations[hotplugv1.StatusByAnnotation] != "" {
 				t.Errorf("metadata not mirrored from the source: %v %v", got.Labels, got.Annotations)
 			}
 			if src.Labels["team"] != got.Labels["team"] {
@@ -227,7 +227,7 @@ func TestMirrorFollowsAssignment(t *testing.T) {
 	}
 	f.round(time.Second)
 	got := mirrorOf()
-	if got.Annotations[AnnotationSourceGeneration] != "4" || got.Spec.Component[0].Env != "level: assigned\n" {
+	if got.Annotations[hotplugv1.SourceGenerationAnnotation] != "4" || got.Spec.Component[0].Env != "level: assigned\n" {
 		t.Fatalf("mirror = %v %+v, want revision 4 assigned", got.Annotations, got.Spec)
 	}
 
@@ -249,7 +249,7 @@ func TestMirrorFollowsAssignment(t *testing.T) {
 	// No longer Progressive: common itself again.
 	editCommon(false, "level: all\n")
 	f.round(time.Second)
-	if got := mirrorOf(); got.Spec.Component[0].Env != "level: all\n" || got.Annotations[AnnotationSourceGeneration] == "4" {
+	if got := mirrorOf(); got.Spec.Component[0].Env != "level: all\n" || got.Annotations[hotplugv1.SourceGenerationAnnotation] == "4" {
 		t.Fatalf("mirror = %v %+v, want common itself", got.Annotations, got.Spec)
 	}
 }
