@@ -16,6 +16,7 @@ import (
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
@@ -55,10 +56,10 @@ func newReporter(cluster string, target client.Client, member bool, interval tim
 
 // update records the latest computed status; common and own are what it
 // was computed from (either may be nil): common names the revision of
-// `common` (revisionOf), own's annotation the pivot generation it copies.
+// `common` (rollout.RevisionOf), own's annotation the pivot generation it copies.
 func (r *reporter) update(st hotplugv1.HotplugStatus, common, own *hotplugv1.Hotplug) {
 	r.mu.Lock()
-	rev := revisionOf(common, r.member)
+	rev := rollout.RevisionOf(common, r.member)
 	// What the pivot's CRDs admit: a status that does not fit would be
 	// refused, and the cluster would never report again.
 	fitted := st.DeepCopy()

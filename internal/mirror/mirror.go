@@ -116,7 +116,7 @@ type Mirror struct {
 	watching map[string]bool
 	kept     string
 	// revisions reads the content an assignment names.
-	revisions RevisionReader
+	revisions rollout.RevisionReader
 
 	mu     sync.Mutex
 	latest map[string]Observation
@@ -360,7 +360,7 @@ func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
 	for _, name := range m.names {
 		_, confirming := m.goneAt[name]
 		obs, direct := m.read(ctx, name, live || confirming)
-		var asg *Assignment
+		var asg *rollout.AssignmentRead
 		if name == hotplugv1.CommonName && obs.Source == SourcePresent && rollout.Progressive(obs.Object) {
 			a := m.readAssignment(ctx, live)
 			asg = &a
@@ -387,7 +387,7 @@ func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
 // step acts on one observation (with, for a Progressive `common`, the read
 // of the cluster's assignment); it reports whether the source's deletion
 // awaits confirmation.
-func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) bool {
+func (m *Mirror) step(ctx context.Context, obs Observation, asg *rollout.AssignmentRead) bool {
 	cur := &hotplugv1.Hotplug{}
 	err := m.local.Get(ctx, client.ObjectKey{Name: obs.Name}, cur)
 	if apierrors.IsNotFound(err) {
