@@ -2,9 +2,7 @@ package agent
 
 import (
 	"testing"
-	"time"
 
-	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
@@ -82,32 +80,5 @@ func TestCommonFor(t *testing.T) {
 				t.Error("common itself was changed")
 			}
 		})
-	}
-}
-
-// TestReporterCarriesRevision: the reporter pushes when only the revision
-// changed, and keeps each status with the revision it was computed from.
-func TestReporterCarriesRevision(t *testing.T) {
-	r := newReporter("pivot-cluster", nil, false, time.Hour, logr.Discard())
-	st := hotplugv1.HotplugStatus{Phase: hotplugv1.PhaseRunning}
-	drain := func() bool {
-		select {
-		case <-r.pending:
-			return true
-		default:
-			return false
-		}
-	}
-	r.update(st, commonAt(3, false, ""), nil)
-	if !drain() || r.commonRev != 3 {
-		t.Fatalf("first update: rev %d", r.commonRev)
-	}
-	r.update(st, commonAt(3, false, ""), nil)
-	if drain() {
-		t.Error("an unchanged status and revision was pushed again")
-	}
-	r.update(st, commonAt(4, false, ""), nil)
-	if !drain() || r.commonRev != 4 {
-		t.Errorf("a new revision with the same status was not pushed: rev %d", r.commonRev)
 	}
 }
