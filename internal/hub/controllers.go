@@ -233,3 +233,17 @@ func bounded(err error) error {
 	}
 	return errors.New(limits.Message(err.Error(), limits.MaxMessageBytes))
 }
+
+// every calls f each period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
+}
