@@ -100,7 +100,7 @@ func jobs(hp *hotplugv1.Hotplug, fleet Fleet) []job {
 func effectiveErrors(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fleet Fleet) error {
 	todo := jobs(hp, fleet)
 	own := func(j job, e *merge.Error) bool {
-		return e.Object == hp.Name && !(j.partial && errors.Is(e, merge.ErrUnknownDependency))
+		return e.Object == hp.Name && (!j.partial || !errors.Is(e, merge.ErrUnknownDependency))
 	}
 	seen, missing, cause := mergeAll(ctx, lim, todo, fleet.Workers, own)
 	if len(seen) == 0 && missing > 0 {
