@@ -5,15 +5,7 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-
-	"github.com/kubecube-io/hotplug/internal/kube"
 )
-
-func fakeClient() client.Client {
-	return fake.NewClientBuilder().WithScheme(kube.Scheme).Build()
-}
 
 // TestHubWebhookRules: the hub's webhook validates Hotplug deletions and
 // Cluster deletions (both guarded), not only creations and updates.
