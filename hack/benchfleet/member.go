@@ -13,11 +13,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/report"
 )
 
 // member is a simulated member cluster: the agent's real mirror and
@@ -28,7 +28,7 @@ import (
 type member struct {
 	name  string
 	local client.Client
-	rep   *agent.Reporter
+	rep   *report.Reporter
 
 	mu       sync.Mutex
 	degraded bool
@@ -42,7 +42,7 @@ func startMember(ctx context.Context, name string, pivotCfg *rest.Config, interv
 		return nil, fmt.Errorf("member %s: pivot client: %w", name, err)
 	}
 	m := &member{name: name, local: fake.NewClientBuilder().WithScheme(kube.Scheme).Build(), since: metav1.Now()}
-	m.rep = agent.NewReporter(agent.ReporterOptions{Cluster: name, Pivot: pivot, Member: true, Interval: interval,
+	m.rep = report.New(report.Options{Cluster: name, Pivot: pivot, Member: true, Interval: interval,
 		PivotNamespace: namespace, Log: logr.Discard()})
 	mir, err := mirror.New(name, namespace, pivotCfg, m.local, logr.Discard(), func() { m.report(ctx) })
 	if err != nil {

@@ -72,7 +72,7 @@ func render(cfg config, env string, results []result) string {
 	fmt.Fprintf(&b, "%s. Written by `make bench-fleet` (`go run ./hack/benchfleet`).\n\n", env)
 	fmt.Fprintf(&b, "A real pivot (etcd + kube-apiserver, no controllers), the hub as its own process (`hotplug hub`; CPU and RSS from /proc), "+
 		"and N simulated members in the bench process: each runs the agent's real mirror (`internal/mirror`) and reporter "+
-		"(`agent.Reporter`: heartbeat Lease, Cluster and own Hotplug status on change) against the pivot under its own "+
+		"(`report.Reporter`: heartbeat Lease, Cluster and own Hotplug status on change) against the pivot under its own "+
 		"least-privilege identity (`access.MemberOnPivot`, a client certificate per member, client-go's default 5 QPS), "+
 		"with an in-memory client for the member's own cluster and no Helm. Heartbeat interval %s (the agent's default is 30s), "+
 		"idle window %s per size, after one heartbeat interval of settling; roll-up latency is from a member's new report "+

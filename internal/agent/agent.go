@@ -32,10 +32,10 @@ import (
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
-	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/report"
 )
 
 // Setup adds the agent's controller to mgr. cfg is the configuration the
@@ -144,9 +144,8 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 			return fmt.Errorf("agent: %w", err)
 		}
 	}
-	r.status.reporter = newReporter(r.opts.ClusterName, target, member, r.opts.HeartbeatInterval, log)
-	r.status.reporter.beat = heartbeat.NewRenewer(target, r.opts.PivotNamespace, r.opts.ClusterName, r.opts.HeartbeatInterval)
-	r.status.reporter.beat.CreateMissing = !member // the hub creates members' Leases
+	r.status.reporter = report.New(report.Options{Cluster: r.opts.ClusterName, Pivot: target, Member: member,
+		Interval: r.opts.HeartbeatInterval, PivotNamespace: r.opts.PivotNamespace, Log: log})
 	if err := mgr.Add(r.status.reporter); err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -32,7 +30,7 @@ type assignments struct {
 	name   string
 
 	// revisions reads the content an assignment names, once per revision.
-	revisions mirror.RevisionReader
+	revisions rollout.RevisionReader
 
 	mu     sync.Mutex
 	last   *hotplugv1.Hotplug // common as last used, at its revision
@@ -50,14 +48,14 @@ func newAssignments(reader client.Reader, namespace, cluster string) *assignment
 
 // common returns the `common` the agent must run: common itself unless it
 // is Progressive, else a copy carrying the assigned spec and revision (see
-// atRevision); without a usable assignment the one last used, or an error
+// rollout.AtRevision); without a usable assignment the one last used, or an error
 // that leaves every release as it is until the hub assigns a revision.
 func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*hotplugv1.Hotplug, error) {
-	var asg *mirror.Assignment
+	var asg *rollout.AssignmentRead
 	if rollout.Progressive(common) {
 		a.once.Do(func() { close(a.start) })
 		cr := &appsv1.ControllerRevision{}
-		got := mirror.ClassifyAssignment(a.name, cr, a.reader.Get(ctx, client.ObjectKey{Namespace: a.ns, Name: a.name}, cr))
+		got := rollout.ClassifyAssignment(a.name, cr, a.reader.Get(ctx, client.ObjectKey{Namespace: a.ns, Name: a.name}, cr))
 		got = a.revisions.Resolve(ctx, a.reader, a.ns, got)
 		asg = &got
 	}
@@ -68,7 +66,7 @@ func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*h
 		a.reason = why
 		switch log := ctrl.LoggerFrom(ctx).WithValues("namespace", a.ns, "assignment", a.name); {
 		case why != "" && use != nil:
-			log.Info("common is Progressive and the assignment cannot be used; keeping the revision last run", "reason", why, "revision", revisionOf(use, false))
+			log.Info("common is Progressive and the assignment cannot be used; keeping the revision last run", "reason", why, "revision", rollout.RevisionOf(use, false))
 		case why != "":
 			log.Info("common is Progressive and no revision of it was run yet; releases left as they are until the hub assigns one", "reason", why)
 		}
@@ -83,7 +81,7 @@ func (a *assignments) common(ctx context.Context, common *hotplugv1.Hotplug) (*h
 // specOf is the spec that the assignment cr (from the watch) names, nil
 // when it cannot be read now.
 func (a *assignments) specOf(ctx context.Context, cr *appsv1.ControllerRevision) *hotplugv1.HotplugSpec {
-	got := a.revisions.Resolve(ctx, a.reader, a.ns, mirror.ClassifyAssignment(a.name, cr, nil))
+	got := a.revisions.Resolve(ctx, a.reader, a.ns, rollout.ClassifyAssignment(a.name, cr, nil))
 	if got.Revision == nil {
 		return nil
 	}
@@ -94,12 +92,12 @@ func (a *assignments) specOf(ctx context.Context, cr *appsv1.ControllerRevision)
 // or not Progressive; the assigned revision when asg holds one; else last
 // (the one last run, with common's current metadata) and why; nil and why
 // when there is none.
-func commonFor(common *hotplugv1.Hotplug, asg *mirror.Assignment, last *hotplugv1.Hotplug) (*hotplugv1.Hotplug, string) {
+func commonFor(common *hotplugv1.Hotplug, asg *rollout.AssignmentRead, last *hotplugv1.Hotplug) (*hotplugv1.Hotplug, string) {
 	switch {
 	case common == nil || !rollout.Progressive(common):
 		return common, ""
 	case asg != nil && asg.Revision != nil:
-		return atRevision(common, asg.Revision.Spec, asg.Revision.Number), ""
+		return rollout.AtRevision(common, asg.Revision.Spec, asg.Revision.Number), ""
 	}
 	why := "common is Progressive and the assignment was not read"
 	if asg != nil {
@@ -108,40 +106,7 @@ func commonFor(common *hotplugv1.Hotplug, asg *mirror.Assignment, last *hotplugv
 	if last == nil {
 		return nil, why
 	}
-	return atRevision(common, last.Spec, revisionOf(last, false)), why
-}
-
-// atRevision returns a copy of common with spec and revision: the
-// source-generation annotation (as a member's mirror has it) and the
-// generation, so that statuses computed from it name the revision they
-// describe, never common's newer generation.
-func atRevision(common *hotplugv1.Hotplug, spec hotplugv1.HotplugSpec, rev int64) *hotplugv1.Hotplug {
-	out := common.DeepCopy()
-	out.Spec = *spec.DeepCopy()
-	if out.Annotations == nil {
-		out.Annotations = map[string]string{}
-	}
-	out.Annotations[mirror.AnnotationSourceGeneration] = strconv.FormatInt(rev, 10)
-	out.Generation = rev
-	return out
-}
-
-// revisionOf is the revision of `common` that common (as the agent read
-// it) holds: its source-generation annotation (a member's mirror, the
-// pivot's assigned copy), else, on the pivot, its generation; 0 when
-// unknown.
-func revisionOf(common *hotplugv1.Hotplug, member bool) int64 {
-	if common == nil {
-		return 0
-	}
-	if v, ok := common.Annotations[mirror.AnnotationSourceGeneration]; ok {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		return n
-	}
-	if member {
-		return 0
-	}
-	return common.Generation
+	return rollout.AtRevision(common, last.Spec, rollout.RevisionOf(last, false)), why
 }
 
 // watch returns a manager runnable that, once `common` is first seen

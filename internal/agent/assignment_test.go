@@ -2,13 +2,10 @@ package agent
 
 import (
 	"testing"
-	"time"
 
-	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -17,7 +14,7 @@ import (
 func commonAt(gen int64, p bool, env string) *hotplugv1.Hotplug {
 	hp := &hotplugv1.Hotplug{
 		ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName, Generation: gen,
-			Annotations: map[string]string{hotplugv1.SyncAnnotation: "true", mirror.AnnotationStatusBy: "hub"}},
+			Annotations: map[string]string{hotplugv1.SyncAnnotation: "true", hotplugv1.StatusByAnnotation: "hub"}},
 		Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{{Name: "logagent", Status: hotplugv1.StatusEnabled, Env: env}}},
 	}
 	if p {
@@ -30,14 +27,14 @@ func commonAt(gen int64, p bool, env string) *hotplugv1.Hotplug {
 // then the assigned revision, else the one it last ran (never common's
 // newer spec), else nothing (releases left alone).
 func TestCommonFor(t *testing.T) {
-	assigned := &mirror.Assignment{Revision: &rollout.Revision{Number: 5, Spec: commonAt(5, true, "level: assigned\n").Spec}}
-	missing := &mirror.Assignment{Detail: "no assignment yet"}
+	assigned := &rollout.AssignmentRead{Revision: &rollout.Revision{Number: 5, Spec: commonAt(5, true, "level: assigned\n").Spec}}
+	missing := &rollout.AssignmentRead{Detail: "no assignment yet"}
 	lastAll := commonAt(4, false, "level: before\n")
-	lastAssigned := atRevision(commonAt(9, true, ""), commonAt(3, true, "level: three\n").Spec, 3)
+	lastAssigned := rollout.AtRevision(commonAt(9, true, ""), commonAt(3, true, "level: three\n").Spec, 3)
 	cases := []struct {
 		name    string
 		common  *hotplugv1.Hotplug
-		asg     *mirror.Assignment
+		asg     *rollout.AssignmentRead
 		last    *hotplugv1.Hotplug
 		wantEnv string // "" means no common to run
 		wantRev int64
@@ -73,64 +70,15 @@ func TestCommonFor(t *testing.T) {
 			if env := got.Spec.Component[0].Env; env != c.wantEnv {
 				t.Errorf("env %q, want %q", env, c.wantEnv)
 			}
-			if rev := revisionOf(got, false); rev != c.wantRev || got.Generation != c.wantRev {
+			if rev := rollout.RevisionOf(got, false); rev != c.wantRev || got.Generation != c.wantRev {
 				t.Errorf("revision %d (generation %d), want %d", rev, got.Generation, c.wantRev)
 			}
-			if got.Annotations[mirror.AnnotationStatusBy] != "hub" {
+			if got.Annotations[hotplugv1.StatusByAnnotation] != "hub" {
 				t.Errorf("metadata not common's: %v", got.Annotations)
 			}
 			if c.common.Spec.Component[0].Env != before {
 				t.Error("common itself was changed")
 			}
 		})
-	}
-}
-
-func TestRevisionOf(t *testing.T) {
-	mirrored := commonAt(2, false, "")
-	mirrored.Annotations[mirror.AnnotationSourceGeneration] = "17"
-	cases := []struct {
-		name   string
-		common *hotplugv1.Hotplug
-		member bool
-		want   int64
-	}{
-		{"none", nil, false, 0},
-		{"pivot: generation", commonAt(8, false, ""), false, 8},
-		{"pivot: assigned copy", atRevision(commonAt(8, true, ""), commonAt(3, true, "").Spec, 3), false, 3},
-		{"member: mirror's source generation", mirrored, true, 17},
-		{"member: not a mirror says nothing", commonAt(8, false, ""), true, 0},
-	}
-	for _, c := range cases {
-		if got := revisionOf(c.common, c.member); got != c.want {
-			t.Errorf("%s: revisionOf = %d, want %d", c.name, got, c.want)
-		}
-	}
-}
-
-// TestReporterCarriesRevision: the reporter pushes when only the revision
-// changed, and keeps each status with the revision it was computed from.
-func TestReporterCarriesRevision(t *testing.T) {
-	r := newReporter("pivot-cluster", nil, false, time.Hour, logr.Discard())
-	st := hotplugv1.HotplugStatus{Phase: hotplugv1.PhaseRunning}
-	drain := func() bool {
-		select {
-		case <-r.pending:
-			return true
-		default:
-			return false
-		}
-	}
-	r.update(st, commonAt(3, false, ""), nil)
-	if !drain() || r.commonRev != 3 {
-		t.Fatalf("first update: rev %d", r.commonRev)
-	}
-	r.update(st, commonAt(3, false, ""), nil)
-	if drain() {
-		t.Error("an unchanged status and revision was pushed again")
-	}
-	r.update(st, commonAt(4, false, ""), nil)
-	if !drain() || r.commonRev != 4 {
-		t.Errorf("a new revision with the same status was not pushed: rev %d", r.commonRev)
 	}
 }

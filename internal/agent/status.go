@@ -122,7 +122,7 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	}
 	sort.Slice(comps, func(i, j int) bool { return comps[i].Name < comps[j].Name })
 	fitComponents := hotplugv1.HotplugStatus{Components: comps}
-	fitStatus(&fitComponents, func(name string) bool { return configured[name] })
+	limits.FitStatus(&fitComponents, func(name string) bool { return configured[name] })
 	comps = fitComponents.Components
 
 	st := hotplugv1.HotplugStatus{

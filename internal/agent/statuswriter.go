@@ -14,6 +14,7 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/merge"
 	"github.com/kubecube-io/hotplug/internal/mirror"
+	"github.com/kubecube-io/hotplug/internal/report"
 	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
 
@@ -25,7 +26,7 @@ type statusWriter struct {
 	c        client.Client
 	outs     *outcomes
 	opts     Options
-	reporter *reporter
+	reporter *report.Reporter
 	reported hotplugv1.HotplugStatus
 	// secrets redacts the outcomes' texts before any status is computed.
 	secrets *secrets
@@ -41,7 +42,7 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 	now := metav1.Now()
 	for _, obj := range []*hotplugv1.Hotplug{own, common} {
 		// On the pivot the hub rolls every cluster up into common's status.
-		if obj == nil || obj.Annotations[mirror.AnnotationStatusBy] == "hub" {
+		if obj == nil || obj.Annotations[hotplugv1.StatusByAnnotation] == hotplugv1.StatusByHub {
 			continue
 		}
 		if err := w.writeOne(ctx, obj.Name, obj.Generation, eff, outs, now); err != nil {
@@ -56,7 +57,7 @@ func (w *statusWriter) write(ctx context.Context, common, own *hotplugv1.Hotplug
 			w.reported.Phase = hotplugv1.PhaseProgressing
 			w.reported.Message = "{}"
 		}
-		w.reporter.update(w.reported, common, own)
+		w.reporter.Update(w.reported, common, own)
 	}
 	for _, c := range eff.Components {
 		v := 0.0

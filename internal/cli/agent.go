@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -43,51 +44,65 @@ after the cluster and installs, upgrades or uninstalls one Helm release per comp
 both Hotplug objects; feature switches (components without pkgName) go to the ConfigMap
 kubecube-feature-config.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.opts.ClusterName == "" {
-				return usageError{fmt.Errorf("--cluster-name is required")}
-			}
-			cfg, err := kube.LoadConfig(f.kubeconfig)
-			if err != nil {
-				return err
-			}
-			if f.pivot != "" {
-				if f.opts.PivotConfig, err = kube.LoadConfig(f.pivot); err != nil {
-					return fmt.Errorf("--pivot-kubeconfig: %w", err)
-				}
-			}
-			ctx := cmd.Context()
-			log := logr.FromContextOrDiscard(ctx)
-			ctrl.SetLogger(log)
-			ctx = ctrl.LoggerInto(ctx, log)
-			stopProfile, err := startCPUProfile(f.cpuProfile)
-			if err != nil {
-				return err
-			}
-			defer stopProfile()
-			mopts := manager.Options{
-				Scheme:                 kube.Scheme,
-				Metrics:                metricsserver.Options{BindAddress: f.metrics},
-				HealthProbeBindAddress: f.probes,
-				PprofBindAddress:       f.pprof,
-				Cache:                  agent.CacheOptions(),
-				// One writer per cluster: a second agent (a rolling update, one
-				// started by hand) waits for the Lease; a clean stop hands it
-				// over at once.
-				LeaderElection:                f.leaderElect,
-				LeaderElectionID:              "hotplug-agent-" + f.opts.ClusterName,
-				LeaderElectionNamespace:       f.opts.Namespace,
-				LeaderElectionReleaseOnCancel: true,
-				LeaseDuration:                 &f.lease,
-				RenewDeadline:                 &f.renew,
-				RetryPeriod:                   &f.retry,
-			}
-			log.Info("starting agent", "cluster", f.opts.ClusterName, "chartDir", f.opts.ChartDir, "host", cfg.Host)
-			f.opts.DisableDriftRepair = !f.driftRepair
-			return agent.Run(ctx, cfg, f.opts, mopts)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
-	fl := cmd.Flags()
+	f.addFlags(cmd.Flags())
+	return cmd
+}
+
+// run starts the agent with the parsed flags until the command's context
+// ends.
+func (f *agentFlags) run(cmd *cobra.Command) error {
+	if f.opts.ClusterName == "" {
+		return usageError{fmt.Errorf("--cluster-name is required")}
+	}
+	cfg, err := kube.LoadConfig(f.kubeconfig)
+	if err != nil {
+		return err
+	}
+	if f.pivot != "" {
+		if f.opts.PivotConfig, err = kube.LoadConfig(f.pivot); err != nil {
+			return fmt.Errorf("--pivot-kubeconfig: %w", err)
+		}
+	}
+	ctx := cmd.Context()
+	log := logr.FromContextOrDiscard(ctx)
+	ctrl.SetLogger(log)
+	ctx = ctrl.LoggerInto(ctx, log)
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	log.Info("starting agent", "cluster", f.opts.ClusterName, "chartDir", f.opts.ChartDir, "host", cfg.Host)
+	f.opts.DisableDriftRepair = !f.driftRepair
+	return agent.Run(ctx, cfg, f.opts, f.managerOptions())
+}
+
+// managerOptions are the controller-runtime manager's options the flags
+// ask for.
+func (f *agentFlags) managerOptions() manager.Options {
+	return manager.Options{
+		Scheme:                 kube.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: f.metrics},
+		HealthProbeBindAddress: f.probes,
+		PprofBindAddress:       f.pprof,
+		Cache:                  agent.CacheOptions(),
+		// One writer per cluster: a second agent (a rolling update, one
+		// started by hand) waits for the Lease; a clean stop hands it
+		// over at once.
+		LeaderElection:                f.leaderElect,
+		LeaderElectionID:              "hotplug-agent-" + f.opts.ClusterName,
+		LeaderElectionNamespace:       f.opts.Namespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &f.lease,
+		RenewDeadline:                 &f.renew,
+		RetryPeriod:                   &f.retry,
+	}
+}
+
+// addFlags defines the agent's flags on fl, bound to f.
+func (f *agentFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", "", "name of the cluster this agent runs in (required)")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of this cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)")
 	fl.StringVar(&f.pivot, "pivot-kubeconfig", "", "kubeconfig of the pivot cluster; set in member clusters to mirror common and this cluster's Hotplug from the pivot and report back")
@@ -114,5 +129,4 @@ kubecube-feature-config.`,
 	fl.DurationVar(&f.renew, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew the Lease before it stops acting (less than the lease duration)")
 	fl.DurationVar(&f.retry, "leader-elect-retry-period", 2*time.Second, "how often agents try to acquire or renew the Lease")
 	(&f.opts.Limits).AddFlags(fl)
-	return cmd
 }

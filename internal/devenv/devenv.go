@@ -65,19 +65,10 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	binDir := opts.BinDir
-	if binDir == "" {
-		if binDir, err = controlplane.FindBinDir(); err != nil {
-			return nil, err
-		}
-	}
-	if err := ensureBinaries(ctx, binDir, opts.Workloads, opts.Progress); err != nil {
+	binDir, err := prepare(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating state directory: %w", err)
-	}
-	quietLibraries(opts.StateDir)
 
 	f := &Fleet{StateDir: opts.StateDir, ChartDir: filepath.Join(opts.StateDir, "charts")}
 	defer func() {
@@ -101,39 +92,16 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 	}
 	step("clusters up in %s", time.Since(begin).Round(100*time.Millisecond))
 
-	paths, err := examples.WriteAll(f.ChartDir)
-	if err != nil {
+	if err := f.preparePivot(ctx, step); err != nil {
 		return nil, err
 	}
-	step("packaged %d example charts into %s", len(paths), f.ChartDir)
-
-	pivot := f.Env.Cluster(PivotName)
-	if f.Pivot, err = kube.NewClient(pivot.Config); err != nil {
-		return nil, fmt.Errorf("client for the pivot: %w", err)
-	}
-	if err := registerClusters(ctx, f.Pivot, f.Env.Clusters); err != nil {
-		return nil, err
-	}
-	step("registered %d Cluster objects on the pivot", len(f.Env.Clusters))
 
 	// The controllers outlive ctx (a start-up context); Stop cancels them.
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f.cancel = cancel
-	h, err := startHub(cctx, pivot.Config, f.Pivot, opts.StateDir)
-	if h != nil {
-		f.controllers = append(f.controllers, h)
-	}
-	if err != nil {
+	if err := f.startHubAndSeed(ctx, cctx, opts.StateDir, step); err != nil {
 		return nil, err
 	}
-	step("hub running; webhook registered with the pivot")
-
-	for _, name := range samples.Names() {
-		if err := manifest.Apply(ctx, f.Pivot, samples.MustRead(name)); err != nil {
-			return nil, fmt.Errorf("applying the seed's %s: %w", name, err)
-		}
-	}
-	step("applied the seed's configuration (%v)", samples.Names())
 
 	if err := f.startAgents(ctx, cctx, opts); err != nil {
 		return nil, err
@@ -148,6 +116,64 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 	}
 	step("fleet converged in %s", time.Since(begin).Round(100*time.Millisecond))
 	return f, nil
+}
+
+// prepare finds the control-plane binaries (fetching what is missing) and
+// creates the state directory; it returns the binaries' directory.
+func prepare(ctx context.Context, opts Options) (string, error) {
+	binDir := opts.BinDir
+	if binDir == "" {
+		var err error
+		if binDir, err = controlplane.FindBinDir(); err != nil {
+			return "", err
+		}
+	}
+	if err := ensureBinaries(ctx, binDir, opts.Workloads, opts.Progress); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return "", fmt.Errorf("creating state directory: %w", err)
+	}
+	quietLibraries(opts.StateDir)
+	return binDir, nil
+}
+
+// preparePivot packages the example charts, connects to the pivot and
+// registers every cluster there.
+func (f *Fleet) preparePivot(ctx context.Context, step func(format string, args ...any)) error {
+	paths, err := examples.WriteAll(f.ChartDir)
+	if err != nil {
+		return err
+	}
+	step("packaged %d example charts into %s", len(paths), f.ChartDir)
+	if f.Pivot, err = kube.NewClient(f.Env.Cluster(PivotName).Config); err != nil {
+		return fmt.Errorf("client for the pivot: %w", err)
+	}
+	if err := registerClusters(ctx, f.Pivot, f.Env.Clusters); err != nil {
+		return err
+	}
+	step("registered %d Cluster objects on the pivot", len(f.Env.Clusters))
+	return nil
+}
+
+// startHubAndSeed runs the hub until cctx ends and applies the seed's
+// configuration to the pivot through its webhook.
+func (f *Fleet) startHubAndSeed(ctx, cctx context.Context, stateDir string, step func(format string, args ...any)) error {
+	h, err := startHub(cctx, f.Env.Cluster(PivotName).Config, f.Pivot, stateDir)
+	if h != nil {
+		f.controllers = append(f.controllers, h)
+	}
+	if err != nil {
+		return err
+	}
+	step("hub running; webhook registered with the pivot")
+	for _, name := range samples.Names() {
+		if err := manifest.Apply(ctx, f.Pivot, samples.MustRead(name)); err != nil {
+			return fmt.Errorf("applying the seed's %s: %w", name, err)
+		}
+	}
+	step("applied the seed's configuration (%v)", samples.Names())
+	return nil
 }
 
 // startAgents runs the pivot's agent with the pivot's admin identity and

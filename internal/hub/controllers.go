@@ -27,7 +27,6 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/limits"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/statuspatch"
 )
@@ -47,12 +46,12 @@ func (r *rollup) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.
 	var after time.Duration
 	read := commonReader{Reader: r.c, live: r.revisions.live}
 	_, err := statuspatch.Patch(ctx, read, r.c, types.NamespacedName{Name: hotplugv1.CommonName}, newHotplug, func(common *hotplugv1.Hotplug) (bool, error) {
-		if common.Annotations[mirror.AnnotationStatusBy] != "hub" {
+		if common.Annotations[hotplugv1.StatusByAnnotation] != hotplugv1.StatusByHub {
 			patch := client.MergeFrom(common.DeepCopy())
 			if common.Annotations == nil {
 				common.Annotations = map[string]string{}
 			}
-			common.Annotations[mirror.AnnotationStatusBy] = "hub"
+			common.Annotations[hotplugv1.StatusByAnnotation] = hotplugv1.StatusByHub
 			// Patch leaves common at the version it wrote, which the
 			// status patch is then locked to.
 			if err := r.c.Patch(ctx, common, patch); err != nil {
@@ -233,4 +232,18 @@ func bounded(err error) error {
 		return err
 	}
 	return errors.New(limits.Message(err.Error(), limits.MaxMessageBytes))
+}
+
+// every calls f each period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

@@ -10,15 +10,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/go-logr/logr"
-	admissionv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -106,7 +102,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		if err != nil {
 			return err
 		}
-		if _, err := keeper.ensure(ctx); err != nil {
+		if _, err := keeper.Ensure(ctx); err != nil {
 			return fmt.Errorf("hub: %w", err)
 		}
 		if err := mgr.Add(keeper); err != nil {
@@ -126,27 +122,6 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		return fmt.Errorf("hub: %w", err)
 	}
 	return nil
-}
-
-func newCertKeeper(c client.Client, opts Options, log logr.Logger) (*certKeeper, error) {
-	k := &certKeeper{c: c, key: client.ObjectKey{Namespace: opts.Namespace, Name: "hotplug-hub-tls"}, certDir: opts.CertDir, log: log}
-	if opts.WebhookURL != "" {
-		u, err := url.Parse(opts.WebhookURL)
-		if err != nil || u.Scheme != "https" || u.Hostname() == "" {
-			return nil, fmt.Errorf("hub: --webhook-url %q must be an https URL", opts.WebhookURL)
-		}
-		if u.Path == "" || u.Path == "/" {
-			u.Path = WebhookPath
-		}
-		k.hosts = []string{u.Hostname()}
-		k.clientConfig = admissionv1.WebhookClientConfig{URL: ptr.To(u.String())}
-		return k, nil
-	}
-	svc := opts.WebhookService
-	k.hosts = []string{svc + "." + opts.Namespace + ".svc", svc + "." + opts.Namespace + ".svc.cluster.local", svc}
-	k.clientConfig = admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{
-		Namespace: opts.Namespace, Name: svc, Path: ptr.To(WebhookPath), Port: ptr.To[int32](443)}}
-	return k, nil
 }
 
 // Run starts a manager for the hub and blocks until ctx ends.

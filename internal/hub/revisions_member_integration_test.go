@@ -15,7 +15,6 @@ import (
 
 	"github.com/kubecube-io/hotplug/internal/access"
 	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -42,11 +41,11 @@ func TestMemberReadsOnlyRevisionSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var revs mirror.RevisionReader
+	var revs rollout.RevisionReader
 	name := rollout.AssignmentName("member-1")
 	testenv.Eventually(t, 30*time.Second, "member-1 reads its revision's content", func() (bool, string) {
 		cr := &appsv1.ControllerRevision{}
-		asg := revs.Resolve(ctx, asMember, ns, mirror.ClassifyAssignment(name, cr, asMember.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cr)))
+		asg := revs.Resolve(ctx, asMember, ns, rollout.ClassifyAssignment(name, cr, asMember.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cr)))
 		if asg.Revision == nil {
 			return false, asg.Detail
 		}

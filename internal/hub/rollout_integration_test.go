@@ -24,7 +24,6 @@ import (
 	"github.com/kubecube-io/hotplug/internal/hub"
 	"github.com/kubecube-io/hotplug/internal/inprocess"
 	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -42,7 +41,7 @@ type member struct {
 	name      string
 	c         client.Client
 	mu        sync.Mutex
-	revisions mirror.RevisionReader
+	revisions rollout.RevisionReader
 	firstSeen map[int64]time.Time
 	healthyAt map[int64]time.Time
 	last      string
@@ -66,7 +65,7 @@ func (m *member) sync(ctx context.Context) error {
 	if err := m.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, cr); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	asg := m.revisions.Resolve(ctx, m.c, ns, mirror.ClassifyAssignment(name, cr, nil))
+	asg := m.revisions.Resolve(ctx, m.c, ns, rollout.ClassifyAssignment(name, cr, nil))
 	if asg.Revision == nil {
 		return errors.New(asg.Detail)
 	}

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
 	"sort"
-	"strings"
-	"sync"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
@@ -99,116 +95,17 @@ func jobs(hp *hotplugv1.Hotplug, fleet Fleet) []job {
 }
 
 // effectiveErrors runs merge.EffectiveWithin for every job on a bounded
-// pool and reports hp's own errors, each once with the clusters it occurs
-// for.
+// pool (mergeAll) and reports hp's own errors, each once with the clusters
+// it occurs for (groupErrors); an error too when jobs did not finish.
 func effectiveErrors(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fleet Fleet) error {
 	todo := jobs(hp, fleet)
-	workers := fleet.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	own := func(j job, e *merge.Error) bool {
+		return e.Object == hp.Name && (!j.partial || !errors.Is(e, merge.ErrUnknownDependency))
 	}
-	workers = min(workers, len(todo))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	type found struct {
-		msg     string
-		cluster string
+	seen, missing, cause := mergeAll(ctx, lim, todo, fleet.Workers, own)
+	if len(seen) == 0 && missing > 0 {
+		return fmt.Errorf("hotplug %q: validation for %d of %d clusters did not finish in time (%w); try again, or raise the hub's --validation-timeout",
+			hp.Name, missing, len(todo), cause)
 	}
-	var (
-		mu    sync.Mutex
-		seen  []found
-		done  = make([]bool, len(todo))
-		next  = make(chan int)
-		wg    sync.WaitGroup
-		fails bool
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := todo[i]
-				res := merge.EffectiveWithin(ctx, lim, j.cluster, j.common, j.own)
-				mu.Lock()
-				if ctx.Err() == nil || len(res.Errors) > 0 {
-					done[i] = true
-				}
-				for _, e := range res.Errors {
-					if e.Object != hp.Name || (j.partial && errors.Is(e, merge.ErrUnknownDependency)) {
-						continue
-					}
-					seen = append(seen, found{msg: e.Error(), cluster: j.cluster})
-					fails = true
-				}
-				if fails {
-					cancel() // one failing cluster is enough to refuse
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for i := range todo {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-
-	if len(seen) == 0 {
-		missing := 0
-		for _, d := range done {
-			if !d {
-				missing++
-			}
-		}
-		if missing > 0 {
-			return fmt.Errorf("hotplug %q: validation for %d of %d clusters did not finish in time (%w); try again, or raise the hub's --validation-timeout",
-				hp.Name, missing, len(todo), context.Cause(ctx))
-		}
-		return nil
-	}
-	// Group by message so that a fault of common is listed once, not once
-	// per cluster.
-	clusters := map[string][]string{}
-	var order []string
-	for _, f := range seen {
-		if _, ok := clusters[f.msg]; !ok {
-			order = append(order, f.msg)
-		}
-		if f.cluster != placeholderCluster || hp.Name != hotplugv1.CommonName {
-			clusters[f.msg] = append(clusters[f.msg], f.cluster)
-		} else if clusters[f.msg] == nil {
-			clusters[f.msg] = []string{}
-		}
-	}
-	sort.Strings(order)
-	var errs []error
-	for i, msg := range order {
-		if i == maxReportedErrors {
-			errs = append(errs, fmt.Errorf("and %d more problems", len(order)-i))
-			break
-		}
-		errs = append(errs, fmt.Errorf("%s%s", limits.Message(msg, limits.MaxMessageBytes), forClusters(hp.Name, clusters[msg])))
-	}
-	return errors.Join(errs...)
-}
-
-// forClusters says for which clusters a problem of `common` occurs; a
-// cluster's own Hotplug has only one.
-func forClusters(object string, cs []string) string {
-	if object != hotplugv1.CommonName || len(cs) == 0 {
-		return ""
-	}
-	sort.Strings(cs)
-	cs = slices.Compact(cs)
-	const show = 3
-	if len(cs) <= show {
-		return " (for cluster " + strings.Join(cs, ", ") + ")"
-	}
-	return fmt.Sprintf(" (for clusters %s and %d more)", strings.Join(cs[:show], ", "), len(cs)-show)
+	return groupErrors(hp.Name, seen)
 }

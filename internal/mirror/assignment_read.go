@@ -13,9 +13,9 @@ import (
 
 // readAssignment reads the cluster's assignment, from the pivot's cache
 // when it holds it and live is false, otherwise past it, classifies the
-// answer and reads the content it names (RevisionReader). The first read also starts the cache's informer of it, so a new
+// answer and reads the content it names (rollout.RevisionReader). The first read also starts the cache's informer of it, so a new
 // assignment is mirrored without waiting for a probe.
-func (m *Mirror) readAssignment(ctx context.Context, live bool) Assignment {
+func (m *Mirror) readAssignment(ctx context.Context, live bool) rollout.AssignmentRead {
 	name := rollout.AssignmentName(m.cluster)
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
@@ -25,14 +25,14 @@ func (m *Mirror) readAssignment(ctx context.Context, live bool) Assignment {
 	}
 	const key = "assignment"
 	if !live && m.fromCache(ctx, cr) && m.seen.fresh(key, cr.UID, cr.Revision) {
-		return m.revisions.Resolve(ctx, m.live, m.rolloutNS, ClassifyAssignment(name, cr, nil))
+		return m.revisions.Resolve(ctx, m.live, m.rolloutNS, rollout.ClassifyAssignment(name, cr, nil))
 	}
 	cr = &appsv1.ControllerRevision{}
 	if err := m.live.Get(ctx, client.ObjectKey{Namespace: m.rolloutNS, Name: name}, cr); err != nil {
-		return ClassifyAssignment(name, nil, err)
+		return rollout.ClassifyAssignment(name, nil, err)
 	}
 	m.seen.observe(key, cr.UID, cr.Revision, true)
-	return m.revisions.Resolve(ctx, m.live, m.rolloutNS, ClassifyAssignment(name, cr, nil))
+	return m.revisions.Resolve(ctx, m.live, m.rolloutNS, rollout.ClassifyAssignment(name, cr, nil))
 }
 
 // noteKept logs, once per change, why the mirror of `common` is kept as it
@@ -48,7 +48,7 @@ func (m *Mirror) noteKept(why string, cur *hotplugv1.Hotplug) {
 	}
 	running := "none"
 	if cur != nil {
-		running = cur.Annotations[AnnotationSourceGeneration]
+		running = cur.Annotations[hotplugv1.SourceGenerationAnnotation]
 	}
 	m.log.Info("common is Progressive and its assignment cannot be used; the mirror of common is kept as it is",
 		"reason", why, "mirroredRevision", running, "namespace", m.rolloutNS, "assignment", rollout.AssignmentName(m.cluster))

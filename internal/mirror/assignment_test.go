@@ -3,7 +3,6 @@ package mirror
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -26,7 +24,7 @@ func progressive(p bool, env string) *hotplugv1.Hotplug {
 	hp := source(hotplugv1.CommonName, true)
 	hp.Generation = 9
 	hp.Labels = map[string]string{"team": "platform"}
-	hp.Annotations[AnnotationStatusBy] = "hub"
+	hp.Annotations[hotplugv1.StatusByAnnotation] = "hub"
 	strategy := hotplugv1.RolloutAll
 	if p {
 		strategy = hotplugv1.RolloutProgressive
@@ -50,68 +48,25 @@ func assignment(t *testing.T, rev int64, env string) *appsv1.ControllerRevision 
 	return cr
 }
 
-func TestClassifyAssignment(t *testing.T) {
-	name := rollout.AssignmentName("m1")
-	undecodable := assignment(t, 4, "a: 1\n")
-	undecodable.Data = runtime.RawExtension{Raw: []byte(`["not a spec"]`)}
-	empty := assignment(t, 4, "a: 1\n")
-	empty.Data = runtime.RawExtension{}
-	noNumber := assignment(t, 0, "a: 1\n")
-	other := assignment(t, 4, "a: 1\n")
-	other.Name = rollout.AssignmentName("m2")
-	cases := []struct {
-		name string
-		cr   *appsv1.ControllerRevision
-		err  error
-		rev  int64 // 0: no revision
-		says string
-	}{
-		{"assignment present", assignment(t, 4, "a: 1\n"), nil, 4, ""},
-		{"not assigned yet", nil, apierrors.NewNotFound(controllerrevisions, name), 0, "no assignment yet"},
-		{"forbidden", nil, apierrors.NewForbidden(controllerrevisions, name, errors.New("RBAC")), 0, "forbidden"},
-		{"unreachable", nil, refused, 0, "connection refused"},
-		{"undecodable", undecodable, nil, 0, "decoding the spec of common"},
-		{"no spec", empty, nil, 0, "holds no spec"},
-		{"no revision number", noNumber, nil, 0, "no revision number"},
-		{"another cluster's", other, nil, 0, "m2"},
-		{"empty answer", nil, nil, 0, "without the assignment"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			a := ClassifyAssignment(name, c.cr, c.err)
-			switch {
-			case c.rev == 0 && a.Revision != nil:
-				t.Fatalf("revision %d taken from %s", a.Revision.Number, c.name)
-			case c.rev != 0 && (a.Revision == nil || a.Revision.Number != c.rev):
-				t.Fatalf("revision = %+v (%s), want %d", a.Revision, a.Detail, c.rev)
-			case !strings.Contains(a.Detail, c.says):
-				t.Errorf("detail %q does not say %q", a.Detail, c.says)
-			case len(a.Detail) > limits.MaxMessageBytes/2:
-				t.Errorf("detail of %d bytes", len(a.Detail))
-			}
-		})
-	}
-}
-
 // TestDesiredMirror: a Progressive common is mirrored from the cluster's
 // assignment (spec and revision) with common's own labels and annotations;
 // without a usable assignment the mirror is kept as it is (nil); anything
 // else is mirrored as it is, as before rollouts existed.
 func TestDesiredMirror(t *testing.T) {
 	name := rollout.AssignmentName("m1")
-	good := ClassifyAssignment(name, assignment(t, 7, "level: good\n"), nil)
-	missing := ClassifyAssignment(name, nil, apierrors.NewNotFound(controllerrevisions, name))
-	forbiddenRead := ClassifyAssignment(name, nil, apierrors.NewForbidden(controllerrevisions, name, errors.New("RBAC")))
+	good := rollout.ClassifyAssignment(name, assignment(t, 7, "level: good\n"), nil)
+	missing := rollout.ClassifyAssignment(name, nil, apierrors.NewNotFound(controllerrevisions, name))
+	forbiddenRead := rollout.ClassifyAssignment(name, nil, apierrors.NewForbidden(controllerrevisions, name, errors.New("RBAC")))
 	bad := assignment(t, 7, "x")
 	bad.Data = runtime.RawExtension{Raw: []byte(`{"component": 3}`)}
-	undecodable := ClassifyAssignment(name, bad, nil)
+	undecodable := rollout.ClassifyAssignment(name, bad, nil)
 	own := source("m1", true)
 	own.Generation = 3
 	own.Spec.Rollout = &hotplugv1.RolloutSpec{Strategy: hotplugv1.RolloutProgressive} // ignored outside common
 	cases := []struct {
 		name    string
 		obs     Observation
-		asg     *Assignment
+		asg     *rollout.AssignmentRead
 		wantEnv string // "" with wantGen "": keep
 		wantGen string
 	}{
@@ -136,7 +91,7 @@ func TestDesiredMirror(t *testing.T) {
 			if got == nil {
 				t.Fatalf("desiredMirror kept the mirror: %s", why)
 			}
-			if g := got.Annotations[AnnotationSourceGeneration]; g != c.wantGen {
+			if g := got.Annotations[hotplugv1.SourceGenerationAnnotation]; g != c.wantGen {
 				t.Errorf("source generation %q, want %q", g, c.wantGen)
 			}
 			if env := ""; len(got.Spec.Component) > 0 {
@@ -146,7 +101,7 @@ func TestDesiredMirror(t *testing.T) {
 				}
 			}
 			src := c.obs.Object
-			if got.Labels[LabelMirror] != "true" || got.Annotations[hotplugv1.SyncAnnotation] != "true" || got.Annotations[AnnotationStatusBy] != "" {
+			if got.Labels[hotplugv1.MirrorLabel] != "true" || got.Annotations[hotplugv1.SyncAnnotation] != "true" || got.Annotations[hotplugv1.StatusByAnnotation] != "" {
 				t.Errorf("metadata not mirrored from the source: %v %v", got.Labels, got.Annotations)
 			}
 			if src.Labels["team"] != got.Labels["team"] {
@@ -227,7 +182,7 @@ func TestMirrorFollowsAssignment(t *testing.T) {
 	}
 	f.round(time.Second)
 	got := mirrorOf()
-	if got.Annotations[AnnotationSourceGeneration] != "4" || got.Spec.Component[0].Env != "level: assigned\n" {
+	if got.Annotations[hotplugv1.SourceGenerationAnnotation] != "4" || got.Spec.Component[0].Env != "level: assigned\n" {
 		t.Fatalf("mirror = %v %+v, want revision 4 assigned", got.Annotations, got.Spec)
 	}
 
@@ -249,7 +204,7 @@ func TestMirrorFollowsAssignment(t *testing.T) {
 	// No longer Progressive: common itself again.
 	editCommon(false, "level: all\n")
 	f.round(time.Second)
-	if got := mirrorOf(); got.Spec.Component[0].Env != "level: all\n" || got.Annotations[AnnotationSourceGeneration] == "4" {
+	if got := mirrorOf(); got.Spec.Component[0].Env != "level: all\n" || got.Annotations[hotplugv1.SourceGenerationAnnotation] == "4" {
 		t.Fatalf("mirror = %v %+v, want common itself", got.Annotations, got.Spec)
 	}
 }

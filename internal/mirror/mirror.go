@@ -53,18 +53,6 @@ import (
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
-// Labels and annotations that mark a mirror.
-const (
-	// LabelMirror marks a Hotplug that the agent mirrors from the pivot.
-	LabelMirror = "hotplug.kubecube.io/mirror"
-	// AnnotationSourceGeneration is the pivot object's generation that the
-	// mirror's spec copies, so status reported back names the right one.
-	AnnotationSourceGeneration = "hotplug.kubecube.io/source-generation"
-	// AnnotationStatusBy marks `common` on the pivot whose status the hub
-	// owns; it is not copied into mirrors.
-	AnnotationStatusBy = "hotplug.kubecube.io/status-by"
-)
-
 // Timing of the reads of the pivot.
 const (
 	// ProbeInterval is how often both sources are read past the cache
@@ -128,7 +116,7 @@ type Mirror struct {
 	watching map[string]bool
 	kept     string
 	// revisions reads the content an assignment names.
-	revisions RevisionReader
+	revisions rollout.RevisionReader
 
 	mu     sync.Mutex
 	latest map[string]Observation
@@ -372,7 +360,7 @@ func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
 	for _, name := range m.names {
 		_, confirming := m.goneAt[name]
 		obs, direct := m.read(ctx, name, live || confirming)
-		var asg *Assignment
+		var asg *rollout.AssignmentRead
 		if name == hotplugv1.CommonName && obs.Source == SourcePresent && rollout.Progressive(obs.Object) {
 			a := m.readAssignment(ctx, live)
 			asg = &a
@@ -399,7 +387,7 @@ func (m *Mirror) check(ctx context.Context, live bool) (pending bool) {
 // step acts on one observation (with, for a Progressive `common`, the read
 // of the cluster's assignment); it reports whether the source's deletion
 // awaits confirmation.
-func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) bool {
+func (m *Mirror) step(ctx context.Context, obs Observation, asg *rollout.AssignmentRead) bool {
 	cur := &hotplugv1.Hotplug{}
 	err := m.local.Get(ctx, client.ObjectKey{Name: obs.Name}, cur)
 	if apierrors.IsNotFound(err) {
@@ -408,7 +396,7 @@ func (m *Mirror) step(ctx context.Context, obs Observation, asg *Assignment) boo
 		m.log.Error(err, "reading the mirror; leaving it for the next round", "hotplug", obs.Name)
 		return false
 	}
-	mirrored := cur != nil && cur.Labels[LabelMirror] == "true"
+	mirrored := cur != nil && cur.Labels[hotplugv1.MirrorLabel] == "true"
 	held := mirrored && cur.Annotations[AnnotationKindVanished] == "true"
 	before := m.goneAt[obs.Name]
 	var why string
@@ -466,15 +454,15 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	labels[LabelMirror] = "true"
+	labels[hotplugv1.MirrorLabel] = "true"
 	ann := maps.Clone(src.Annotations)
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	delete(ann, AnnotationStatusBy)
+	delete(ann, hotplugv1.StatusByAnnotation)
 	delete(ann, AnnotationKindVanished)
 	delete(ann, "kubectl.kubernetes.io/last-applied-configuration")
-	ann[AnnotationSourceGeneration] = fmt.Sprint(src.Generation)
+	ann[hotplugv1.SourceGenerationAnnotation] = fmt.Sprint(src.Generation)
 	return &hotplugv1.Hotplug{
 		ObjectMeta: metav1.ObjectMeta{Name: src.Name, Labels: labels, Annotations: ann},
 		Spec:       *src.Spec.DeepCopy(),
@@ -483,7 +471,7 @@ func Desired(src *hotplugv1.Hotplug) *hotplugv1.Hotplug {
 
 // upsert makes cur (nil when there is no local object) the mirror want.
 func (m *Mirror) upsert(ctx context.Context, want, cur *hotplugv1.Hotplug) error {
-	gen := want.Annotations[AnnotationSourceGeneration]
+	gen := want.Annotations[hotplugv1.SourceGenerationAnnotation]
 	if cur == nil {
 		if err := m.local.Create(ctx, want); err != nil {
 			return fmt.Errorf("creating mirror %s: %w", want.Name, err)

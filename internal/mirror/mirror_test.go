@@ -73,7 +73,7 @@ func (f *fixture) mirrors() map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, hp := range list.Items {
-		out[hp.Name] = hp.Labels[LabelMirror] == "true"
+		out[hp.Name] = hp.Labels[hotplugv1.MirrorLabel] == "true"
 	}
 	return out
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/kubecube-io/hotplug/config/samples"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/manifest"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -110,7 +109,7 @@ func TestMemberAgentRunsWithChartRBAC(t *testing.T) {
 			if err := mc.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, hp); err != nil {
 				return err.Error()
 			}
-			return hp.Annotations[mirror.AnnotationSourceGeneration]
+			return hp.Annotations[hotplugv1.SourceGenerationAnnotation]
 		}
 		checkProgressiveRuns(t, pc, mc, "member-1", mirrorOf)
 		if got := refused.Forbidden(); len(got) > 0 {

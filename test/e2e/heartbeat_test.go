@@ -17,11 +17,11 @@ import (
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/access"
-	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/apimetrics"
 	"github.com/kubecube-io/hotplug/internal/controlplane"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/hub"
+	"github.com/kubecube-io/hotplug/internal/report"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -97,7 +97,7 @@ func TestHeartbeatLease(t *testing.T) {
 
 	rctx, stopReporter := context.WithCancel(ctx)
 	defer stopReporter()
-	rep := agent.NewReporter(agent.ReporterOptions{Cluster: name, Pivot: mc, Member: true, Interval: interval, Log: testenv.Logger(t)})
+	rep := report.New(report.Options{Cluster: name, Pivot: mc, Member: true, Interval: interval, Log: testenv.Logger(t)})
 	report := runningReport()
 	rep.Update(report, nil, nil)
 	done := make(chan error, 1)

@@ -52,7 +52,7 @@ func trustMirrors(t *testing.T, c client.Client) map[string]types.UID {
 	}
 	out := map[string]types.UID{}
 	for _, hp := range list.Items {
-		if hp.Labels[mirror.LabelMirror] == "true" {
+		if hp.Labels[hotplugv1.MirrorLabel] == "true" {
 			out[hp.Name] = hp.UID
 		}
 	}

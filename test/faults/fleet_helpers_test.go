@@ -29,7 +29,6 @@ import (
 	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/manifest"
 	"github.com/kubecube-io/hotplug/internal/merge"
-	"github.com/kubecube-io/hotplug/internal/mirror"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
 
@@ -255,7 +254,7 @@ func (f *fleetEnv) mirrorCurrent(ctx context.Context, name string) (bool, string
 	if err := f.mc.Get(ctx, client.ObjectKey{Name: name}, dst); err != nil {
 		return false, "member: " + err.Error()
 	}
-	if g := dst.Annotations[mirror.AnnotationSourceGeneration]; g != strconv.FormatInt(src.Generation, 10) {
+	if g := dst.Annotations[hotplugv1.SourceGenerationAnnotation]; g != strconv.FormatInt(src.Generation, 10) {
 		return false, fmt.Sprintf("the member's mirror of %s copies generation %s, the pivot has %d", name, g, src.Generation)
 	}
 	return true, ""

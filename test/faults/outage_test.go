@@ -223,7 +223,7 @@ func mirrorUIDs(t *testing.T, c client.Client) map[string]types.UID {
 	}
 	out := map[string]types.UID{}
 	for _, hp := range list.Items {
-		if hp.Labels[mirror.LabelMirror] == "true" {
+		if hp.Labels[hotplugv1.MirrorLabel] == "true" {
 			out[hp.Name] = hp.UID
 		}
 	}

@@ -1,5 +1,31 @@
 package v1
 
+// The label and annotation keys below are shared by more than one of
+// hotplug's packages (written by one, read by another): they live here, at
+// the bottom of the import graph, so that no package imports a peer for a
+// key. Keys that one package alone writes and reads stay with it.
+
+// SyncAnnotation marks a Hotplug on the pivot that member clusters mirror.
+const SyncAnnotation = "kubecube.io/sync"
+
+// MirrorLabel, "true" on a member's Hotplug, marks it as the agent's mirror
+// of the pivot's Hotplug of the same name.
+const MirrorLabel = "hotplug.kubecube.io/mirror"
+
+// SourceGenerationAnnotation on a mirror (and on the pivot agent's copy of
+// an assigned revision of `common`) is the pivot object's generation, or the
+// revision, that its spec copies, so that the status reported back names
+// the right one.
+const SourceGenerationAnnotation = "hotplug.kubecube.io/source-generation"
+
+// StatusByAnnotation on `common` on the pivot names who owns its status;
+// StatusByHub means the hub's roll-up, and the pivot's agent then leaves
+// that status alone. It is not copied into mirrors.
+const StatusByAnnotation = "hotplug.kubecube.io/status-by"
+
+// StatusByHub is the value of StatusByAnnotation set by the hub.
+const StatusByHub = "hub"
+
 // ConfirmUninstallAnnotation, set to "true" on a Hotplug, lets the hub's
 // webhook admit a deletion of that Hotplug (or the removal of its
 // SyncAnnotation) although it would uninstall enabled components.

@@ -9,9 +9,6 @@ import (
 // Hotplug is named after the cluster it configures.
 const CommonName = "common"
 
-// SyncAnnotation marks a Hotplug on the pivot that member clusters mirror.
-const SyncAnnotation = "kubecube.io/sync"
-
 // Component switch values accepted in ComponentSpec.Status.
 const (
 	StatusEnabled  = "enabled"

@@ -1,4 +1,4 @@
-package mirror
+package rollout
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubecube-io/hotplug/internal/limits"
-	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // RevisionReader reads the content of the revision an assignment names:
@@ -20,7 +19,7 @@ import (
 // since a revision's content never changes. The zero value is ready.
 type RevisionReader struct {
 	mu   sync.Mutex
-	held map[rollout.Ref]rollout.Revision
+	held map[Ref]Revision
 }
 
 // maxHeldRevisions bounds the revisions kept in memory: the one run and
@@ -31,7 +30,7 @@ const maxHeldRevisions = 4
 // from namespace through reader unless held; a that names no Ref (or was
 // not read) is returned as it is. A content that cannot be read leaves
 // Revision unset and says why.
-func (r *RevisionReader) Resolve(ctx context.Context, reader client.Reader, namespace string, a Assignment) Assignment {
+func (r *RevisionReader) Resolve(ctx context.Context, reader client.Reader, namespace string, a AssignmentRead) AssignmentRead {
 	if a.Ref == nil || a.Revision != nil {
 		return a
 	}
@@ -39,7 +38,7 @@ func (r *RevisionReader) Resolve(ctx context.Context, reader client.Reader, name
 	rev, ok := r.held[*a.Ref]
 	r.mu.Unlock()
 	if ok {
-		a.Revision = &rollout.Revision{Number: rev.Number, Spec: *rev.Spec.DeepCopy()}
+		a.Revision = &Revision{Number: rev.Number, Spec: *rev.Spec.DeepCopy()}
 		return a
 	}
 	s := &corev1.Secret{}
@@ -48,9 +47,9 @@ func (r *RevisionReader) Resolve(ctx context.Context, reader client.Reader, name
 	if a.Revision != nil {
 		r.mu.Lock()
 		if r.held == nil || len(r.held) >= maxHeldRevisions {
-			r.held = map[rollout.Ref]rollout.Revision{}
+			r.held = map[Ref]Revision{}
 		}
-		r.held[*a.Ref] = rollout.Revision{Number: a.Revision.Number, Spec: *a.Revision.Spec.DeepCopy()}
+		r.held[*a.Ref] = Revision{Number: a.Revision.Number, Spec: *a.Revision.Spec.DeepCopy()}
 		r.mu.Unlock()
 	}
 	return a
@@ -60,13 +59,13 @@ func (r *RevisionReader) Resolve(ctx context.Context, reader client.Reader, name
 // names (in namespace) into a with Revision set, or unset and why: missing,
 // forbidden, unanswered, not a revision Secret, or not matching the
 // assignment's digest or number.
-func ClassifyRevision(namespace string, a Assignment, s *corev1.Secret, err error) Assignment {
+func ClassifyRevision(namespace string, a AssignmentRead, s *corev1.Secret, err error) AssignmentRead {
 	where := fmt.Sprintf("the revision Secret %s/%s that the assignment names (revision %d)", namespace, a.Ref.Secret, a.Ref.Number)
 	switch {
 	case err == nil && s == nil:
 		a.Detail = "the pivot answered without " + where + " and without an error"
 	case err == nil:
-		rev, derr := rollout.DecodeSecret(s, *a.Ref)
+		rev, derr := DecodeSecret(s, *a.Ref)
 		if derr != nil {
 			a.Detail = derr.Error()
 			break
@@ -76,7 +75,7 @@ func ClassifyRevision(namespace string, a Assignment, s *corev1.Secret, err erro
 		a.Detail = where + " is missing"
 	case apierrors.IsForbidden(err):
 		a.Detail = "reading " + where + " is forbidden (the member's identity needs its RoleBinding to the Role " +
-			rollout.ReaderRole + "): " + err.Error()
+			ReaderRole + "): " + err.Error()
 	default:
 		a.Detail = "reading " + where + ": " + err.Error()
 	}

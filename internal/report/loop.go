@@ -1,4 +1,4 @@
-package agent
+package report
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
+	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
 // resyncEvery is how many heartbeat intervals pass between pushes of an
@@ -24,7 +25,7 @@ const callTimeout = 30 * time.Second
 // interval) and every resyncEvery intervals (written only if it differs). When the Lease is unavailable every interval
 // also bumps lastHeartbeat, the heartbeat of agents before Leases, so that
 // the hub keeps seeing the cluster alive.
-func (r *reporter) loop(ctx context.Context) {
+func (r *Reporter) loop(ctx context.Context) {
 	tick := time.NewTicker(r.interval)
 	defer tick.Stop()
 	dirty, ticks := true, 0
@@ -40,7 +41,7 @@ func (r *reporter) loop(ctx context.Context) {
 			err := r.push(cctx, bump || announce)
 			cancel()
 			if err != nil {
-				r.log.Info("could not report to the pivot; will retry", "error", message(err.Error()))
+				r.log.Info("could not report to the pivot; will retry", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
 			} else {
 				dirty = false
 				announce = announce && !had
@@ -65,7 +66,7 @@ func (r *reporter) loop(ctx context.Context) {
 // renew renews the Lease; it returns false when the Lease cannot be used
 // and the heartbeat must go into the Cluster's status instead. An
 // unreachable pivot returns true: a status write would fail as well.
-func (r *reporter) renew(ctx context.Context) bool {
+func (r *Reporter) renew(ctx context.Context) bool {
 	if r.beat == nil {
 		return false
 	}
@@ -81,12 +82,12 @@ func (r *reporter) renew(ctx context.Context) bool {
 		return true
 	case errors.Is(err, heartbeat.ErrNoLease):
 		if !r.leaseless {
-			r.log.Info("heartbeat Lease unavailable; writing the heartbeat into the Cluster's status", "error", message(err.Error()))
+			r.log.Info("heartbeat Lease unavailable; writing the heartbeat into the Cluster's status", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
 		}
 		r.leaseless = true
 		return false
 	default:
-		r.log.Info("could not renew the heartbeat Lease; will retry", "error", message(err.Error()))
+		r.log.Info("could not renew the heartbeat Lease; will retry", "error", limits.Message(err.Error(), limits.MaxMessageBytes))
 		return true
 	}
 }
@@ -109,7 +110,7 @@ func sameJSON(a, b any) bool {
 }
 
 // hasStatus tells whether the agent has computed a report yet.
-func (r *reporter) hasStatus() bool {
+func (r *Reporter) hasStatus() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status != nil

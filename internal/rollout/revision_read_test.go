@@ -1,4 +1,4 @@
-package mirror
+package rollout
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // secretReader answers GETs of Secrets from secrets (err when set) and
@@ -39,12 +38,12 @@ func (r *secretReader) Get(_ context.Context, key client.ObjectKey, obj client.O
 
 func TestRevisionReader(t *testing.T) {
 	spec := hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{{Name: "mon", Env: "level: 3"}}}
-	s, ref, err := rollout.EncodeSecret(rollout.DefaultNamespace, rollout.Revision{Number: 3, Spec: spec})
+	s, ref, err := EncodeSecret(DefaultNamespace, Revision{Number: 3, Spec: spec})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tampered := s.DeepCopy()
-	tampered.Data[rollout.SpecKey] = []byte(`{"component":[{"name":"mon","env":"level: evil"}]}`)
+	tampered.Data[SpecKey] = []byte(`{"component":[{"name":"mon","env":"level: evil"}]}`)
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, s.Name, errors.New("RBAC"))
 	cases := []struct {
 		name    string
@@ -54,21 +53,21 @@ func TestRevisionReader(t *testing.T) {
 	}{
 		{"read and verified", &secretReader{secrets: map[string]*corev1.Secret{s.Name: s}}, "level: 3", ""},
 		{"missing", &secretReader{}, "", "is missing"},
-		{"forbidden", &secretReader{err: forbidden}, "", "RoleBinding to the Role " + rollout.ReaderRole},
+		{"forbidden", &secretReader{err: forbidden}, "", "RoleBinding to the Role " + ReaderRole},
 		{"tampered", &secretReader{secrets: map[string]*corev1.Secret{s.Name: tampered}}, "", "does not match the digest"},
 		{"unanswered", &secretReader{err: errors.New("connection refused")}, "", "connection refused"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var r RevisionReader
-			a := r.Resolve(context.Background(), c.reader, rollout.DefaultNamespace, Assignment{Ref: &ref, Detail: "not read"})
+			a := r.Resolve(context.Background(), c.reader, DefaultNamespace, AssignmentRead{Ref: &ref, Detail: "not read"})
 			if c.wantEnv != "" {
 				if a.Revision == nil || a.Revision.Spec.Component[0].Env != c.wantEnv || a.Detail != "" {
 					t.Fatalf("got %+v", a)
 				}
 				// Held: read once per revision.
 				a.Revision.Spec.Component[0].Env = "changed by the caller"
-				again := r.Resolve(context.Background(), c.reader, rollout.DefaultNamespace, Assignment{Ref: &ref})
+				again := r.Resolve(context.Background(), c.reader, DefaultNamespace, AssignmentRead{Ref: &ref})
 				if c.reader.gets != 1 || again.Revision.Spec.Component[0].Env != c.wantEnv {
 					t.Errorf("second resolve: %d GETs, env %q", c.reader.gets, again.Revision.Spec.Component[0].Env)
 				}

@@ -1,4 +1,4 @@
-package agent
+package report
 
 import (
 	"context"
@@ -68,9 +68,9 @@ func TestReporterHeartbeat(t *testing.T) {
 						return c.SubResource(sub).Patch(ctx, o, p, opts...)
 					},
 				}).Build()
-			r := NewReporter(ReporterOptions{Cluster: "m1", Pivot: c, Interval: interval, Log: logr.Discard()})
+			r := New(Options{Cluster: "m1", Pivot: c, Interval: interval, Log: logr.Discard()})
 			now := metav1.Now()
-			r.Update(hotplugv1.HotplugStatus{Phase: hotplugv1.PhaseRunning, Conditions: []metav1.Condition{{Type: ConditionReady,
+			r.Update(hotplugv1.HotplugStatus{Phase: hotplugv1.PhaseRunning, Conditions: []metav1.Condition{{Type: hotplugv1.ConditionReady,
 				Status: metav1.ConditionTrue, Reason: "AllComponentsReady", LastTransitionTime: now}}}, nil, nil)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
