@@ -40,6 +40,13 @@ func managed(name, ns, status string, revision int, digest string) *helm.Release
 		Labels: map[string]string{LabelManagedBy: ManagedByValue, LabelCluster: testCluster, LabelDigest: digest}}
 }
 
+// pendingWeb is web's release, left pending-upgrade age ago.
+func pendingWeb(age time.Duration) *helm.Release {
+	r := managed("web", "web", "pending-upgrade", 2, "whatever")
+	r.Since = time.Now().Add(-age)
+	return r
+}
+
 func wantCalls(t *testing.T, h *fakeHelm, want ...string) {
 	t.Helper()
 	if got := h.changes(); !slices.Equal(got, want) {
@@ -133,9 +140,7 @@ func TestConvergeAdopts(t *testing.T) {
 // timeout is recovered, then brought to the desired values in the same
 // reconcile.
 func TestConvergeRecoversPending(t *testing.T) {
-	stuck := managed("web", "web", "pending-upgrade", 2, "whatever")
-	stuck.Since = time.Now().Add(-time.Hour)
-	e := newConvergeEnv(t, newFakeHelm(stuck))
+	e := newConvergeEnv(t, newFakeHelm(pendingWeb(time.Hour)))
 	e.apply(enabled("web", "web", e.chart("web")))
 	e.reconcile("web")
 	wantCalls(t, e.helm, "recover web/web", "upgrade web/web")
@@ -148,9 +153,7 @@ func TestConvergeRecoversPending(t *testing.T) {
 // TestConvergeHoldsPending: a release pending in someone else's hands is
 // left alone until it is as old as the Helm timeout.
 func TestConvergeHoldsPending(t *testing.T) {
-	busy := managed("web", "web", "pending-upgrade", 2, "whatever")
-	busy.Since = time.Now().Add(-time.Minute)
-	e := newConvergeEnv(t, newFakeHelm(busy))
+	e := newConvergeEnv(t, newFakeHelm(pendingWeb(time.Minute)))
 	e.apply(enabled("web", "web", e.chart("web")))
 	after := e.reconcile("web")
 	wantCalls(t, e.helm)
@@ -262,16 +265,3 @@ var errInstall = errorString("the API server refused the ConfigMap")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
-
-// drainWakeups returns the components woken so far.
-func drainWakeups(w *wakeups) []string {
-	var out []string
-	for {
-		select {
-		case ev := <-w.ch:
-			out = append(out, ev.Object)
-		default:
-			return out
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -47,12 +46,7 @@ func TestPlanDecides(t *testing.T) {
 	confirmed := &absenceFacts{LiveAbsent: true, Kind: kube.KindServed, Now: now}
 	managedDB := []*helm.Release{rel("db", "data", "deployed", now)}
 
-	cases := []struct {
-		name string
-		d    Desired
-		obs  Observed
-		want []Step
-	}{
+	cases := []planCase{
 		{"absence not confirmed: hold the uninstall", Desired{},
 			Observed{Name: "db", ManagedNamespace: "data", Releases: managedDB, absence: vanished},
 			[]Step{{Action: ActionHoldUninstall, Namespace: "data", Reason: decideAbsence(*vanished)}}},
@@ -87,13 +81,7 @@ func TestPlanDecides(t *testing.T) {
 		{"preview: no gate, no absence check", Desired{&web, "d1"}, Observed{Name: "web"},
 			[]Step{{Action: ActionInstall, Namespace: "web", Reason: "enabled and not installed"}}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Plan(tc.d, tc.obs); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Plan() = %+v\nwant %+v", got, tc.want)
-			}
-		})
-	}
+	checkPlans(t, cases)
 }
 
 func TestDriftLeftAlone(t *testing.T) {
