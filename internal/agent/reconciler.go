@@ -172,6 +172,9 @@ func (r *Reconciler) converge(ctx context.Context, p *pass) (ctrl.Result, error)
 		if last.heldUninstall {
 			return ctrl.Result{RequeueAfter: KindRecheck}, nil
 		}
+		// Only a round that ends the loop can have put a drift check off:
+		// one that repaired has just checked, one that ran steps was not
+		// in sync.
 		driftRecheck = obs.driftRecheck
 		if !last.again {
 			break
