@@ -5,14 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
-
-// ReasonDependencyNotReady: a component waits for its dependencies to be
-// Ready, or for its dependents to be uninstalled; the API package owns it.
-const ReasonDependencyNotReady = hotplugv1.ReasonDependencyNotReady
 
 // Dependencies is what the dependency gate knows about the other
 // components of the cluster.

@@ -151,11 +151,11 @@ func TestStatusOfAWaitingComponent(t *testing.T) {
 				t.Fatalf("status %+v", st)
 			}
 			cs := st.Components[0]
-			cond := meta.FindStatusCondition(cs.Conditions, ConditionReady)
-			if cs.Message != tc.message || cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != ReasonDependencyNotReady {
+			cond := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady)
+			if cs.Message != tc.message || cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != hotplugv1.ReasonDependencyNotReady {
 				t.Errorf("component %q, Ready %+v", cs.Message, cond)
 			}
-			if c := meta.FindStatusCondition(cs.Conditions, ConditionReconciling); c == nil || c.Status != metav1.ConditionTrue {
+			if c := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReconciling); c == nil || c.Status != metav1.ConditionTrue {
 				t.Errorf("Reconciling %+v", c)
 			}
 		})

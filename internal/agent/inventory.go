@@ -14,8 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/kubecube-io/hotplug/internal/helm"
 )
 
 // inventory records which releases this agent manages (component → release
@@ -35,7 +33,7 @@ type inventory struct {
 	mu      sync.Mutex
 	c       client.Client
 	reader  client.Reader
-	helm    *helm.Client
+	helm    releaseLister
 	cluster string
 	key     types.NamespacedName
 	entries map[string]string
@@ -51,7 +49,7 @@ type inventory struct {
 	onLoad func(map[string][]string)
 }
 
-func newInventory(c client.Client, reader client.Reader, h *helm.Client, namespace, cluster string, log logr.Logger, onLoad func(map[string][]string)) *inventory {
+func newInventory(c client.Client, reader client.Reader, h releaseLister, namespace, cluster string, log logr.Logger, onLoad func(map[string][]string)) *inventory {
 	return &inventory{c: c, reader: reader, helm: h, cluster: cluster, log: log, onLoad: onLoad,
 		key: types.NamespacedName{Namespace: namespace, Name: InventoryConfigMap}, entries: map[string]string{}, deps: map[string][]string{}}
 }

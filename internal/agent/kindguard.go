@@ -1,14 +1,9 @@
 package agent
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"time"
 
-	ctrl "sigs.k8s.io/controller-runtime"
-
-	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/kube"
 	"github.com/kubecube-io/hotplug/internal/mirror"
 )
@@ -66,43 +61,4 @@ func decideAbsence(f absenceFacts) string {
 		return fmt.Sprintf("the Hotplug kind is served again since less than %s: waiting for the Hotplugs to be re-created", KindReturnGrace)
 	}
 	return ""
-}
-
-// sourcesAbsent tells whether a source of the cluster's configuration is
-// absent: `common`, or (except on the agent of `common` itself) the
-// cluster's own Hotplug.
-func (r *Reconciler) sourcesAbsent(common, own *hotplugv1.Hotplug) bool {
-	return common == nil || (r.opts.ClusterName != hotplugv1.CommonName && own == nil)
-}
-
-// holdAbsence returns why an uninstall among steps must wait, or "": only
-// an uninstall of a component no source names while a source is absent is
-// checked (a live read of the sources, then the kind's discovery).
-func (r *Reconciler) holdAbsence(ctx context.Context, name string, steps []Step, d Desired, common, own *hotplugv1.Hotplug) string {
-	uninstalls := slices.ContainsFunc(steps, func(s Step) bool { return s.Action == ActionUninstall })
-	if !uninstalls || d.Component != nil || !r.sourcesAbsent(common, own) {
-		return ""
-	}
-	f := absenceFacts{Now: time.Now()}
-	lc, lo, err := r.directConfig(ctx)
-	f.LiveErr, f.LiveAbsent = err, err == nil && r.sourcesAbsent(lc, lo)
-	if f.LiveAbsent {
-		f.Kind, f.KindWhy = kube.KindServed, ""
-		if r.kind != nil {
-			f.Kind, f.KindWhy = r.kind(ctx)
-		}
-		r.kindSeen.Lock()
-		if f.Kind == kube.KindVanished {
-			r.kindVanishedAt = f.Now
-		}
-		f.VanishedAt = r.kindVanishedAt
-		r.kindSeen.Unlock()
-	}
-	why := decideAbsence(f)
-	if why != "" {
-		uninstallsHeld.WithLabelValues(name).Inc()
-		ctrl.LoggerFrom(ctx).Info("uninstall held: the configuration is absent, and the absence is not confirmed",
-			"reason", why, "recheck", KindRecheck.String())
-	}
-	return why
 }

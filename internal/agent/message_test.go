@@ -104,7 +104,7 @@ func TestStatusMessagesAreBounded(t *testing.T) {
 		held := "release mon is pending-upgrade since 2026-11-26T23:50:00Z by another actor; left alone until 2026-11-27T00:00:00Z"
 		outs := map[string]Outcome{"mon": {Reconciled: true, Held: held}}
 		st := ComputeStatus(merge.Result{Components: []merge.Component{comp}}, targeted(merge.Result{Components: []merge.Component{comp}}, outs), hotplugv1.HotplugStatus{}, 1, now)
-		if st.Phase != hotplugv1.PhaseProgressing || st.Components[0].Message != held || st.Components[0].Conditions[0].Reason != ReasonReleaseHeld {
+		if st.Phase != hotplugv1.PhaseProgressing || st.Components[0].Message != held || st.Components[0].Conditions[0].Reason != hotplugv1.ReasonReleaseHeld {
 			t.Errorf("held release status = %s %+v", st.Phase, st.Components)
 		}
 	})

@@ -32,12 +32,7 @@ func TestPlan(t *testing.T) {
 		r.Since = since
 		return r
 	}
-	cases := []struct {
-		name string
-		d    Desired
-		obs  Observed
-		want []Step
-	}{
+	cases := []planCase{
 		{"enabled, absent: install", Desired{enabled, "d1"}, Observed{}, []Step{{Action: ActionInstall, Namespace: "monitoring", Reason: "enabled and not installed"}}},
 		{"enabled, same digest: nothing", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}}, nil},
 		{"in sync, objects drifted: repair", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("monitoring", "deployed", 3, "d1", true)}, Drift: drifted},
@@ -95,6 +90,19 @@ func TestPlan(t *testing.T) {
 		{"unmanaged release elsewhere is left alone", Desired{enabled, "d1"}, Observed{Releases: []*helm.Release{rel("elsewhere", "deployed", 1, "d1", false)}},
 			[]Step{{Action: ActionInstall, Namespace: "monitoring", Reason: "enabled and not installed"}}},
 	}
+	checkPlans(t, cases)
+}
+
+// planCase is one row of a Plan table: d and obs give want.
+type planCase struct {
+	name string
+	d    Desired
+	obs  Observed
+	want []Step
+}
+
+func checkPlans(t *testing.T, cases []planCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Plan(tc.d, tc.obs); !reflect.DeepEqual(got, tc.want) {

@@ -15,38 +15,8 @@ import (
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
-// MessageRunning is the original system's message for a healthy release;
-// the API package owns it.
-const MessageRunning = hotplugv1.MessageRunning
-
-// Condition types: kstatus' Ready, Reconciling and Stalled (see
-// api/hotplug/v1), per component and per object.
-const (
-	ConditionReady       = hotplugv1.ConditionReady
-	ConditionReconciling = hotplugv1.ConditionReconciling
-	ConditionStalled     = hotplugv1.ConditionStalled
-)
-
 // ConditionPivotConnected, in a member, tells whether the pivot answers.
 const ConditionPivotConnected = "PivotConnected"
-
-// Reasons of the conditions; the API package owns them.
-const (
-	ReasonDeployed             = hotplugv1.ReasonDeployed
-	ReasonDisabled             = hotplugv1.ReasonDisabled
-	ReasonFeatureSwitch        = hotplugv1.ReasonFeatureSwitch
-	ReasonProgressing          = hotplugv1.ReasonProgressing
-	ReasonWorkloadsProgressing = hotplugv1.ReasonWorkloadsProgressing
-	ReasonWorkloadsFailed      = hotplugv1.ReasonWorkloadsFailed
-	ReasonInvalidConfig        = hotplugv1.ReasonInvalidConfig
-	ReasonPackageError         = hotplugv1.ReasonPackageError
-	ReasonActionFailed         = hotplugv1.ReasonActionFailed
-	ReasonReleaseHeld          = hotplugv1.ReasonReleaseHeld
-	ReasonAllReady             = hotplugv1.ReasonAllReady
-	ReasonNotReady             = hotplugv1.ReasonNotReady
-	ReasonFailed               = hotplugv1.ReasonFailed
-	ReasonReconciled           = hotplugv1.ReasonReconciled
-)
 
 type health int
 
@@ -61,40 +31,79 @@ const (
 // conditions so that transition times only move on a real change; now
 // stamps new transitions.
 func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
-	prevByName := map[string]hotplugv1.ComponentStatus{}
-	for _, c := range prev.Components {
-		prevByName[c.Name] = c
-	}
-	var comps []hotplugv1.ComponentStatus
-	messages := map[string]string{}
-	worst := healthReady
-	add := func(cs hotplugv1.ComponentStatus, h health, reason string, inMessage bool) {
-		// Every message is bounded: Helm's errors can be long, and one status
-		// (and the pivot's roll-up) holds one per component.
-		cs.Message = message(cs.Message)
-		status := metav1.ConditionFalse
-		if h == healthReady {
-			status = metav1.ConditionTrue
-		}
-		cs.Conditions = append([]metav1.Condition(nil), prevByName[cs.Name].Conditions...)
-		setCondition(&cs.Conditions, metav1.Condition{Type: ConditionReady, Status: status, Reason: reason, Message: cs.Message}, generation, now)
-		componentKstatus(&cs.Conditions, h, reason, cs.Message, generation, now)
-		comps = append(comps, cs)
-		if inMessage {
-			messages[cs.Name] = cs.Message
-		}
-		worst = max(worst, h)
-	}
-
+	rows := newStatusRows(prev, generation, now)
 	for _, e := range eff.Errors {
-		add(hotplugv1.ComponentStatus{Name: e.Component, Message: e.Error()}, healthFailed, ReasonInvalidConfig, true)
+		rows.add(hotplugv1.ComponentStatus{Name: e.Component, Message: e.Error()}, healthFailed, hotplugv1.ReasonInvalidConfig, true)
 	}
 	for i := range eff.Components {
 		c := &eff.Components[i]
 		cs, h, reason := componentStatus(c, outs[c.Name])
-		add(cs, h, reason, c.PkgName != "")
+		rows.add(cs, h, reason, c.PkgName != "")
 	}
-	// Components no longer configured stay visible until their release is gone.
+	configured := configuredNames(eff)
+	for name, o := range outs {
+		// Components no longer configured stay visible until their release is gone.
+		if configured[name] || (o.Release == nil && o.InFlight == "" && o.ActionErr == nil) {
+			continue
+		}
+		cs, h, reason := removedStatus(name, o)
+		rows.add(cs, h, reason, true)
+	}
+	return objectStatus(rows.fitted(configured), rows.messages, rows.worst, prev.Conditions, generation, now)
+}
+
+// statusRows gathers the components' statuses, their messages for the
+// status' JSON message and the worst health among them.
+type statusRows struct {
+	prevByName map[string]hotplugv1.ComponentStatus
+	generation int64
+	now        metav1.Time
+	comps      []hotplugv1.ComponentStatus
+	messages   map[string]string
+	worst      health
+}
+
+func newStatusRows(prev hotplugv1.HotplugStatus, generation int64, now metav1.Time) *statusRows {
+	rows := &statusRows{prevByName: map[string]hotplugv1.ComponentStatus{}, generation: generation, now: now, messages: map[string]string{}, worst: healthReady}
+	for _, c := range prev.Components {
+		rows.prevByName[c.Name] = c
+	}
+	return rows
+}
+
+// add bounds cs's message, sets its conditions from h and reason (keeping
+// the previous transition times) and adds it; inMessage puts its message
+// into the status' JSON message.
+func (s *statusRows) add(cs hotplugv1.ComponentStatus, h health, reason string, inMessage bool) {
+	// Every message is bounded: Helm's errors can be long, and one status
+	// (and the pivot's roll-up) holds one per component.
+	cs.Message = message(cs.Message)
+	status := metav1.ConditionFalse
+	if h == healthReady {
+		status = metav1.ConditionTrue
+	}
+	cs.Conditions = append([]metav1.Condition(nil), s.prevByName[cs.Name].Conditions...)
+	setCondition(&cs.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: status, Reason: reason, Message: cs.Message}, s.generation, s.now)
+	componentKstatus(&cs.Conditions, h, reason, cs.Message, s.generation, s.now)
+	s.comps = append(s.comps, cs)
+	if inMessage {
+		s.messages[cs.Name] = cs.Message
+	}
+	s.worst = max(s.worst, h)
+}
+
+// fitted returns the components sorted by name and trimmed to the CRD's
+// limits (limits.FitStatus), configured ones first.
+func (s *statusRows) fitted(configured map[string]bool) []hotplugv1.ComponentStatus {
+	sort.Slice(s.comps, func(i, j int) bool { return s.comps[i].Name < s.comps[j].Name })
+	fit := hotplugv1.HotplugStatus{Components: s.comps}
+	limits.FitStatus(&fit, func(name string) bool { return configured[name] })
+	return fit.Components
+}
+
+// configuredNames are the components the configuration names, good or
+// failing.
+func configuredNames(eff merge.Result) map[string]bool {
 	configured := map[string]bool{}
 	for _, c := range eff.Components {
 		configured[c.Name] = true
@@ -102,44 +111,46 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	for _, e := range eff.Errors {
 		configured[e.Component] = true
 	}
-	for name, o := range outs {
-		if configured[name] || (o.Release == nil && o.InFlight == "" && o.ActionErr == nil) {
-			continue
-		}
-		cs := hotplugv1.ComponentStatus{Name: name, Message: "removed from the configuration; uninstalling"}
-		h := healthProgressing
-		if o.Held != "" {
-			cs.Message = "removed from the configuration; " + o.Held
-		}
-		if o.ActionErr != nil {
-			cs.Message, h = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr), healthFailed
-		}
-		reason := reasonFor(h, ReasonActionFailed)
-		if o.Blocked != "" && o.ActionErr == nil {
-			cs.Message, reason = "removed from the configuration; "+o.Blocked, ReasonDependencyNotReady
-		}
-		add(cs, h, reason, true)
-	}
-	sort.Slice(comps, func(i, j int) bool { return comps[i].Name < comps[j].Name })
-	fitComponents := hotplugv1.HotplugStatus{Components: comps}
-	limits.FitStatus(&fitComponents, func(name string) bool { return configured[name] })
-	comps = fitComponents.Components
+	return configured
+}
 
+// removedStatus classifies a component no longer configured whose release
+// is not gone yet.
+func removedStatus(name string, o Outcome) (hotplugv1.ComponentStatus, health, string) {
+	cs := hotplugv1.ComponentStatus{Name: name, Message: "removed from the configuration; uninstalling"}
+	h := healthProgressing
+	if o.Held != "" {
+		cs.Message = "removed from the configuration; " + o.Held
+	}
+	if o.ActionErr != nil {
+		cs.Message, h = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr), healthFailed
+	}
+	reason := reasonFor(h, hotplugv1.ReasonActionFailed)
+	if o.Blocked != "" && o.ActionErr == nil {
+		cs.Message, reason = "removed from the configuration; "+o.Blocked, hotplugv1.ReasonDependencyNotReady
+	}
+	return cs, h, reason
+}
+
+// objectStatus is the Hotplug's own status around its components: the
+// phase and the Ready, Reconciling and Stalled conditions of the worst
+// component, and the JSON message.
+func objectStatus(comps []hotplugv1.ComponentStatus, messages map[string]string, worst health, prev []metav1.Condition, generation int64, now metav1.Time) hotplugv1.HotplugStatus {
 	st := hotplugv1.HotplugStatus{
 		Phase:              map[health]string{healthReady: hotplugv1.PhaseRunning, healthProgressing: hotplugv1.PhaseProgressing, healthFailed: hotplugv1.PhaseFail}[worst],
 		Message:            encodeMessage(messages),
 		ObservedGeneration: generation,
 		Components:         comps,
-		Conditions:         append([]metav1.Condition(nil), prev.Conditions...),
+		Conditions:         append([]metav1.Condition(nil), prev...),
 	}
-	objReason, objStatus := ReasonAllReady, metav1.ConditionTrue
+	objReason, objStatus := hotplugv1.ReasonAllReady, metav1.ConditionTrue
 	if worst != healthReady {
-		objReason, objStatus = ReasonNotReady, metav1.ConditionFalse
+		objReason, objStatus = hotplugv1.ReasonNotReady, metav1.ConditionFalse
 	}
 	if worst == healthFailed {
-		objReason = ReasonFailed
+		objReason = hotplugv1.ReasonFailed
 	}
-	setCondition(&st.Conditions, metav1.Condition{Type: ConditionReady, Status: objStatus, Reason: objReason, Message: notReadySummary(comps)}, generation, now)
+	setCondition(&st.Conditions, metav1.Condition{Type: hotplugv1.ConditionReady, Status: objStatus, Reason: objReason, Message: notReadySummary(comps)}, generation, now)
 	setKstatus(&st.Conditions, worst, objReason, notReadySummary(comps), generation, now)
 	return st
 }
@@ -151,7 +162,7 @@ func componentKstatus(conds *[]metav1.Condition, h health, reason, msg string, g
 	for _, c := range []struct {
 		typ string
 		on  bool
-	}{{ConditionReconciling, h == healthProgressing}, {ConditionStalled, h == healthFailed}} {
+	}{{hotplugv1.ConditionReconciling, h == healthProgressing}, {hotplugv1.ConditionStalled, h == healthFailed}} {
 		if !c.on {
 			meta.RemoveStatusCondition(conds, c.typ)
 			continue
@@ -167,7 +178,7 @@ func setKstatus(conds *[]metav1.Condition, h health, reason, msg string, generat
 	for _, c := range []struct {
 		typ string
 		on  bool
-	}{{ConditionReconciling, h == healthProgressing}, {ConditionStalled, h == healthFailed}} {
+	}{{hotplugv1.ConditionReconciling, h == healthProgressing}, {hotplugv1.ConditionStalled, h == healthFailed}} {
 		cond := metav1.Condition{Type: c.typ, Status: metav1.ConditionFalse, Reason: reason}
 		if c.on {
 			cond.Status, cond.Message = metav1.ConditionTrue, msg
@@ -187,45 +198,45 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		cs.Message = map[bool]string{true: hotplugv1.StatusEnabled, false: hotplugv1.StatusDisabled}[c.Enabled]
 		if o.Release != nil || o.InFlight != "" {
 			cs.Message = "feature switch; removing the release of its former package"
-			return cs, healthProgressing, ReasonProgressing
+			return cs, healthProgressing, hotplugv1.ReasonProgressing
 		}
-		return cs, healthReady, ReasonFeatureSwitch
+		return cs, healthReady, hotplugv1.ReasonFeatureSwitch
 	case o.InFlight != "":
 		cs.Message = string(o.InFlight) + " in progress"
-		return cs, healthProgressing, ReasonProgressing
+		return cs, healthProgressing, hotplugv1.ReasonProgressing
 	case o.Held != "":
 		cs.Message = o.Held
-		return cs, healthProgressing, ReasonReleaseHeld
+		return cs, healthProgressing, hotplugv1.ReasonReleaseHeld
 	case o.Reconciled && o.Target != Target(c):
 		// The outcome is about an older configuration of this component: a
 		// status written for another component's change must not call it
 		// running before its own reconcile has compared it.
 		cs.Message = "waiting for the agent to apply the new configuration"
-		return cs, healthProgressing, ReasonProgressing
+		return cs, healthProgressing, hotplugv1.ReasonProgressing
 	case o.PackageErr != nil && c.Enabled:
 		cs.Message = o.PackageErr.Error()
-		return cs, healthFailed, ReasonPackageError
+		return cs, healthFailed, hotplugv1.ReasonPackageError
 	case o.Blocked != "":
 		cs.Message = o.Blocked
-		return cs, healthProgressing, ReasonDependencyNotReady
+		return cs, healthProgressing, hotplugv1.ReasonDependencyNotReady
 	case o.ActionErr != nil:
 		cs.Message = fmt.Sprintf("helm %s failed: %v", o.FailedAction, o.ActionErr)
-		return cs, healthFailed, ReasonActionFailed
+		return cs, healthFailed, hotplugv1.ReasonActionFailed
 	case !o.Reconciled:
 		cs.Message = "waiting for the agent"
-		return cs, healthProgressing, ReasonProgressing
+		return cs, healthProgressing, hotplugv1.ReasonProgressing
 	case !c.Enabled:
 		if o.Release != nil {
 			cs.Message = "disabled; uninstalling"
-			return cs, healthProgressing, ReasonProgressing
+			return cs, healthProgressing, hotplugv1.ReasonProgressing
 		}
 		cs.Message = hotplugv1.StatusDisabled
-		return cs, healthReady, ReasonDisabled
+		return cs, healthReady, hotplugv1.ReasonDisabled
 	case o.Release != nil && o.Release.Status == "deployed" && releaseDigest(o.Release) == o.Digest:
 		return workloadStatus(cs, o)
 	default:
 		cs.Message = "release not yet at the desired chart and values"
-		return cs, healthProgressing, ReasonProgressing
+		return cs, healthProgressing, hotplugv1.ReasonProgressing
 	}
 }
 
@@ -237,16 +248,16 @@ func workloadStatus(cs hotplugv1.ComponentStatus, o Outcome) (hotplugv1.Componen
 	switch {
 	case hl == nil || hl.Revision != o.Release.Revision:
 		cs.Message = "release deployed; checking the health of its objects"
-		return cs, healthProgressing, ReasonWorkloadsProgressing
+		return cs, healthProgressing, hotplugv1.ReasonWorkloadsProgressing
 	case hl.State == healthpkg.Ready:
-		cs.Message = MessageRunning
-		return cs, healthReady, ReasonDeployed
+		cs.Message = hotplugv1.MessageRunning
+		return cs, healthReady, hotplugv1.ReasonDeployed
 	case hl.State == healthpkg.Failed:
 		cs.Message = hl.Message
-		return cs, healthFailed, ReasonWorkloadsFailed
+		return cs, healthFailed, hotplugv1.ReasonWorkloadsFailed
 	default:
 		cs.Message = hl.Message
-		return cs, healthProgressing, ReasonWorkloadsProgressing
+		return cs, healthProgressing, hotplugv1.ReasonWorkloadsProgressing
 	}
 }
 
@@ -254,7 +265,7 @@ func reasonFor(h health, failed string) string {
 	if h == healthFailed {
 		return failed
 	}
-	return ReasonProgressing
+	return hotplugv1.ReasonProgressing
 }
 
 // setCondition sets c, keeping the last transition time when the status
@@ -292,7 +303,7 @@ func encodeMessage(m map[string]string) string {
 func notReadySummary(comps []hotplugv1.ComponentStatus) string {
 	var bad []string
 	for _, c := range comps {
-		if meta.IsStatusConditionFalse(c.Conditions, ConditionReady) {
+		if meta.IsStatusConditionFalse(c.Conditions, hotplugv1.ConditionReady) {
 			bad = append(bad, c.Name)
 		}
 	}

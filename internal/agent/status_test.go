@@ -99,7 +99,7 @@ func TestComputeStatus(t *testing.T) {
 		later := metav1.NewTime(now.Add(time.Hour))
 		second := ComputeStatus(merge.Result{Components: comps}, outs, first, 1, later)
 		for _, cs := range second.Components {
-			if c := meta.FindStatusCondition(cs.Conditions, ConditionReady); c == nil || !c.LastTransitionTime.Equal(&now) {
+			if c := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady); c == nil || !c.LastTransitionTime.Equal(&now) {
 				t.Errorf("%s: transition time moved without a change: %+v", cs.Name, c)
 			}
 			if cs.Name == "logagent" && (cs.Revision != 2 || cs.ChartVersion != "1.0.0" || cs.ValuesDigest != "d1" || !cs.Enabled) {
@@ -114,9 +114,9 @@ func TestComputeStatus(t *testing.T) {
 func checkKstatus(t *testing.T, what string, conds []metav1.Condition, phase string, generation int64) {
 	t.Helper()
 	want := map[string]bool{
-		ConditionReady:       phase == hotplugv1.PhaseRunning,
-		ConditionReconciling: phase == hotplugv1.PhaseProgressing,
-		ConditionStalled:     phase == hotplugv1.PhaseFail,
+		hotplugv1.ConditionReady:       phase == hotplugv1.PhaseRunning,
+		hotplugv1.ConditionReconciling: phase == hotplugv1.PhaseProgressing,
+		hotplugv1.ConditionStalled:     phase == hotplugv1.PhaseFail,
 	}
 	for typ, on := range want {
 		c := meta.FindStatusCondition(conds, typ)
@@ -135,10 +135,10 @@ func checkKstatus(t *testing.T, what string, conds []metav1.Condition, phase str
 // says, and Reconciling or Stalled only while True.
 func checkComponentKstatus(t *testing.T, what string, conds []metav1.Condition, phase string, generation int64) {
 	t.Helper()
-	if c := meta.FindStatusCondition(conds, ConditionReady); c == nil || (c.Status == metav1.ConditionTrue) != (phase == hotplugv1.PhaseRunning) || c.ObservedGeneration != generation {
+	if c := meta.FindStatusCondition(conds, hotplugv1.ConditionReady); c == nil || (c.Status == metav1.ConditionTrue) != (phase == hotplugv1.PhaseRunning) || c.ObservedGeneration != generation {
 		t.Errorf("%s: Ready condition %+v for phase %s", what, c, phase)
 	}
-	for typ, on := range map[string]bool{ConditionReconciling: phase == hotplugv1.PhaseProgressing, ConditionStalled: phase == hotplugv1.PhaseFail} {
+	for typ, on := range map[string]bool{hotplugv1.ConditionReconciling: phase == hotplugv1.PhaseProgressing, hotplugv1.ConditionStalled: phase == hotplugv1.PhaseFail} {
 		c := meta.FindStatusCondition(conds, typ)
 		if (c != nil) != on || (c != nil && (c.Status != metav1.ConditionTrue || c.ObservedGeneration != generation)) {
 			t.Errorf("%s: %s condition %+v for phase %s", what, typ, c, phase)

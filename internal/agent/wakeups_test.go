@@ -15,17 +15,7 @@ import (
 // each other forever); a component that is gone is forgotten.
 func TestWakeupsOnChangeOnly(t *testing.T) {
 	w := newWakeups()
-	drain := func() []string {
-		var got []string
-		for {
-			select {
-			case e := <-w.ch:
-				got = append(got, e.Object)
-			default:
-				return got
-			}
-		}
-	}
+	drain := func() []string { return drainWakeups(w) }
 	mon := merge.Component{Name: "mon", Namespace: "m", PkgName: "mon.tgz", Enabled: true, Values: map[string]any{}}
 	deps := Dependencies{Eff: merge.Result{Components: []merge.Component{mon, {Name: "thanos", DependsOn: []string{"mon"}}, {Name: "other"}}}}
 	ctx := context.Background()
@@ -55,4 +45,17 @@ func TestWakeupsOnChangeOnly(t *testing.T) {
 	var nilW *wakeups
 	nilW.remember("x", nil)
 	nilW.settled(ctx, "x", deps, false) // no wake-ups without a controller: no panic
+}
+
+// drainWakeups returns the components woken so far.
+func drainWakeups(w *wakeups) []string {
+	var out []string
+	for {
+		select {
+		case ev := <-w.ch:
+			out = append(out, ev.Object)
+		default:
+			return out
+		}
+	}
 }

@@ -99,7 +99,7 @@ func TestAgentBadInput(t *testing.T) {
 				}
 			}
 		}
-		if msgs["good"] != agent.MessageRunning {
+		if msgs["good"] != hotplugv1.MessageRunning {
 			return false, "good: " + msgs["good"]
 		}
 		vals, _, _ := releaseValues(t, c, "ns-good", "good")

@@ -270,7 +270,7 @@ func TestDependsOn(t *testing.T) {
 		if n := helmFailures(t, depMonitoring) + helmFailures(t, depThanos) - failedBefore; n != 0 || countEvents(mon, "HelmFailed")+countEvents(th, "HelmFailed") != 0 {
 			t.Errorf("%v failed Helm actions with dependsOn: %+v %+v", n, mon, th)
 		}
-		if wait, ok := firstEvent(th, agent.ReasonDependencyNotReady); !ok || !strings.Contains(wait.note, "waiting for kubecube-monitoring to be Ready") {
+		if wait, ok := firstEvent(th, hotplugv1.ReasonDependencyNotReady); !ok || !strings.Contains(wait.note, "waiting for kubecube-monitoring to be Ready") {
 			t.Errorf("thanos never said it waited for monitoring: %+v", th)
 		}
 		thRel, monReady := release("thanos", depThanos), readyCond(depMonitoring)
@@ -314,7 +314,7 @@ func TestDependsOn(t *testing.T) {
 			t.Errorf("%v failed Helm actions while uninstalling", n)
 		}
 		waited := "did not need to wait"
-		if w, ok := firstEvent(mon, agent.ReasonDependencyNotReady); ok {
+		if w, ok := firstEvent(mon, hotplugv1.ReasonDependencyNotReady); ok {
 			waited = w.note
 		}
 		t.Logf("uninstalled: thanos %s, monitoring %s (%s later); monitoring %s",
@@ -404,7 +404,7 @@ func TestDependsOn(t *testing.T) {
 		testenv.Eventually(t, 180*time.Second, "both running", func() (bool, string) {
 			return running(depMonitoring) && running(depThanos), component(depMonitoring).Message + " / " + component(depThanos).Message
 		})
-		if n := countEvents(componentEvents(t, c, depThanos, start), agent.ReasonDependencyNotReady); n != 0 {
+		if n := countEvents(componentEvents(t, c, depThanos, start), hotplugv1.ReasonDependencyNotReady); n != 0 {
 			t.Errorf("thanos waited without dependsOn")
 		}
 		t.Logf("without dependsOn: %v failed Helm actions of thanos before monitoring's CRD existed; first: %s", helmFailures(t, depThanos)-failed, msg)
@@ -461,7 +461,7 @@ func TestDependsOn(t *testing.T) {
 			t.Fatalf("Uninstalled events: thanos %+v, monitoring %+v", th, mon)
 		}
 		monWaited = "did not wait"
-		if w, ok := firstEvent(mon, agent.ReasonDependencyNotReady); ok {
+		if w, ok := firstEvent(mon, hotplugv1.ReasonDependencyNotReady); ok {
 			monWaited = "waited: " + w.note
 		}
 		testenv.Eventually(t, 30*time.Second, "inventory emptied", func() (bool, string) {

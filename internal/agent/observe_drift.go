@@ -5,11 +5,8 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
@@ -27,11 +24,18 @@ const minDriftInterval = 10 * time.Second
 // by a rollout is looked at again.
 const progressDriftWait = 2 * time.Second
 
+// driftDetector finds and repairs drift of a release's objects;
+// *drift.Detector is one.
+type driftDetector interface {
+	Detect(ctx context.Context, rel drift.Release) ([]drift.Drift, error)
+	Repair(ctx context.Context, rel drift.Release, drifts []drift.Drift) ([]healthpkg.ObjectRef, error)
+}
+
 // driftKeeper is the agent's drift state: the detector, the backoff of
 // components that keep drifting or whose repair fails, when each was last
 // checked, and the last unrepaired-drift Event said for each.
 type driftKeeper struct {
-	detector *drift.Detector
+	detector driftDetector
 	tracker  *drift.Tracker
 
 	mu       sync.Mutex
@@ -39,7 +43,7 @@ type driftKeeper struct {
 	reported map[string]string
 }
 
-func newDriftKeeper(d *drift.Detector, backoff drift.TrackerOptions) *driftKeeper {
+func newDriftKeeper(d driftDetector, backoff drift.TrackerOptions) *driftKeeper {
 	return &driftKeeper{detector: d, tracker: drift.NewTracker(backoff), checked: map[string]time.Time{}, reported: map[string]string{}}
 }
 
@@ -126,48 +130,4 @@ func driftRelease(rel *helm.Release, c *merge.Component) drift.Release {
 		out.Ignore = append(out.Ignore, drift.Ignore{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace, Paths: ig.Paths})
 	}
 	return out
-}
-
-// repairDrift sets back the drifted objects of the component's release and
-// records the repair: Event and log line naming the managers whose fields
-// were set back, metric, outcome (status lastDriftRepair). Every attempt,
-// failed or partial ones included, counts in the backoff Tracker: a repair
-// the API server keeps refusing is retried with the same backoff as drift
-// that keeps coming back, not at every check.
-func (r *Reconciler) repairDrift(ctx context.Context, name string, rel *helm.Release, d Desired, ds []drift.Drift, common, own *hotplugv1.Hotplug) error {
-	repaired, err := r.drift.detector.Repair(ctx, driftRelease(rel, d.Component), ds)
-	r.drift.tracker.Record(name)
-	if len(repaired) > 0 {
-		driftRepairs.WithLabelValues(name).Add(float64(len(repaired)))
-		msg := drift.RepairedMessage(ds)
-		ctrl.LoggerFrom(ctx).Info("drift repaired", "objects", len(repaired), "previousManagers", drift.Managers(ds), "what", msg)
-		r.event(common, own, name, rel.Namespace, corev1.EventTypeNormal, "DriftRepaired", string(ActionRepair), "component "+name+": "+msg)
-		now := metav1.Now()
-		r.outs.update(name, func(o *Outcome) {
-			o.LastDriftRepair = &hotplugv1.DriftRepair{Time: now, Message: limits.Message(msg, limits.MaxMessageBytes)}
-		})
-	}
-	return err
-}
-
-// reportUnrepairedDrift says once per change why drift found on the
-// release is left alone: the component opted out, or it keeps coming back
-// and the repair is held by the backoff.
-func (r *Reconciler) reportUnrepairedDrift(name string, rel *helm.Release, obs Observed, d Desired, common, own *hotplugv1.Hotplug) {
-	if len(obs.Drift) == 0 || rel == nil {
-		return
-	}
-	var msg string
-	switch {
-	case d.Component != nil && d.Component.SkipDriftRepair:
-		msg = "drift left alone (driftRepair: false): " + drift.Describe(obs.Drift, 3)
-	case !obs.DriftHeldUntil.IsZero():
-		msg = drift.HeldMessage(obs.Drift, obs.DriftHeldUntil)
-	default:
-		return
-	}
-	if !r.drift.newReport(name, msg) {
-		return // said already; the next check would repeat it every 10 s
-	}
-	r.event(common, own, name, rel.Namespace, corev1.EventTypeWarning, "DriftNotRepaired", string(ActionRepair), "component "+name+": "+msg)
 }
