@@ -43,15 +43,13 @@ func configurationMarkdown(crds []crdSource) (string, error) {
 		if err := yaml.UnmarshalStrict(c.YAML, &crd); err != nil {
 			return "", fmt.Errorf("%s: %w", c.Path, err)
 		}
-		if err := writeCRD(&buf, &crd); err != nil {
-			return "", fmt.Errorf("%s: %w", c.Path, err)
-		}
+		writeCRD(&buf, &crd)
 	}
 	return strings.TrimRight(buf.String(), "\n") + "\n", nil
 }
 
 // writeCRD writes one CRD's sections.
-func writeCRD(buf *bytes.Buffer, crd *apiextensionsv1.CustomResourceDefinition) error {
+func writeCRD(buf *bytes.Buffer, crd *apiextensionsv1.CustomResourceDefinition) {
 	for _, v := range crd.Spec.Versions {
 		if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
 			continue
@@ -66,7 +64,6 @@ func writeCRD(buf *bytes.Buffer, crd *apiextensionsv1.CustomResourceDefinition) 
 		fmt.Fprintf(buf, ". %s\n", cell(s.Description))
 		writeLevels(buf, kind, "", s)
 	}
-	return nil
 }
 
 // writeLevels writes the table of the object at path (its properties), then
