@@ -201,6 +201,8 @@ spec:
 		name, yaml, wantErr string
 	}{
 		{"fragment", "spec:\n  rollout: {strategy: Progressive}", ""},
+		{"bad fragment", "spec:\n  rollout: {strategy: Progressive, maxConcurency: 2}", `unknown field "spec.rollout.maxConcurency"`},
+		{"other fragment", "spec:\n  replicas: 2", ""},
 		{"pair", common + "\n---\napiVersion: hotplug.kubecube.io/v1\nkind: Hotplug\nmetadata: {name: member-1}\nspec:\n  component:\n  - {name: web, status: disabled}\n  - {name: extra, pkgName: x.tgz, status: enabled, dependsOn: [web]}", ""},
 		{"cluster", "apiVersion: cluster.kubecube.io/v1\nkind: Cluster\nmetadata: {name: member-1}\nspec: {isMemberCluster: true}", ""},
 		{"bad yaml", "a: [1", "does not parse"},

@@ -101,7 +101,7 @@ func TestDocs(t *testing.T) {
 	if n.Skipped > maxSkips {
 		t.Errorf("%d blocks skip the doc test (<!-- doctest: skip -->); at most %d", n.Skipped, maxSkips)
 	}
-	t.Logf("%d files: %d shell blocks (%d commands checked, %d run in-process), %d YAML blocks (%d hotplug objects validated, %d Helm values blocks), %d skipped, %d other blocks not checked, %d relative links",
+	t.Logf("%d files: %d shell blocks (%d commands checked, %d run in-process), %d YAML blocks (%d hotplug objects or spec fragments validated, %d Helm values blocks), %d skipped, %d other blocks not checked, %d relative links",
 		len(files), n.ShellBlocks, n.Commands, n.RanInProcess, n.YAMLBlocks, n.Objects, n.ValuesBlocks, n.Skipped, n.Unchecked, n.Links)
 }
 
@@ -145,7 +145,7 @@ func (r Repo) CheckDoc(d Doc, n *Counts) []Finding {
 			n.Unchecked++
 		}
 	}
-	n.Objects += len(objs.Hotplugs) + len(objs.Clusters)
+	n.Objects += len(objs.Hotplugs) + len(objs.Clusters) + objs.Fragments
 	out = append(out, objs.Validate(context.Background(), d.File)...)
 	n.Links += len(d.Links)
 	return append(out, CheckLinks(r.Root, d, parseFile)...)

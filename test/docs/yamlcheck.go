@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -19,6 +20,8 @@ import (
 type Objects struct {
 	Hotplugs []located[*hotplugv1.Hotplug]
 	Clusters []located[*clusterv1.Cluster]
+	// Fragments counts the Hotplug spec fragments decoded.
+	Fragments int
 }
 
 type located[T any] struct {
@@ -53,7 +56,8 @@ func splitYAML(b Block) []yamlDoc {
 
 // DecodeYAML parses every document of a yaml block (strictly: duplicate
 // keys fail) and decodes those of a hotplug API kind strictly into their
-// type (unknown fields fail); block is the block's index, for grouping.
+// type (unknown fields fail), as is a fragment holding only a Hotplug's
+// spec (isSpecFragment); block is the block's index, for grouping.
 func DecodeYAML(b Block, block int, into *Objects) []Finding {
 	var out []Finding
 	for _, d := range splitYAML(b) {
@@ -80,14 +84,30 @@ func DecodeYAML(b Block, block int, into *Objects) []Finding {
 			if err = decodeStrict(d.text, c); err == nil {
 				into.Clusters = append(into.Clusters, located[*clusterv1.Cluster]{d.line, block, c})
 			}
+		case head.APIVersion == "" && head.Kind == "" && isSpecFragment(generic):
+			err = decodeStrict(d.text, &hotplugv1.Hotplug{})
+			into.Fragments++
 		case group == hotplugv1.GroupVersion.Group || group == clusterv1.GroupVersion.Group:
 			err = errors.New("unknown hotplug API type " + head.APIVersion + " " + head.Kind)
 		}
 		if err != nil {
-			out = append(out, Finding{b.File, d.line, head.Kind + ": " + err.Error()})
+			out = append(out, Finding{b.File, d.line, cmp.Or(head.Kind, "Hotplug spec") + ": " + err.Error()})
 		}
 	}
 	return out
+}
+
+// isSpecFragment tells a Hotplug spec shown alone (only a top-level spec,
+// holding component or rollout) from other YAML, so that its fields are
+// checked too.
+func isSpecFragment(doc map[string]any) bool {
+	spec, ok := doc["spec"].(map[string]any)
+	if !ok || len(doc) != 1 {
+		return false
+	}
+	_, c := spec["component"]
+	_, r := spec["rollout"]
+	return c || r
 }
 
 // decodeStrict decodes YAML into obj as the API server does with
