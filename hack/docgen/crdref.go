@@ -24,8 +24,9 @@ type crdSource struct {
 
 // configurationMarkdown renders the configuration reference: the intro
 // template, then per CRD (in the given order) and per served version one
-// section with a table for each object level of its openAPIV3Schema.
-func configurationMarkdown(crds []crdSource) (string, error) {
+// section with a table for each object level of its openAPIV3Schema; then
+// the table of the API's annotation and label keys.
+func configurationMarkdown(crds []crdSource, keys []keyConst) (string, error) {
 	tmpl, err := template.New("intro").Parse(introTemplate)
 	if err != nil {
 		return "", err
@@ -44,6 +45,9 @@ func configurationMarkdown(crds []crdSource) (string, error) {
 			return "", fmt.Errorf("%s: %w", c.Path, err)
 		}
 		writeCRD(&buf, &crd)
+	}
+	if len(keys) > 0 {
+		writeAnnotations(&buf, keys)
 	}
 	return strings.TrimRight(buf.String(), "\n") + "\n", nil
 }
@@ -89,7 +93,12 @@ func writeLevels(buf *bytes.Buffer, kind, path string, s *apiextensionsv1.JSONSc
 	for _, n := range names {
 		p := s.Properties[n]
 		fp := join(path, n)
-		fmt.Fprintf(buf, "| `%s` | %s | %s | %s |\n", fp, typeOf(&p), constraints(&p, slices.Contains(s.Required, n)), cell(p.Description))
+		desc := p.Description
+		if desc == "" && fp == "metadata" {
+			// controller-gen never describes metadata.
+			desc = "Standard Kubernetes object metadata: name, labels, annotations (see below)."
+		}
+		fmt.Fprintf(buf, "| `%s` | %s | %s | %s |\n", fp, typeOf(&p), constraints(&p, slices.Contains(s.Required, n)), cell(desc))
 		if obj, sub := objectOf(&p, fp); obj != nil {
 			nested = append(nested, level{sub, obj})
 		}

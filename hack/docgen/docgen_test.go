@@ -55,7 +55,11 @@ func TestConfigurationMarkdownListsEveryLevel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := configurationMarkdown([]crdSource{{Path: crdFiles[0], YAML: data}})
+	keys, err := annotationKeys("../../" + annotationsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := configurationMarkdown([]crdSource{{Path: crdFiles[0], YAML: data}}, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +68,8 @@ func TestConfigurationMarkdownListsEveryLevel(t *testing.T) {
 		"| `spec.component[].name` | string | **required**<br>min length 1<br>max length 53<br>pattern",
 		"one of `All`, `Progressive`",
 		"`null` is removed",
+		"| `kubecube.io/sync` | `SyncAnnotation` | SyncAnnotation marks a Hotplug",
+		"| `metadata` | object |  | Standard Kubernetes object metadata",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

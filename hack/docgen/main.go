@@ -41,7 +41,11 @@ func run(out string) error {
 		}
 		crds = append(crds, crdSource{Path: f, YAML: data})
 	}
-	configPage, err := configurationMarkdown(crds)
+	keys, err := annotationKeys(annotationsDir)
+	if err != nil {
+		return err
+	}
+	configPage, err := configurationMarkdown(crds, keys)
 	if err != nil {
 		return err
 	}
