@@ -47,7 +47,10 @@ func cliMarkdown(root *cobra.Command) (string, error) {
 	if err := walk(root); err != nil {
 		return "", err
 	}
-	return strings.TrimRight(buf.String(), "\n") + "\n", nil
+	// Examples are commands: mark them so, and the doc test checks (and
+	// where it can, runs) them.
+	page := strings.ReplaceAll(buf.String(), "### Examples\n\n```\n", "### Examples\n\n```bash\n")
+	return strings.TrimRight(page, "\n") + "\n", nil
 }
 
 // sectionLink turns cobra's per-command file name ("hotplug_rollout_undo.md")

@@ -17,7 +17,7 @@ import (
 // the tools of the allowed list; their repository paths are checked too.
 var Allowed = []string{"kubectl", "helm", "go", "git", "cosign", "curl",
 	// shell and text tools the docs use around them
-	"echo", "export", "cd", "pwd", "jq", "base64", "ln", "cat", "case", "esac", "docker"}
+	"echo", "export", "cd", "pwd", "jq", "base64", "ln", "cat", "docker"}
 
 // wrappers run the command that follows them (after their own flags); that
 // command is checked.

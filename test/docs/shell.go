@@ -284,16 +284,33 @@ var (
 	casePatRe  = regexp.MustCompile(`^[^$(]*\)$`)
 )
 
-// simpleCommand drops leading assignments, redirections (with their
-// targets) and a leading case pattern ("0)") from words.
+// openers are shell keywords before a command; closers end a compound
+// command and are no command themselves.
+var (
+	openers = map[string]bool{"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true, "until": true, "!": true, "{": true}
+	closers = map[string]bool{"fi": true, "done": true, "esac": true, "}": true}
+)
+
+// simpleCommand drops shell keywords (if, then, do, case WORD in, fi, ...),
+// leading assignments, redirections (with their targets) and a leading case
+// pattern ("0)") from words.
 func simpleCommand(line int, words []string) (Command, bool) {
 	c := Command{Line: line}
 	for len(words) > 0 && assignRe.MatchString(words[0]) {
 		c.Assigns = append(c.Assigns, words[0][strings.IndexByte(words[0], '=')+1:])
 		words = words[1:]
 	}
+	for len(words) > 0 && openers[words[0]] {
+		words = words[1:]
+	}
+	if len(words) >= 3 && words[0] == "case" && words[2] == "in" {
+		words = words[3:]
+	}
 	if len(words) > 0 && casePatRe.MatchString(words[0]) {
 		words = words[1:]
+	}
+	if len(words) == 1 && closers[words[0]] {
+		words = nil
 	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
