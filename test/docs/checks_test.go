@@ -248,3 +248,33 @@ func TestValuesBlock(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestInlineCommands(t *testing.T) {
+	r := testRepo(t)
+	d := Parse("x.md", strings.Join([]string{
+		"Run `hotplug agent --cluster-name NAME [--kubeconfig PATH]`, `hotplug rollout status [-o yaml\\|json]`,",
+		"`kubectl hotplug ...`, `hotplug <command> --help`, `make generate manifests`, `hotplug enable logagent -v 2`;",
+		"not `hotplug \"common\": component \"x\": bad`.",
+		"`hotplug rollout statuss`, `hotplug agent --clustername X`, `make nosuch`, `hotplug renderr`, `hotplug diff -x`",
+	}, "\n"))
+	if len(d.Commands) != 10 {
+		t.Fatalf("spans: %+v", d.Commands)
+	}
+	var got []string
+	for _, f := range r.CheckInline(d) {
+		if f.Line != 4 {
+			t.Errorf("line %d: unexpected finding %s", f.Line, f.Msg)
+		}
+		got = append(got, f.Msg)
+	}
+	want := []string{
+		"hotplug rollout: no subcommand statuss",
+		"hotplug agent: no flag --clustername",
+		"make: no target nosuch in the Makefile",
+		`hotplug renderr: unknown command "renderr" for "hotplug"`,
+		"hotplug diff: no flag -x",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("findings:\n got %q\nwant %q", got, want)
+	}
+}

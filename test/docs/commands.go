@@ -166,7 +166,7 @@ func (r Repo) checkHotplug(args []string) (ran bool, msg string) {
 	root := r.newRoot()
 	cmd, rest, err := root.Find(args)
 	if err != nil {
-		return false, "hotplug " + strings.Join(args, " ") + ": " + err.Error()
+		return false, "hotplug " + strings.Join(args, " ") + ": " + firstLine(err)
 	}
 	cmd.InitDefaultHelpFlag()
 	if err := cmd.ParseFlags(rest); err != nil {
@@ -278,3 +278,9 @@ var (
 	includeRe = regexp.MustCompile(`^-?include\s+(.+)$`)
 	targetRe  = regexp.MustCompile(`^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*:(?:[^=]|$)`)
 )
+
+// firstLine is an error's first line: cobra adds suggestions below it.
+func firstLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
+}

@@ -36,6 +36,12 @@
 //     parse.
 //   - A ```yaml block right after `<!-- values: deploy/hotplug -->` is Helm
 //     values of that chart: every key must exist in its values.yaml.
+//   - Inline code spans outside blocks that are a command line, `hotplug
+//     SUBCOMMAND ...` (also `kubectl hotplug`, `bin/hotplug`) or `make
+//     TARGET`, are checked as usage: the subcommand must exist and every
+//     flag it names (brackets allowed: [--no-wait]) must be the command's;
+//     make targets must exist. A span whose second word is quoted
+//     (`hotplug "common": ...`, an error message) is not a command.
 //   - Other languages (```text, ```go, ```mermaid, plain ```) are not checked.
 //   - A block opts out only with `<!-- doctest: skip (reason) -->` right
 //     before it (blank lines between are fine, a reason is required); more
@@ -68,7 +74,7 @@ const repoRoot = "../.."
 type Counts struct {
 	ShellBlocks, Commands, RanInProcess int
 	YAMLBlocks, ValuesBlocks, Objects   int
-	Skipped, Unchecked, Links           int
+	Skipped, Unchecked, Links, Inline   int
 }
 
 func TestDocs(t *testing.T) {
@@ -101,8 +107,8 @@ func TestDocs(t *testing.T) {
 	if n.Skipped > maxSkips {
 		t.Errorf("%d blocks skip the doc test (<!-- doctest: skip -->); at most %d", n.Skipped, maxSkips)
 	}
-	t.Logf("%d files: %d shell blocks (%d commands checked, %d run in-process), %d YAML blocks (%d hotplug objects or spec fragments validated, %d Helm values blocks), %d skipped, %d other blocks not checked, %d relative links",
-		len(files), n.ShellBlocks, n.Commands, n.RanInProcess, n.YAMLBlocks, n.Objects, n.ValuesBlocks, n.Skipped, n.Unchecked, n.Links)
+	t.Logf("%d files: %d shell blocks (%d commands checked, %d run in-process), %d YAML blocks (%d hotplug objects or spec fragments validated, %d Helm values blocks), %d skipped, %d other blocks not checked, %d relative links, %d inline command lines",
+		len(files), n.ShellBlocks, n.Commands, n.RanInProcess, n.YAMLBlocks, n.Objects, n.ValuesBlocks, n.Skipped, n.Unchecked, n.Links, n.Inline)
 }
 
 func parseFile(file string) (Doc, error) {
@@ -148,5 +154,7 @@ func (r Repo) CheckDoc(d Doc, n *Counts) []Finding {
 	n.Objects += len(objs.Hotplugs) + len(objs.Clusters) + objs.Fragments
 	out = append(out, objs.Validate(context.Background(), d.File)...)
 	n.Links += len(d.Links)
+	n.Inline += len(d.Commands)
+	out = append(out, r.CheckInline(d)...)
 	return append(out, CheckLinks(r.Root, d, parseFile)...)
 }

@@ -51,6 +51,9 @@ type Doc struct {
 	Blocks  []Block
 	Anchors map[string]bool
 	Links   []Link
+	// Commands are inline code spans outside blocks that are a hotplug or
+	// make command line (`hotplug rollout pause`, `make docs`).
+	Commands []Link
 	// Findings are malformed markers (a marker not right before a block,
 	// a skip without a reason, an unknown doctest directive).
 	Findings []Finding
@@ -66,6 +69,9 @@ var (
 	refLinkRe  = regexp.MustCompile(`^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$`)
 	htmlIDRe   = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
 	codeSpanRe = regexp.MustCompile("`+[^`]*`+")
+	// inlineCmdRe: a span that is a command line; a quoted second word
+	// (`hotplug "common": ...`, an error message) is not.
+	inlineCmdRe = regexp.MustCompile(`^((kubectl |\./)?(bin/)?hotplug|make) [a-z<\[-]`)
 )
 
 // pending is a marker waiting for its block.
@@ -125,6 +131,11 @@ func Parse(file, text string) Doc {
 			d.Anchors[m[1]] = true
 		}
 		d.Links = append(d.Links, links(i+1, line)...)
+		for _, m := range codeSpanRe.FindAllString(line, -1) {
+			if span := strings.Trim(m, "`"); inlineCmdRe.MatchString(span) {
+				d.Commands = append(d.Commands, Link{i + 1, span})
+			}
+		}
 	}
 	if mark != nil {
 		d.Findings = append(d.Findings, Finding{file, mark.line, "doctest marker is not right before a fenced block"})
