@@ -278,3 +278,19 @@ func TestInlineCommands(t *testing.T) {
 		t.Fatalf("findings:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestYAMLPairAcrossBlocks: a `common` and a cluster Hotplug shown in two
+// blocks of one file are validated together, as the webhook would.
+func TestYAMLPairAcrossBlocks(t *testing.T) {
+	const common = "apiVersion: hotplug.kubecube.io/v1\nkind: Hotplug\nmetadata: {name: common}\nspec:\n  component:\n  - {name: web, pkgName: web.tgz, status: enabled}"
+	const own = "apiVersion: hotplug.kubecube.io/v1\nkind: Hotplug\nmetadata: {name: member-1}\nspec:\n  component:\n  - {name: extra, pkgName: x.tgz, status: enabled, dependsOn: [%s]}"
+	for dep, wantErr := range map[string]bool{"web": false, "nosuch": true} {
+		var objs Objects
+		fs := DecodeYAML(block("yaml", strings.Split(common, "\n")...), 0, &objs)
+		fs = append(fs, DecodeYAML(block("yaml", strings.Split(strings.Replace(own, "%s", dep, 1), "\n")...), 1, &objs)...)
+		fs = append(fs, objs.Validate(context.Background(), "x.md")...)
+		if got := len(fs) > 0; got != wantErr {
+			t.Errorf("dependsOn %s: findings %v, want refused %v", dep, fs, wantErr)
+		}
+	}
+}
