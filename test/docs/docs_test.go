@@ -7,7 +7,10 @@
 //     ```console only lines starting with "$ " are commands; the other lines
 //     are output. Comments (#), blank lines and here-document bodies are
 //     skipped; lines ending in '\' are joined; commands are split at |, ||,
-//     &&, ; and &, and the commands inside $(...) are checked too.
+//     &&, ; and &, and the commands inside $(...) are checked too. Shell
+//     keywords (if/then/fi, case WORD in PATTERN) ... esac) and the wrappers
+//     watch, sudo, time and env are looked through; leading NAME=value
+//     assignments and redirections are dropped.
 //   - A command starting with `hotplug` (also `bin/hotplug`, `./bin/hotplug`,
 //     `kubectl hotplug`) is parsed against the real cobra tree
 //     (internal/cli.NewRoot): the subcommand must exist, its flags parse and
@@ -24,7 +27,9 @@
 //     top-level entry of the repository (charts/..., ./hack/...,
 //     deploy/hotplug, config/samples/) must exist (globs must match); bin/
 //     (built files), absolute paths, and words with $, <, >, { or ` are not
-//     checked. Placeholders are written <like-this>.
+//     checked. Placeholders are written <like-this>. For kubectl only the
+//     values of -f/--filename/-k/--kustomize/--from-file are paths
+//     (deploy/hotplug-agent there is an object, not the chart).
 //   - ```yaml / ```yml blocks must parse (several documents separated by
 //     "---" are fine; duplicate keys are not). A document with apiVersion
 //     hotplug.kubecube.io/v1 kind Hotplug, or cluster.kubecube.io/v1 kind
@@ -32,8 +37,9 @@
 //     validated as the hub's admission webhook does (hub.Validate, default
 //     limits) against the `common`, the cluster Hotplugs and the Clusters of
 //     the same file (same block first): a `common` + cluster pair in one file
-//     is validated together. A fragment without apiVersion/kind only has to
-//     parse.
+//     is validated together. A fragment holding only a Hotplug's spec (its
+//     sole top-level key is spec, with component or rollout) is decoded
+//     strictly as a Hotplug; other fragments only have to parse.
 //   - A ```yaml block right after `<!-- values: deploy/hotplug -->` is Helm
 //     values of that chart: every key must exist in its values.yaml.
 //   - Inline code spans outside blocks that are a command line, `hotplug
@@ -45,7 +51,8 @@
 //   - Other languages (```text, ```go, ```mermaid, plain ```) are not checked.
 //   - A block opts out only with `<!-- doctest: skip (reason) -->` right
 //     before it (blank lines between are fine, a reason is required); more
-//     than maxSkips skips fail the test.
+//     than maxSkips (5) skips in all files fail the test. A marker not right
+//     before a block, or an unknown <!-- doctest: ... --> directive, fails.
 //   - Relative links ([text](docs/x.md), [text](x.md#heading), [t](#h)) must
 //     lead to an existing file or directory, and an anchor into a Markdown
 //     file to one of its headings (GitHub's slugs: lower case, punctuation
