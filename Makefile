@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all build test unit generate manifests verify lint controlplane demo bench bench-quick bench-fleet fmt vet tools faults fuzz
+.PHONY: all help build test unit generate manifests docs verify lint controlplane demo bench bench-quick bench-fleet fmt vet tools faults fuzz
 
 all: build
 
@@ -63,9 +63,16 @@ manifests: $(CONTROLLER_GEN) ## Regenerate the CRDs under config/ and their copy
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(MAKE) -s chart-crds
 
-verify: generate manifests ## Fail when generated files differ from the committed ones.
+# The generated reference pages; `make docs` writes them, `make verify` checks them.
+GENERATED_DOCS := docs/cli.md docs/configuration.md
+
+docs: ## Regenerate docs/cli.md (from the cobra commands) and docs/configuration.md (from the CRDs); run after `make manifests`.
+	go run ./hack/docgen
+
+verify: generate manifests docs ## Fail when generated files (deepcopy, CRDs, docs/cli.md, docs/configuration.md) differ from the committed ones.
 	@git diff --exit-code -- api config deploy/hotplug/crds || { echo "generated files drifted: run 'make generate manifests' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config deploy/hotplug/crds)" || { git status --porcelain -- api config deploy/hotplug/crds; echo "untracked generated files: commit them"; exit 1; }
+	@git diff --exit-code -- $(GENERATED_DOCS) || { echo "generated docs drifted: run 'make docs' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config deploy/hotplug/crds $(GENERATED_DOCS))" || { git status --porcelain -- api config deploy/hotplug/crds $(GENERATED_DOCS); echo "untracked generated files: commit them"; exit 1; }
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -75,3 +82,6 @@ vet:
 
 lint: $(GOLANGCI_LINT) ## golangci-lint v2.
 	$(GOLANGCI_LINT) run ./...
+
+help: ## List the targets with what they do.
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## /\1\t/' | sort | awk -F'\t' '{printf "%-20s %s\n", $$1, $$2}'

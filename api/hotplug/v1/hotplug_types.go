@@ -97,26 +97,32 @@ type ComponentSpec struct {
 	Name string `json:"name"`
 
 	// Namespace is where the component's release is installed; it is created
-	// when missing.
+	// when missing. Unset means the cluster's value, else common's, else
+	// "default".
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
 	// PkgName is the chart package (a .tgz file or a chart directory) inside
-	// the agent's chart directory. A component without one is a feature
+	// the agent's chart directory. Unset means the cluster's value, else
+	// common's. A component without one after the merge is a feature
 	// switch: no release, its state is published in a ConfigMap.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	PkgName string `json:"pkgName,omitempty"`
 
-	// Status switches the component on (enabled) or off (disabled).
+	// Status switches the component on (enabled) or off (disabled). Unset
+	// means the cluster's value, else common's; unset in both is off. A
+	// component switched off has its release uninstalled.
 	// +kubebuilder:validation:Enum=enabled;disabled
 	// +optional
 	Status string `json:"status,omitempty"`
 
 	// Env holds the component's Helm values as a YAML mapping; `{{.cluster}}`
-	// is replaced with the cluster's name.
+	// is replaced with the cluster's name. A cluster's env is deep-merged
+	// over common's: maps key by key, lists and scalars replaced whole, a
+	// key set to null removed (from the chart's defaults too).
 	// +optional
 	Env string `json:"env,omitempty"`
 
@@ -277,7 +283,9 @@ type HotplugStatus struct {
 	// +listMapKey=name
 	// +optional
 	Components []ComponentStatus `json:"components,omitempty"`
-	// Conditions are the object's conditions (Ready).
+	// Conditions are kstatus' Ready, Reconciling and Stalled for the
+	// object's configuration, each with observedGeneration (types and
+	// reasons: status_contract.go).
 	// +kubebuilder:validation:MaxItems=8
 	// +listType=map
 	// +listMapKey=type
