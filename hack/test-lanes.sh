@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The Go tests of `make test`, in three lanes at once.
+# The Go tests of `make test`, in four lanes at once.
 #
 # Why lanes: the suite mostly waits for etcd, kube-apiservers, kwok and the
 # agents' own intervals. One package at a time used about a third of one core
-# (user+sys CPU 14 min over a 35 min run), so three lanes cut the wall time to
-# roughly a third without contending for the machine's two cores. Lanes are
+# (user+sys CPU 14 min over a 35 min run), so four lanes cut the wall time to
+# about half without contending much for the machine's two cores. Lanes are
 # balanced by measured times (docs/performance.md, "CI time").
 #
 # Nothing can be left out: lane 1 runs the e2e tests named in E2E_LANE1, lane
-# 2 runs every other e2e test (the same pattern through -skip), and lane 3
-# runs every package not named in lanes 1 and 2. A new package or test lands
-# in lane 2 or 3 without an edit here.
+# 2 runs every other e2e test (the same pattern through -skip), lane 4 the
+# fault suite, and lane 3 every package not named elsewhere. A new package or
+# test lands in lane 2 or 3 without an edit here.
 #
 # GO_TEST_FLAGS (from the Makefile) apply to every lane; HOTPLUG_TEST_LANES=1
 # runs the same lanes one after the other (for a machine with one core or
@@ -24,9 +24,10 @@ read -r -a flags <<<"${GO_TEST_FLAGS:--count=1 -timeout 60m -p 1}"
 E2E_LANE1='^(TestProgressiveRolloutOfCommon|TestMirrorTrust|TestHealthWatchCost|TestAgentKilledMidUpgrade|TestCRDDeletionKeepsReleases)$'
 LANE1_PKGS=(./test/dev ./test/deploy ./internal/cli)
 LANE2_PKGS=(./internal/mirror ./internal/helm)
+LANE4_PKGS=(./test/faults)
 
 mod=$(go list -m) || exit 1
-named=("${LANE1_PKGS[@]}" "${LANE2_PKGS[@]}" ./test/e2e)
+named=("${LANE1_PKGS[@]}" "${LANE2_PKGS[@]}" "${LANE4_PKGS[@]}" ./test/e2e)
 skip_re=$(printf '%s\n' "${named[@]}" | sed "s|^\./|^$mod/|; s|$|\$|" | paste -sd'|')
 mapfile -t LANE3_PKGS < <(go list ./... | grep -Ev "$skip_re")
 if [[ ${#LANE3_PKGS[@]} -eq 0 ]]; then
@@ -61,11 +62,12 @@ lanes=(
 	"lane1 ./test/e2e -run $E2E_LANE1 ;; ${LANE1_PKGS[*]}"
 	"lane2 ./test/e2e -skip $E2E_LANE1 ;; ${LANE2_PKGS[*]}"
 	"lane3 ${LANE3_PKGS[*]}"
+	"lane4 ${LANE4_PKGS[*]}"
 )
 start=$SECONDS
 for l in "${lanes[@]}"; do
 	read -r -a words <<<"$l"
-	if [[ ${HOTPLUG_TEST_LANES:-3} == 1 ]]; then
+	if [[ ${HOTPLUG_TEST_LANES:-4} == 1 ]]; then
 		lane "${words[@]}"
 	else
 		lane "${words[@]}" &
