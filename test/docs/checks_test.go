@@ -181,13 +181,15 @@ func TestParseMarkersAnchorsLinks(t *testing.T) {
 }
 
 func TestCheckLinks(t *testing.T) {
-	d := Parse("docs/x.md", "# Here\n[a](../README.md) [b](#here) [c](#nowhere) [d](nosuch.md) [e](../AGENTS.md#packages) [f](../AGENTS.md#nope) [g](https://example.com/x) [h](../Makefile#L3)")
+	d := Parse("docs/x.md", "# Here\n[a](../README.md) [b](#here) [c](#nowhere) [d](nosuch.md) [e](../AGENTS.md#packages) [f](../AGENTS.md#nope) [g](https://example.com/x) [h](../Makefile#L3) [i](../test/docs/links.go#L1) [j](../test/docs/links.go#L20) [k](../test/docs/links.go#L99999)")
 	fs := CheckLinks(repoRoot, d, parseFile)
 	var got []string
 	for _, f := range fs {
 		got = append(got, f.Msg)
 	}
-	want := []string{"link to a missing heading: #nowhere", "link to a missing file: nosuch.md", "link to a missing heading: ../AGENTS.md#nope"}
+	want := []string{"link to a missing heading: #nowhere", "link to a missing file: nosuch.md", "link to a missing heading: ../AGENTS.md#nope",
+		"link ../test/docs/links.go#L1: line 1 is not a declaration (the code moved: point the link at it again)",
+		"link ../test/docs/links.go#L99999: past the end of the file"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("findings:\n got %q\nwant %q", got, want)
 	}
