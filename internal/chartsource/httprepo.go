@@ -53,19 +53,12 @@ func (p *Puller) repoResolve(ctx context.Context, hc *http.Client, src Source, c
 
 // loadIndex parses index.yaml with Helm's loader (which reads a file).
 func loadIndex(dir string, data []byte) (*repo.IndexFile, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(dir, ".index-*.yaml")
+	path, err := writeTemp(dir, ".index-*.yaml", data)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = os.Remove(f.Name()) }()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr != nil || cerr != nil {
-		return nil, fmt.Errorf("write index: %v %v", werr, cerr)
-	}
-	return repo.LoadIndexFile(f.Name())
+	defer func() { _ = os.Remove(path) }()
+	return repo.LoadIndexFile(path)
 }
 
 // get reads one URL under its own deadline, sending creds only to the
