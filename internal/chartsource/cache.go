@@ -65,19 +65,26 @@ func (c *Cache) path(digest string) string {
 }
 
 // Lookup returns the path of digest's package when cached and marks it
-// used now.
+// used now (to the minute).
 func (c *Cache) Lookup(digest string) (string, bool) {
 	if !digestRE.MatchString(digest) {
 		return "", false
 	}
 	p := c.path(digest)
-	if _, err := os.Stat(p); err != nil {
+	info, err := os.Stat(p)
+	if err != nil {
 		return "", false
 	}
-	now := time.Now()
-	_ = os.Chtimes(p, now, now)
+	// At most one touch a minute: a reader keying on the file's stat
+	// (chartpkg.Loader) should not see a new file on every lookup.
+	if now := time.Now(); now.Sub(info.ModTime()) > useResolution {
+		_ = os.Chtimes(p, now, now)
+	}
 	return p, true
 }
+
+// useResolution is how finely Lookup records use for eviction.
+const useResolution = time.Minute
 
 // Store writes data as digest's package (atomically), then evicts beyond
 // MaxBytes, never digest itself; it returns the package's path.
