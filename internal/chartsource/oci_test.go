@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -134,11 +135,15 @@ func TestOCIConcurrentPullsOnce(t *testing.T) {
 	p := newPuller(t.TempDir())
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
+	var downloaded atomic.Int64
 	for i := range errs {
 		wg.Go(func() {
 			pkg, err := p.Pull(context.Background(), Source{Repository: reg.repository(), Name: "logagent", Version: "~1.0"}, reg.creds())
 			if err == nil && pkg.Digest != want {
 				err = errors.New("digest " + pkg.Digest)
+			}
+			if !pkg.Cached {
+				downloaded.Add(1)
 			}
 			errs[i] = err
 		})
@@ -146,6 +151,9 @@ func TestOCIConcurrentPullsOnce(t *testing.T) {
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
+	}
+	if n := downloaded.Load(); n != 1 {
+		t.Errorf("%d pulls say they downloaded, want 1 (the others share it)", n)
 	}
 	if n := reg.count.blobGets.Load(); n != 1 {
 		t.Fatalf("%d blob GETs for concurrent pulls of one digest, want 1", n)

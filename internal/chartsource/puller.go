@@ -207,11 +207,16 @@ func (p *Puller) pull(ctx context.Context, src Source, creds Credentials) (Packa
 	if key == "" {
 		key = "url:" + r.location
 	}
-	v, err, _ := p.flight.Do(key, func() (any, error) { return p.download(ctx, src, creds, r) })
+	leader := false
+	v, err, _ := p.flight.Do(key, func() (any, error) {
+		leader = true
+		return p.download(ctx, src, creds, r)
+	})
 	if err != nil {
 		return Package{}, classify(err, reference(src), creds.secrets(repositoryHost(src.Repository)))
 	}
 	pkg := v.(Package)
+	pkg.Cached = pkg.Cached || !leader // another pull downloaded it
 	r.Digest = pkg.Digest
 	p.remember(src, r)
 	return pkg, nil
