@@ -31,7 +31,7 @@ var layers = []layer{
 	{name: "bounded primitives", pkgs: []string{"internal/limits", "internal/jsonpointer", "internal/redact", "internal/heartbeat",
 		"internal/namedcache", "internal/statuspatch", "internal/output", "internal/apimetrics", "internal/manifest",
 		"internal/crds", "internal/kube", "internal/testcharts"}},
-	{name: "pure logic", pkgs: []string{"internal/merge", "internal/health", "internal/drift", "internal/chartpkg",
+	{name: "pure logic", pkgs: []string{"internal/merge", "internal/health", "internal/drift", "internal/chartpkg", "internal/chartsource",
 		"internal/rollout", "internal/controlplane"},
 		peers: []string{"internal/drift -> internal/health"}}, // drift reads a release's objects as health lists them
 	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render"}},
