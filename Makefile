@@ -20,7 +20,7 @@ build: ## Build the hotplug binary into bin/.
 demo: build controlplane ## Run the local demo (README's first command).
 	$(BIN)/hotplug dev
 
-test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests (four lanes at once, hack/test-lanes.sh), short faults and fuzzing.
+test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests (three lanes at once, then the fault suite alone: hack/test-lanes.sh), short faults and fuzzing.
 	GO_TEST_FLAGS="$(GO_TEST_FLAGS)" ./hack/test-lanes.sh
 	FUZZTIME=5s ./hack/fuzz.sh
 

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# The Go tests of `make test`, in four lanes at once.
+# The Go tests of `make test`: three lanes at once, then the fault suite alone.
 #
 # Why lanes: the suite mostly waits for etcd, kube-apiservers, kwok and the
 # agents' own intervals. One package at a time used about a third of one core
-# (user+sys CPU 14 min over a 35 min run), so four lanes cut the wall time to
-# about half without contending much for the machine's two cores. Lanes are
+# (user+sys CPU 14 min over a 35 min run), so three lanes cut the wall time to
+# about half without contending much for the machine's two cores. The fault
+# suite (lane 4) measures how fast the fleet recovers from outages it causes,
+# so it runs after the others, alone: under the other lanes' load an etcd
+# restart once took it past its 2-minute window. Lanes are
 # balanced by measured times (docs/performance.md, "CI time").
 #
 # Nothing can be left out: lane 1 runs the e2e tests named in E2E_LANE1, lane
 # 2 runs every other e2e test (the same pattern through -skip), lane 4 the
-# fault suite, and lane 3 every package not named elsewhere. A new package or
+# fault suite (afterwards), and lane 3 every package not named elsewhere. A new package or
 # test lands in lane 2 or 3 without an edit here.
 #
 # GO_TEST_FLAGS (from the Makefile) apply to every lane; HOTPLUG_TEST_LANES=1
@@ -62,18 +65,21 @@ lanes=(
 	"lane1 ./test/e2e -run $E2E_LANE1 ;; ${LANE1_PKGS[*]}"
 	"lane2 ./test/e2e -skip $E2E_LANE1 ;; ${LANE2_PKGS[*]}"
 	"lane3 ${LANE3_PKGS[*]}"
-	"lane4 ${LANE4_PKGS[*]}"
 )
+alone="lane4 ${LANE4_PKGS[*]}"
 start=$SECONDS
 for l in "${lanes[@]}"; do
 	read -r -a words <<<"$l"
-	if [[ ${HOTPLUG_TEST_LANES:-4} == 1 ]]; then
+	if [[ ${HOTPLUG_TEST_LANES:-3} == 1 ]]; then
 		lane "${words[@]}"
 	else
 		lane "${words[@]}" &
 	fi
 done
 wait
+read -r -a words <<<"$alone"
+lane "${words[@]}"
+lanes+=("$alone")
 
 failed=0
 for l in "${lanes[@]}"; do
