@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -135,7 +136,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		r.outs.update(name, func(o *Outcome) { o.PackageErr, o.Target = nil, target })
 		return r.converge(ctx, p)
 	}
-	pkg, err := r.loadPackage(d.Component)
+	pkg, err := r.charts.Load(d.Component.PkgName)
 	r.outs.update(name, func(o *Outcome) {
 		o.PackageErr = err
 		if err != nil {
@@ -143,7 +144,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		}
 	})
 	if err != nil {
-		r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", packageErrorMessage(name, err))
+		r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
 		werr := r.status.write(ctx, common, own, eff)
 		return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 	}

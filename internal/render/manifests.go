@@ -23,16 +23,11 @@ import (
 // and the release namespace its namespace, as the agent installs it.
 // Rendering is client-only: no cluster is contacted and the default
 // capabilities of the Helm SDK apply. A component that fails does not stop
-// the others; the failures are returned joined. A component with a chart
-// by source is such a failure until pulling is wired in.
+// the others; the failures are returned joined.
 func (v View) WriteManifests(ctx context.Context, w io.Writer, chartDir string) error {
 	var errs []error
 	for _, c := range v.merged {
-		if !c.Enabled || !c.HasPackage() {
-			continue
-		}
-		if c.Chart != nil {
-			errs = append(errs, chartpkg.SourceNotSupported(c.Name, "hotplug render"))
+		if !c.Enabled || c.PkgName == "" {
 			continue
 		}
 		text, err := renderChart(ctx, chartDir, c.Name, c.Namespace, c.PkgName, c.Values)

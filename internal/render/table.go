@@ -23,10 +23,7 @@ func (v View) WriteTable(w io.Writer, st output.Styler) error {
 			enabled = output.C("true", output.Green)
 		}
 		pkg := c.PkgName
-		switch {
-		case c.Chart != nil:
-			pkg = c.Chart.Repository + "/" + c.Chart.Name + "@" + c.Chart.Version
-		case pkg == "":
+		if pkg == "" {
 			pkg = "(feature switch)"
 		}
 		t.Row(output.Cell{Text: c.Name}, enabled, output.Cell{Text: c.Namespace}, output.Cell{Text: pkg},
