@@ -6,8 +6,7 @@
 # (user+sys CPU 14 min over a 35 min run), so three lanes cut the wall time to
 # about half without contending much for the machine's two cores. The fault
 # suite (lane 4) measures how fast the fleet recovers from outages it causes,
-# so it runs after the others, alone: under the other lanes' load an etcd
-# restart once took it past its 2-minute window. Lanes are
+# so it runs after the others, alone, with the machine to itself. Lanes are
 # balanced by measured times (docs/performance.md, "CI time").
 #
 # Nothing can be left out: lane 1 runs the e2e tests named in E2E_LANE1, lane
