@@ -128,7 +128,7 @@ func uninstallReason(d Desired) string {
 	switch {
 	case d.Component == nil:
 		return "removed from the configuration"
-	case d.Component.PkgName == "":
+	case !d.Component.HasPackage():
 		return "now a feature switch without a package"
 	case !d.Component.Enabled:
 		return "disabled"

@@ -68,7 +68,7 @@ type Desired struct {
 
 // wantsRelease tells whether the component should have a release.
 func (d Desired) wantsRelease() bool {
-	return d.Component != nil && d.Component.Enabled && d.Component.PkgName != ""
+	return d.Component != nil && d.Component.Enabled && d.Component.HasPackage()
 }
 
 // desiredNamespaceIfWanted is the namespace the component's release should

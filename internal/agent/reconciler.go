@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -136,7 +135,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		r.outs.update(name, func(o *Outcome) { o.PackageErr, o.Target = nil, target })
 		return r.converge(ctx, p)
 	}
-	pkg, err := r.charts.Load(d.Component.PkgName)
+	pkg, err := r.loadPackage(d.Component)
 	r.outs.update(name, func(o *Outcome) {
 		o.PackageErr = err
 		if err != nil {
@@ -144,7 +143,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		}
 	})
 	if err != nil {
-		r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", fmt.Sprintf("component %s: %v", name, err))
+		r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "PackageError", "load", packageErrorMessage(name, err))
 		werr := r.status.write(ctx, common, own, eff)
 		return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 	}

@@ -38,7 +38,7 @@ func ComputeStatus(eff merge.Result, outs map[string]Outcome, prev hotplugv1.Hot
 	for i := range eff.Components {
 		c := &eff.Components[i]
 		cs, h, reason := componentStatus(c, outs[c.Name])
-		rows.add(cs, h, reason, c.PkgName != "")
+		rows.add(cs, h, reason, c.HasPackage())
 	}
 	configured := configuredNames(eff)
 	for name, o := range outs {
@@ -194,7 +194,7 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, releaseDigest(r)
 	}
 	switch {
-	case c.PkgName == "":
+	case !c.HasPackage():
 		cs.Message = map[bool]string{true: hotplugv1.StatusEnabled, false: hotplugv1.StatusDisabled}[c.Enabled]
 		if o.Release != nil || o.InFlight != "" {
 			cs.Message = "feature switch; removing the release of its former package"

@@ -75,7 +75,7 @@ func TestCRDLimits(t *testing.T) {
 		lengths = append(lengths,
 			bound{kind, "status.components.[].message", limits.MaxMessageBytes},
 			bound{kind, "status.components.[].lastDriftRepair.message", limits.MaxMessageBytes})
-		for _, f := range []string{"pkgName", "chart", "chartVersion", "valuesDigest"} {
+		for _, f := range []string{"pkgName", "chart", "chartVersion", "chartDigest", "valuesDigest"} {
 			lengths = append(lengths, bound{kind, "status.components.[]." + f, limits.MaxStatusNameBytes})
 		}
 	}

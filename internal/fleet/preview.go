@@ -139,7 +139,12 @@ func previewOne(ctx context.Context, h ReleaseReader, opts PreviewOptions, eff m
 			ch.Namespace = d.Component.Namespace
 		}
 	}
-	wants := d.Component != nil && d.Component.Enabled && d.Component.PkgName != ""
+	wants := d.Component != nil && d.Component.Enabled && d.Component.HasPackage()
+	if wants && d.Component.Chart != nil {
+		// The agent leaves the release alone with this package error.
+		ch.Error = fmt.Sprintf("the agent would fail: %v", chartpkg.SourceNotSupported(name, "this agent"))
+		return ch, nil
+	}
 	if wants {
 		chart, err := chartpkg.Load(opts.ChartDir, d.Component.PkgName)
 		if err != nil {

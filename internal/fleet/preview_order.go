@@ -19,7 +19,7 @@ func orderNote(name string, d agent.Desired, s agent.Step, eff merge.Result) str
 	switch {
 	case (s.Action == agent.ActionInstall || s.Action == agent.ActionUpgrade) && d.Component != nil && len(d.Component.DependsOn) > 0:
 		return "; once " + strings.Join(d.Component.DependsOn, ", ") + " Ready"
-	case s.Action == agent.ActionUninstall && (d.Component == nil || !d.Component.Enabled || d.Component.PkgName == ""):
+	case s.Action == agent.ActionUninstall && (d.Component == nil || !d.Component.Enabled || !d.Component.HasPackage()):
 		var dependents []string
 		for _, c := range eff.Components {
 			if slices.Contains(c.DependsOn, name) {

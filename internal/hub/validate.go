@@ -99,8 +99,10 @@ func jobs(hp *hotplugv1.Hotplug, fleet Fleet) []job {
 // it occurs for (groupErrors); an error too when jobs did not finish.
 func effectiveErrors(ctx context.Context, lim limits.Limits, hp *hotplugv1.Hotplug, fleet Fleet) error {
 	todo := jobs(hp, fleet)
+	// Alone, a cluster's Hotplug may name `common`'s components and inherit
+	// the rest of a chart from it: those faults count only merged.
 	own := func(j job, e *merge.Error) bool {
-		return e.Object == hp.Name && (!j.partial || !errors.Is(e, merge.ErrUnknownDependency))
+		return e.Object == hp.Name && (!j.partial || !errors.Is(e, merge.ErrUnknownDependency) && !errors.Is(e, merge.ErrChartIncomplete))
 	}
 	seen, missing, cause := mergeAll(ctx, lim, todo, fleet.Workers, own)
 	if len(seen) == 0 && missing > 0 {

@@ -47,6 +47,8 @@ func TestHandle(t *testing.T) {
 	delete(unsynced.Annotations, hotplugv1.SyncAnnotation)
 	badPkg := common.DeepCopy()
 	badPkg.Spec.Component[0].PkgName = "../../../etc/shadow"
+	badChart := common.DeepCopy()
+	badChart.Spec.Component[0].Chart = &hotplugv1.ChartSource{Repository: "https://charts.example.com/a/../../etc", Name: "logseer", Version: "1.0.0"}
 	cases := []struct {
 		name    string
 		req     admissionv1.AdmissionRequest
@@ -57,6 +59,8 @@ func TestHandle(t *testing.T) {
 		{"delete confirmed common", admissionv1.AdmissionRequest{Operation: admissionv1.Delete, Kind: hpKind, Name: "common", OldObject: raw(t, confirmed)}, true, ""},
 		{"remove sync annotation", admissionv1.AdmissionRequest{Operation: admissionv1.Update, Kind: hpKind, Name: "common", Object: raw(t, unsynced), OldObject: raw(t, common)}, false, hotplugv1.ConfirmUninstallAnnotation},
 		{"pkgName traversal", admissionv1.AdmissionRequest{Operation: admissionv1.Update, Kind: hpKind, Name: "common", Object: raw(t, badPkg), OldObject: raw(t, common)}, false, "pkgName"},
+		{"chart path traversal", admissionv1.AdmissionRequest{Operation: admissionv1.Update, Kind: hpKind, Name: "common", Object: raw(t, badChart), OldObject: raw(t, common)}, false,
+			`component "logseer": spec.component[0].chart.repository: invalid value: the repository's path has a ".." segment`},
 		{"metadata-only update", admissionv1.AdmissionRequest{Operation: admissionv1.Update, Kind: hpKind, Name: "common", Object: raw(t, confirmed), OldObject: raw(t, common)}, true, ""},
 		{"cluster named common", admissionv1.AdmissionRequest{Operation: admissionv1.Create, Kind: metav1.GroupVersionKind{Group: "cluster.kubecube.io", Version: "v1", Kind: "Cluster"}, Name: "common",
 			Object: raw(t, clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "common"}})}, false, `cluster "common": metadata.name`},

@@ -19,7 +19,7 @@ const (
 	// RolloutComplete and ReportsSummarized).
 	MaxStatusConditions = 8
 	// MaxStatusNameBytes bounds the short names a component's status
-	// carries (package, chart, chart version, values digest).
+	// carries (package, chart, chart version and digest, values digest).
 	MaxStatusNameBytes = 253
 	// MaxStatusMessageBytes bounds a Hotplug's status.message (the JSON
 	// object of component → sentence), measured as it is stored (JSON

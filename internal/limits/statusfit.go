@@ -30,7 +30,7 @@ func FitStatus(st *hotplugv1.HotplugStatus, configured func(string) bool) {
 	}
 	for i := range st.Components {
 		cs := &st.Components[i]
-		for _, f := range []*string{&cs.PkgName, &cs.Chart, &cs.ChartVersion, &cs.ValuesDigest} {
+		for _, f := range []*string{&cs.PkgName, &cs.Chart, &cs.ChartVersion, &cs.ChartDigest, &cs.ValuesDigest} {
 			*f = Message(*f, MaxStatusNameBytes)
 		}
 		cs.Message = Message(cs.Message, MaxMessageBytes)

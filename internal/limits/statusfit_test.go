@@ -14,7 +14,7 @@ func TestFitStatus(t *testing.T) {
 	long := strings.Repeat("v", 400)
 	st := hotplugv1.HotplugStatus{}
 	for i := range MaxStatusComponents + 20 {
-		st.Components = append(st.Components, hotplugv1.ComponentStatus{Name: fmt.Sprintf("c%03d", i), ChartVersion: long,
+		st.Components = append(st.Components, hotplugv1.ComponentStatus{Name: fmt.Sprintf("c%03d", i), ChartVersion: long, ChartDigest: long,
 			Message: strings.Repeat("m", 3000), LastDriftRepair: &hotplugv1.DriftRepair{Message: strings.Repeat("d", 2000)}})
 	}
 	// The first 20 are only being uninstalled.
@@ -26,7 +26,7 @@ func TestFitStatus(t *testing.T) {
 		if i > 0 && st.Components[i-1].Name >= cs.Name {
 			t.Errorf("not in name order at %s", cs.Name)
 		}
-		if len(cs.ChartVersion) > MaxStatusNameBytes || len(cs.Message) > MaxMessageBytes ||
+		if len(cs.ChartVersion) > MaxStatusNameBytes || len(cs.ChartDigest) > MaxStatusNameBytes || len(cs.Message) > MaxMessageBytes ||
 			len(cs.LastDriftRepair.Message) > MaxMessageBytes {
 			t.Errorf("%s not cut: %d %d %d", cs.Name, len(cs.ChartVersion), len(cs.Message), len(cs.LastDriftRepair.Message))
 		}

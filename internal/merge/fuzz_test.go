@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/limits"
 )
 
@@ -132,4 +134,42 @@ func checkBound(t *testing.T, format string, args []any, got int) {
 	if got > bound {
 		t.Fatalf("printf(%q, %v) made %d bytes, bound was %d", format, args, got, bound)
 	}
+}
+
+// FuzzChart: whatever a chart holds, the merge answers without panicking;
+// a refusal names the component and a field below its chart, and an
+// accepted chart has a repository of an allowed scheme without traversal
+// and a chart name that is one path element.
+func FuzzChart(f *testing.F) {
+	f.Add("oci://harbor.example.com/charts", "logagent", "1.0.1", "", "1.0.2")
+	f.Add("https://charts.example.com/a/%2e%2e/b", "a/b", ">=1.0.0 <2.0.0", "sha256:", "")
+	f.Add("file:///etc", "..", "latest", "sha1:00", "~1.0")
+	f.Add(`http://u:p@h\x/..`, "Log_agent", "*", "sha256:"+strings.Repeat("a", 64), "")
+	f.Fuzz(func(t *testing.T, repository, name, version, digest, ownVersion string) {
+		common := hotplug("common", hotplugv1.ComponentSpec{Name: "web", Status: hotplugv1.StatusEnabled,
+			Chart: &hotplugv1.ChartSource{Repository: repository, Name: name, Version: version, Digest: digest}})
+		var own *hotplugv1.Hotplug
+		if ownVersion != "" {
+			own = hotplug("member-1", hotplugv1.ComponentSpec{Name: "web", Chart: &hotplugv1.ChartSource{Version: ownVersion}})
+		}
+		res := Effective("member-1", common, own)
+		for _, e := range res.Errors {
+			if e.Component != "web" || !strings.HasPrefix(e.Field, "spec.component[0].chart") || e.Err == nil {
+				t.Fatalf("malformed Error %+v", e)
+			}
+		}
+		for _, c := range res.Components {
+			ch := c.Chart
+			if ch == nil {
+				t.Fatal("an accepted component lost its chart")
+			}
+			if !strings.HasPrefix(ch.Repository, "oci://") && !strings.HasPrefix(ch.Repository, "https://") && !strings.HasPrefix(ch.Repository, "http://") ||
+				strings.ContainsAny(ch.Repository, "\\@?#") || strings.Contains(ch.Repository, "/../") || strings.HasSuffix(ch.Repository, "/..") {
+				t.Fatalf("accepted repository %q", ch.Repository)
+			}
+			if ch.Name == "" || strings.ContainsAny(ch.Name, "/\\") || strings.Contains(ch.Name, "..") || ch.Version == "" {
+				t.Fatalf("accepted chart %+v", ch)
+			}
+		}
+	})
 }

@@ -19,10 +19,13 @@ const defaultNamespace = "default"
 // Component is one component's effective configuration for one cluster.
 type Component struct {
 	Name      string
-	Namespace string         // "default" when neither object sets it
-	PkgName   string         // "" means a feature switch (no Helm release)
-	Enabled   bool           // true only when the merged status is exactly "enabled"
-	Values    map[string]any // merged, templated Helm values; never nil
+	Namespace string // "default" when neither object sets it
+	PkgName   string // "" with a nil Chart means a feature switch (no Helm release)
+	// Chart is the chart by source, merged field by field; nil when the
+	// component names a pkgName or nothing. Never both (see HasPackage).
+	Chart   *hotplugv1.ChartSource
+	Enabled bool           // true only when the merged status is exactly "enabled"
+	Values  map[string]any // merged, templated Helm values; never nil
 	// SkipDriftRepair is true when objects of the release changed by hand
 	// are to be left alone: driftRepair false in the cluster's object, or in
 	// common's when the cluster's does not set it. The zero value repairs.
@@ -55,7 +58,10 @@ type Result struct {
 // Components are keyed by name; the union of both objects' names is
 // returned, including a component that only own names. Each of namespace,
 // pkgName, status, dependsOn and driftIgnore that own sets (non-empty) wins, otherwise common's
-// applies. Env is not replaced but merged: each object's env is rendered
+// applies. Chart merges field by field; a layer that sets pkgName or chart
+// decides which of the two the component has (see pickPackage), and the
+// chart is checked syntactically here so that the webhook and the agent
+// refuse alike. Env is not replaced but merged: each object's env is rendered
 // for cluster on its own (see Render), then own's values are deep-merged
 // over common's (see DeepMerge). A bad element (invalid name, namespace or
 // pkgName, a name listed twice in one object, an env that fails to render,
@@ -125,13 +131,14 @@ func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, com
 type source struct {
 	object string
 	specs  map[string]*hotplugv1.ComponentSpec
+	pos    map[string]int // each spec's index in the object, for field paths
 	errs   []*Error
 }
 
 // at returns the object's view of name; its spec is nil when the object
 // does not name it.
 func (s source) at(name string) entry {
-	return entry{object: s.object, spec: s.specs[name]}
+	return entry{object: s.object, spec: s.specs[name], index: s.pos[name]}
 }
 
 // entry is one object's view of one component; spec is nil when the object
@@ -139,6 +146,7 @@ func (s source) at(name string) entry {
 type entry struct {
 	object string
 	spec   *hotplugv1.ComponentSpec
+	index  int // the spec's index in the object's spec.component
 }
 
 func (e entry) get(f func(*hotplugv1.ComponentSpec) string) string {
@@ -152,7 +160,7 @@ func (e entry) get(f func(*hotplugv1.ComponentSpec) string) string {
 // component, not just the second entry, because which entry the author
 // meant is unknown and the release is safer left as it is.
 func index(hp *hotplugv1.Hotplug, fallbackName string) source {
-	s := source{object: fallbackName, specs: map[string]*hotplugv1.ComponentSpec{}}
+	s := source{object: fallbackName, specs: map[string]*hotplugv1.ComponentSpec{}, pos: map[string]int{}}
 	if hp == nil {
 		return s
 	}
@@ -177,6 +185,7 @@ func index(hp *hotplugv1.Hotplug, fallbackName string) source {
 			continue
 		}
 		s.specs[spec.Name] = spec
+		s.pos[spec.Name] = i
 	}
 	return s
 }
@@ -213,13 +222,11 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 	} else if err := checkNamespace(ns); err != nil {
 		return Component{}, fail(nsFrom, "namespace", 0, err)
 	}
-	pkg, pkgFrom := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.PkgName })
-	if pkg != "" {
-		if err := checkPkgName(pkg); err != nil {
-			return Component{}, fail(pkgFrom, "pkgName", 0, err)
-		}
-	}
 	status, _ := pick(base, over, func(c *hotplugv1.ComponentSpec) string { return c.Status })
+	pkg, chart, perr := pickPackage(name, base, over, status == hotplugv1.StatusEnabled)
+	if perr != nil {
+		return Component{}, perr
+	}
 
 	vals, line, err := render(ctx, lim, cluster, base.get(func(c *hotplugv1.ComponentSpec) string { return c.Env }))
 	if err != nil {
@@ -247,6 +254,7 @@ func mergeComponent(ctx context.Context, lim limits.Limits, cluster, name string
 		Name:            name,
 		Namespace:       ns,
 		PkgName:         pkg,
+		Chart:           chart,
 		Enabled:         status == hotplugv1.StatusEnabled,
 		Values:          vals,
 		SkipDriftRepair: !pickBool(base, over, func(c *hotplugv1.ComponentSpec) *bool { return c.DriftRepair }, true),

@@ -16,8 +16,10 @@ type Component struct {
 	Name      string `json:"name"`
 	Enabled   bool   `json:"enabled"`
 	Namespace string `json:"namespace"`
-	// PkgName is empty for a feature switch (no Helm release).
-	PkgName string `json:"pkgName,omitempty"`
+	// PkgName and Chart are both empty for a feature switch (no Helm
+	// release); at most one is set.
+	PkgName string                 `json:"pkgName,omitempty"`
+	Chart   *hotplugv1.ChartSource `json:"chart,omitempty"`
 	// Values are the merged Helm values with {{.cluster}} filled in.
 	Values map[string]any `json:"values"`
 	// DependsOn names the components that must be Ready first.
@@ -65,7 +67,7 @@ func EffectiveWithin(ctx context.Context, lim limits.Limits, cluster string, com
 	res := merge.EffectiveWithin(ctx, lim, cluster, common.Hotplug, ownHP)
 	v := View{Cluster: cluster, Components: []Component{}, merged: res.Components}
 	for _, c := range res.Components {
-		v.Components = append(v.Components, Component{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, Values: c.Values, DependsOn: c.DependsOn})
+		v.Components = append(v.Components, Component{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, Chart: c.Chart, Values: c.Values, DependsOn: c.DependsOn})
 	}
 	for _, e := range res.Errors {
 		doc := common

@@ -26,6 +26,9 @@ func (d *Document) fieldLine(component, field string, lineInField int) int {
 		// A field may be named by its path (spec.component[x].dependsOn);
 		// its key in the element is the last step.
 		key, val := lookupKey(c, field[strings.LastIndexByte(field, '.')+1:])
+		if k, v := lookupPath(c, field); k != nil {
+			key, val = k, v
+		}
 		if key == nil {
 			key, val = lookupKey(c, "name")
 		}
@@ -41,6 +44,30 @@ func (d *Document) fieldLine(component, field string, lineInField int) int {
 		return d.Line + line - 1
 	}
 	return d.Line
+}
+
+// lookupPath follows a field path below the component element
+// (spec.component[x].chart.verify.provider) through nested mappings and
+// returns the deepest key it reaches past the first step, or nil: a path
+// with list indexes stops at them.
+func lookupPath(c *yamlv3.Node, field string) (k, v *yamlv3.Node) {
+	_, rest, ok := strings.Cut(field, "].")
+	if !ok || !strings.HasPrefix(field, "spec.component[") {
+		return nil, nil
+	}
+	steps := strings.Split(rest, ".")
+	if len(steps) < 2 {
+		return nil, nil
+	}
+	n := c
+	for _, step := range steps {
+		sk, sv := lookupKey(n, step)
+		if sk == nil {
+			break
+		}
+		k, v, n = sk, sv, sv
+	}
+	return k, v
 }
 
 func lookup(n *yamlv3.Node, key string) *yamlv3.Node {

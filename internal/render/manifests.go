@@ -23,11 +23,16 @@ import (
 // and the release namespace its namespace, as the agent installs it.
 // Rendering is client-only: no cluster is contacted and the default
 // capabilities of the Helm SDK apply. A component that fails does not stop
-// the others; the failures are returned joined.
+// the others; the failures are returned joined. A component with a chart
+// by source is such a failure until pulling is wired in.
 func (v View) WriteManifests(ctx context.Context, w io.Writer, chartDir string) error {
 	var errs []error
 	for _, c := range v.merged {
-		if !c.Enabled || c.PkgName == "" {
+		if !c.Enabled || !c.HasPackage() {
+			continue
+		}
+		if c.Chart != nil {
+			errs = append(errs, chartpkg.SourceNotSupported(c.Name, "hotplug render"))
 			continue
 		}
 		text, err := renderChart(ctx, chartDir, c.Name, c.Namespace, c.PkgName, c.Values)

@@ -23,7 +23,10 @@ func (v View) WriteTable(w io.Writer, st output.Styler) error {
 			enabled = output.C("true", output.Green)
 		}
 		pkg := c.PkgName
-		if pkg == "" {
+		switch {
+		case c.Chart != nil:
+			pkg = c.Chart.Repository + "/" + c.Chart.Name + "@" + c.Chart.Version
+		case pkg == "":
 			pkg = "(feature switch)"
 		}
 		t.Row(output.Cell{Text: c.Name}, enabled, output.Cell{Text: c.Namespace}, output.Cell{Text: pkg},

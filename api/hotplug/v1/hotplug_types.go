@@ -106,11 +106,27 @@ type ComponentSpec struct {
 
 	// PkgName is the chart package (a .tgz file or a chart directory) inside
 	// the agent's chart directory. Unset means the cluster's value, else
-	// common's. A component without one after the merge is a feature
-	// switch: no release, its state is published in a ConfigMap.
+	// common's. A component without one (and without chart) after the merge
+	// is a feature switch: no release, its state is published in a
+	// ConfigMap. A layer that sets pkgName replaces a chart it inherits;
+	// an enabled component with both pkgName and chart after the merge is
+	// refused.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	PkgName string `json:"pkgName,omitempty"`
+
+	// Chart names the component's chart where it is published (an OCI
+	// registry or a Helm repository) instead of pkgName. It merges field by
+	// field: a cluster's Hotplug may set only chart.version, or only
+	// chart.repository to use a mirror; a field cannot be unset by a layer,
+	// only replaced. A layer that sets chart replaces a pkgName it
+	// inherits. Enabled, the merged chart needs repository, name and
+	// version. Pulling is not wired into the agent yet: a component with a
+	// chart fails alone with a message saying so, its release untouched.
+	// +kubebuilder:validation:XValidation:rule="!has(self.repository) || !has(self.verify) || !has(self.verify.provider) || self.verify.provider != 'cosign' || self.repository.startsWith('oci://')",message="verify.provider cosign needs an oci:// repository"
+	// +kubebuilder:validation:XValidation:rule="!has(self.repository) || !has(self.insecure) || !self.insecure || self.repository.startsWith('oci://') || self.repository.startsWith('http://')",message="insecure is allowed only with an oci:// or http:// repository"
+	// +optional
+	Chart *ChartSource `json:"chart,omitempty"`
 
 	// Status switches the component on (enabled) or off (disabled). Unset
 	// means the cluster's value, else common's; unset in both is off. A
@@ -154,6 +170,87 @@ type ComponentSpec struct {
 	// +optional
 	DriftIgnore []DriftIgnore `json:"driftIgnore,omitempty"`
 }
+
+// ChartSource is a chart in an OCI registry or a Helm repository. Every
+// field is optional in one Hotplug (a layer may set a few and inherit the
+// rest); the merged chart of an enabled component needs repository, name
+// and version.
+type ChartSource struct {
+	// Repository is where the chart is published: oci://host[:port]/path
+	// (an OCI registry) or https://, http:// (a Helm repository with an
+	// index.yaml). No other scheme, no user or password in the URL (use
+	// secretRef), no query, fragment, backslash, control character or
+	// "." / ".." path segment.
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('oci://') || self.startsWith('https://') || self.startsWith('http://')",message="repository must start with oci://, https:// or http://"
+	// +optional
+	Repository string `json:"repository,omitempty"`
+	// Name is the chart's name in the repository: letters, digits, ".",
+	// "_" and "-", no "/" and no ".."; lower case for an oci:// repository
+	// (an OCI path component).
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Version is an exact SemVer version ("1.0.1") or a SemVer range
+	// ("~1.0", ">=1.0.0 <2.0.0"), resolved to the highest matching version.
+	// A layer that sets version (or name) without digest while the digest
+	// comes from common is refused: a digest pins one package of one
+	// version.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Digest, optional, pins the package: "sha256:" and 64 lower-case hex
+	// digits. When set it wins over version, and a package with another
+	// digest is refused.
+	// +kubebuilder:validation:MaxLength=71
+	// +kubebuilder:validation:Pattern=`^sha256:[a-f0-9]{64}$`
+	// +optional
+	Digest string `json:"digest,omitempty"`
+	// SecretRef, optional, names a Secret in the agent's namespace of the
+	// cluster where the agent runs, holding username/password
+	// (kubernetes.io/basic-auth) or .dockerconfigjson, and optionally
+	// ca.crt (a private CA) and tls.crt/tls.key (a client certificate).
+	// +optional
+	SecretRef *SecretReference `json:"secretRef,omitempty"`
+	// Insecure, when true, allows plain HTTP to the registry (mirrors,
+	// tests); allowed only with an oci:// or http:// repository. Unset means
+	// the cluster's value, else common's, else false.
+	// +optional
+	Insecure *bool `json:"insecure,omitempty"`
+	// Verify, optional, requires a valid signature on the package.
+	// +optional
+	Verify *ChartVerify `json:"verify,omitempty"`
+}
+
+// SecretReference names a Secret in the agent's namespace.
+type SecretReference struct {
+	// Name is the Secret's name (a DNS-1123 subdomain).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+}
+
+// ChartVerify says how a package's signature is checked.
+type ChartVerify struct {
+	// Provider is cosign (a signature in the OCI registry, checked against
+	// cosign.pub; oci:// only) or helm (the chart's .prov file, checked
+	// against keyring.gpg).
+	// +kubebuilder:validation:Enum=cosign;helm
+	// +optional
+	Provider string `json:"provider,omitempty"`
+	// SecretRef names the Secret in the agent's namespace holding the key:
+	// cosign.pub for cosign, keyring.gpg for helm. Required with provider
+	// once merged.
+	// +optional
+	SecretRef *SecretReference `json:"secretRef,omitempty"`
+}
+
+// Signature providers accepted in ChartVerify.Provider.
+const (
+	VerifyCosign = "cosign"
+	VerifyHelm   = "helm"
+)
 
 // DriftIgnore is one rule of a component's driftIgnore: the fields, named
 // by RFC 6901 JSON pointers, of the objects that Target selects.
@@ -225,6 +322,12 @@ type ComponentStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	ChartVersion string `json:"chartVersion,omitempty"`
+	// ChartDigest is the digest ("sha256:…") of the chart package the
+	// release was made from when the component names a chart by source;
+	// empty for a pkgName (cut to 253 bytes).
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ChartDigest string `json:"chartDigest,omitempty"`
 	// Revision is the deployed Helm release revision.
 	// +optional
 	Revision int `json:"revision,omitempty"`
