@@ -31,15 +31,7 @@ spec:
       version: 1.0.0
       repository: file:///etc
 `
-	docs, err := Read(strings.NewReader(in), "common.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	common, own, err := Select(docs, "c1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := Effective("c1", common, own)
+	v := effectiveOfC1(t, in)
 	if len(v.Problems) != 1 || v.Problems[0].Location != "common.yaml:17" || !strings.Contains(v.Problems[0].Message, "spec.component[1].chart.repository") {
 		t.Errorf("problems %+v, want badchart's repository at common.yaml:17", v.Problems)
 	}
@@ -50,7 +42,7 @@ spec:
 	if !strings.Contains(table.String(), "oci://harbor.example.com/charts/logagent@1.0.1") {
 		t.Errorf("table lacks the chart:\n%s", table.String())
 	}
-	err = v.WriteManifests(context.Background(), &bytes.Buffer{}, t.TempDir())
+	err := v.WriteManifests(context.Background(), &bytes.Buffer{}, t.TempDir())
 	const want = "component logagent: chart sources (chart.repository) are not supported by hotplug render yet; use pkgName"
 	if err == nil || err.Error() != want {
 		t.Errorf("manifests: %v, want %q", err, want)

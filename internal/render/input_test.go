@@ -100,15 +100,7 @@ spec:
   - name: after
     dependsOn: [good]
 `
-	docs, err := Read(strings.NewReader(in), "common.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	common, own, err := Select(docs, "c1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := Effective("c1", common, own)
+	v := effectiveOfC1(t, in)
 	if len(v.Components) != 2 || v.Components[1].Name != "good" || v.Components[1].Values["a"] != float64(1) ||
 		v.Components[0].Name != "after" || !reflect.DeepEqual(v.Components[0].DependsOn, []string{"good"}) {
 		t.Errorf("good components = %+v", v.Components)
@@ -144,4 +136,19 @@ func TestSummary(t *testing.T) {
 			t.Errorf("Summary(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// effectiveOfC1 reads in as common.yaml and returns cluster c1's effective
+// configuration.
+func effectiveOfC1(t *testing.T, in string) View {
+	t.Helper()
+	docs, err := Read(strings.NewReader(in), "common.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	common, own, err := Select(docs, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Effective("c1", common, own)
 }
