@@ -131,9 +131,20 @@ func (f *rollupFeed) configHandler() handler.EventHandler {
 }
 
 // commonChanged passes events of common that the roll-up depends on: its
-// creation and deletion, a new generation (stamped into the status) and
-// its annotations (the status-by mark); common's own status writes do not.
+// creation and deletion, a new generation (stamped into the status), its
+// annotations (the status-by mark) and a change of its status. The last
+// includes the hub's own writes: a roll-up that read common from a cache
+// still behind its previous write computes the old status, finds it equal
+// and writes nothing, so the status the cache then delivers must be
+// compared again (a cluster marked abnormal and normal again within one
+// second otherwise left common saying abnormal until the next event). The
+// reconcile is a no-op when the status is already what it would write.
 func commonChanged() predicate.Predicate {
 	isCommon := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == hotplugv1.CommonName })
-	return predicate.And(isCommon, predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))
+	statusChanged := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*hotplugv1.Hotplug)
+		n, okNew := e.ObjectNew.(*hotplugv1.Hotplug)
+		return okOld && okNew && !equality.Semantic.DeepEqual(o.Status, n.Status)
+	}}
+	return predicate.And(isCommon, predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, statusChanged))
 }
