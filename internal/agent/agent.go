@@ -29,7 +29,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
@@ -71,7 +70,7 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		client: mgr.GetClient(), reader: direct, helm: h, opts: opts, outs: outs, inv: inv, wake: wake, secrets: secrets,
 		recorder: mgr.GetEventRecorder("hotplug-agent"),
 		status:   &statusWriter{c: direct, outs: outs, opts: opts, secrets: secrets},
-		charts:   chartpkg.NewLoader(opts.ChartDir, opts.Limits),
+		fetch:    newFetcher(opts, direct, outs),
 		checker:  healthpkg.NewChecker(handoffReader{mgr.GetAPIReader(), handoff}, mgr.GetRESTMapper()),
 	}
 	if r.kind, err = kube.HotplugKind(cfg, KindRecheck); err != nil {

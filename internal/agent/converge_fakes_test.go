@@ -22,12 +22,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/drift"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/kube"
-	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
 )
 
@@ -226,7 +224,7 @@ func newConvergeEnv(t *testing.T, h *fakeHelm) *convergeEnv {
 		client: c, reader: c, helm: h, opts: opts, outs: outs, wake: wake, secrets: secrets,
 		inv:     newInventory(c, c, h, opts.Namespace, opts.ClusterName, log, wake.seed),
 		status:  &statusWriter{c: c, outs: outs, opts: opts, secrets: secrets},
-		charts:  chartpkg.NewLoader(opts.ChartDir, limits.Default()),
+		fetch:   newFetcher(opts, c, outs),
 		checker: readyChecker{},
 		drift:   newDriftKeeper(det, drift.TrackerOptions{}),
 	}

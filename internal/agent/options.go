@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"path/filepath"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -18,9 +19,25 @@ type Options struct {
 	ClusterName string
 	// ChartDir holds the chart packages; default /root/helmchartpkg.
 	ChartDir string
-	// Namespace holds the feature ConfigMap and the release inventory;
+	// Namespace holds the feature ConfigMap and the release inventory, and
+	// the Secrets charts by source name (credentials, signing keys);
 	// default kubecube-system.
 	Namespace string
+	// ChartCacheDir holds the packages of charts by source, by digest, and
+	// the versions they resolved to; default ChartDir/.chart-cache (the
+	// agent's emptyDir in the hotplug chart).
+	ChartCacheDir string
+	// ChartCacheMaxSize bounds the cached packages' total size in bytes;
+	// least recently used ones go first, never one a release came from;
+	// default 256 MiB, negative means no bound.
+	ChartCacheMaxSize int64
+	// ChartPollInterval is how often a chart whose version is a range is
+	// resolved again (it is also on every change of the Hotplug); default
+	// 10m.
+	ChartPollInterval time.Duration
+	// MaxRepositoryIndexSize caps a Helm repository's index.yaml in bytes;
+	// default chartsource.DefaultMaxIndexBytes.
+	MaxRepositoryIndexSize int64
 	// Concurrency bounds the components reconciled at once; default 4.
 	Concurrency int
 	// Resync is how often a converged component is looked at again without
@@ -83,10 +100,16 @@ type Options struct {
 
 // Defaults used for empty Options fields.
 const (
-	DefaultChartDir    = "/root/helmchartpkg"
-	DefaultNamespace   = "kubecube-system"
-	FeatureConfigMap   = "kubecube-feature-config"
-	InventoryConfigMap = "hotplug-inventory"
+	DefaultChartDir = "/root/helmchartpkg"
+	// DefaultChartCacheSubdir is ChartCacheDir's default within ChartDir.
+	DefaultChartCacheSubdir = ".chart-cache"
+	// DefaultChartCacheMaxSize is ChartCacheMaxSize's default.
+	DefaultChartCacheMaxSize = 256 << 20
+	// DefaultChartPollInterval is ChartPollInterval's default.
+	DefaultChartPollInterval = 10 * time.Minute
+	DefaultNamespace         = "kubecube-system"
+	FeatureConfigMap         = "kubecube-feature-config"
+	InventoryConfigMap       = "hotplug-inventory"
 )
 
 func (o Options) withDefaults() Options {
@@ -95,6 +118,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
+	}
+	if o.ChartCacheDir == "" {
+		o.ChartCacheDir = filepath.Join(o.ChartDir, DefaultChartCacheSubdir)
+	}
+	if o.ChartCacheMaxSize == 0 {
+		o.ChartCacheMaxSize = DefaultChartCacheMaxSize
+	}
+	if o.ChartPollInterval <= 0 {
+		o.ChartPollInterval = DefaultChartPollInterval
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4

@@ -26,6 +26,9 @@ type Outcome struct {
 	Target string
 	// PackageErr is set when the chart package could not be used.
 	PackageErr error
+	// SourceErr is set when the chart's source failed and the package is
+	// the last one its range resolved to (chartsource.Package.SourceErr).
+	SourceErr error
 	// ActionErr is the last failed Helm action's error.
 	ActionErr error
 	// Held, when set, says that the release is pending in someone else's

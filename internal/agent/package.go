@@ -1,28 +1,72 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/chartsource"
 	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
-// loadPackage loads the package of a component that wants a release. A
-// chart by source cannot be pulled yet: it is a package error, so the
-// component fails alone and its release is left as it is.
-func (r *Reconciler) loadPackage(c *merge.Component) (*chartpkg.Package, error) {
-	if c.Chart != nil {
-		return nil, chartpkg.SourceNotSupported(c.Name, "this agent")
-	}
-	return r.charts.Load(c.PkgName)
+// loadPackage loads the package of a component that wants a release: from
+// the chart directory (pkgName) or pulled from its registry (chart), served
+// from the on-disk cache when it is there.
+func (r *Reconciler) loadPackage(ctx context.Context, c *merge.Component) (chartfetch.Fetched, error) {
+	return r.fetch.Fetch(ctx, c.Name, c.PkgName, c.Chart)
 }
 
-// packageErrorMessage is the event text of a package error: the error
-// names the component itself when it is about a chart source.
+// packageErrorMessage is the event text of a package error: an error that
+// already names the component (a chart source's) is not prefixed again.
 func packageErrorMessage(component string, err error) string {
-	if errors.Is(err, chartpkg.ErrSourceNotSupported) {
+	if errors.Is(err, chartpkg.ErrSourceNotSupported) || chartfetch.IsSourceFailure(err) {
 		return err.Error()
 	}
 	return fmt.Sprintf("component %s: %v", component, err)
+}
+
+// namespaceSecrets reads the Secrets charts name from the agent's
+// namespace, uncached: a Secret is read only when a chart needs it, and the
+// agent keeps no informer on Secrets.
+type namespaceSecrets struct {
+	c         client.Reader
+	namespace string
+}
+
+// Data returns the Secret's data.
+func (s namespaceSecrets) Data(ctx context.Context, name string) (map[string][]byte, error) {
+	sec := &corev1.Secret{}
+	if err := s.c.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: name}, sec); err != nil {
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", s.namespace, name, err)
+	}
+	return sec.Data, nil
+}
+
+// Where names the Secret for messages.
+func (s namespaceSecrets) Where(name string) string { return "Secret " + s.namespace + "/" + name }
+
+// newFetcher builds the agent's package source: the chart directory, and a
+// puller whose cache never evicts the package a release this agent knows of
+// came from.
+func newFetcher(opts Options, direct client.Reader, outs *outcomes) *chartfetch.Fetcher {
+	maxSize := opts.ChartCacheMaxSize
+	if maxSize < 0 {
+		maxSize = 0 // no bound
+	}
+	cache := &chartsource.Cache{Dir: opts.ChartCacheDir, MaxBytes: maxSize, InUse: func(digest string) bool {
+		for _, o := range outs.snapshot() {
+			if o.Release != nil && o.Release.ChartDigest == digest {
+				return true
+			}
+		}
+		return false
+	}}
+	puller := &chartsource.Puller{Cache: cache, MaxPackageBytes: opts.Limits.ChartBytes, MaxIndexBytes: opts.MaxRepositoryIndexSize}
+	return chartfetch.New(chartpkg.NewLoader(opts.ChartDir, opts.Limits), puller,
+		namespaceSecrets{c: direct, namespace: opts.Namespace}, opts.Limits, "this agent")
 }

@@ -14,7 +14,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/kube"
@@ -38,7 +38,7 @@ type Reconciler struct {
 	wake     *wakeups // nil: no dependency wake-ups (tests)
 	inv      *inventory
 	status   *statusWriter
-	charts   *chartpkg.Loader // bounded, cached by package content
+	fetch    *chartfetch.Fetcher // packages by pkgName or pulled by chart; bounded, cached by content
 	checker  healthChecker    // reads release objects past the cache; nil: no health check
 	drift    *driftKeeper     // nil when drift repair is off
 	assigned *assignments     // the pivot only: revisions of a Progressive common
@@ -135,7 +135,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		r.outs.update(name, func(o *Outcome) { o.PackageErr, o.Target = nil, target })
 		return r.converge(ctx, p)
 	}
-	pkg, err := r.loadPackage(d.Component)
+	pkg, err := r.loadPackage(ctx, d.Component)
 	r.outs.update(name, func(o *Outcome) {
 		o.PackageErr = err
 		if err != nil {
@@ -147,9 +147,17 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		werr := r.status.write(ctx, common, own, eff)
 		return ctrl.Result{RequeueAfter: r.retry(name)}, werr
 	}
-	p.d.Digest, p.chart = shortDigest(pkg.Digest(d.Component.Values)), pkg.Chart
-	r.outs.update(name, func(o *Outcome) { o.Digest, o.Target = p.d.Digest, target })
-	return r.converge(ctx, p)
+	p.d.Digest, p.chart = shortDigest(pkg.Package.Digest(d.Component.Values)), pkg.Package.Chart
+	r.outs.update(name, func(o *Outcome) { o.Digest, o.Target, o.SourceErr = p.d.Digest, target, pkg.SourceErr })
+	if pkg.SourceErr != nil {
+		r.event(common, own, name, d.Component.Namespace, corev1.EventTypeWarning, "ChartSourceFailing", "pull", pkg.SourceErr.Error())
+	}
+	res, err := r.converge(ctx, p)
+	if pkg.Range && err == nil && (res.RequeueAfter == 0 || res.RequeueAfter > r.opts.ChartPollInterval) {
+		// A range is resolved again every poll interval.
+		res.RequeueAfter = r.opts.ChartPollInterval
+	}
+	return res, err
 }
 
 // converge observes, plans and acts until the plan is done (at most

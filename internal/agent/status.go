@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	healthpkg "github.com/kubecube-io/hotplug/internal/health"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
@@ -192,6 +193,7 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 	cs := hotplugv1.ComponentStatus{Name: c.Name, Enabled: c.Enabled, Namespace: c.Namespace, PkgName: c.PkgName, LastDriftRepair: o.LastDriftRepair}
 	if r := o.Release; r != nil {
 		cs.Chart, cs.ChartVersion, cs.Revision, cs.ValuesDigest = r.Chart, r.ChartVersion, r.Revision, releaseDigest(r)
+		cs.ChartDigest = r.ChartDigest
 	}
 	switch {
 	case !c.HasPackage():
@@ -213,6 +215,8 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		// running before its own reconcile has compared it.
 		cs.Message = "waiting for the agent to apply the new configuration"
 		return cs, healthProgressing, hotplugv1.ReasonProgressing
+	case o.PackageErr != nil && c.Enabled && o.Release != nil && o.Release.Status == "deployed" && chartfetch.IsSourceFailure(o.PackageErr):
+		return sourceFailingStatus(cs, o)
 	case o.PackageErr != nil && c.Enabled:
 		cs.Message = o.PackageErr.Error()
 		return cs, healthFailed, hotplugv1.ReasonPackageError
@@ -233,11 +237,28 @@ func componentStatus(c *merge.Component, o Outcome) (hotplugv1.ComponentStatus, 
 		cs.Message = hotplugv1.StatusDisabled
 		return cs, healthReady, hotplugv1.ReasonDisabled
 	case o.Release != nil && o.Release.Status == "deployed" && releaseDigest(o.Release) == o.Digest:
-		return workloadStatus(cs, o)
+		cs, h, reason := workloadStatus(cs, o)
+		if o.SourceErr != nil {
+			cs.Message = fmt.Sprintf("%s; chart source failing, kept %s %s from the cache: %v", cs.Message, cs.Chart, cs.ChartVersion, o.SourceErr)
+		}
+		return cs, h, reason
 	default:
 		cs.Message = "release not yet at the desired chart and values"
 		return cs, healthProgressing, hotplugv1.ReasonProgressing
 	}
+}
+
+// sourceFailingStatus is a component whose chart source fails while its
+// release runs: the release and its objects are left as they are, and the
+// component is not at its configuration (progressing, or failed when its
+// objects are) until a pull works.
+func sourceFailingStatus(cs hotplugv1.ComponentStatus, o Outcome) (hotplugv1.ComponentStatus, health, string) {
+	cs.Message = fmt.Sprintf("chart source failing; release revision %d (%s %s) keeps running: %v",
+		o.Release.Revision, o.Release.Chart, o.Release.ChartVersion, o.PackageErr)
+	if hl := o.Health; hl != nil && hl.Revision == o.Release.Revision && hl.State == healthpkg.Failed {
+		return cs, healthFailed, hotplugv1.ReasonChartSourceFailing
+	}
+	return cs, healthProgressing, hotplugv1.ReasonChartSourceFailing
 }
 
 // workloadStatus classifies a component whose release is deployed at the

@@ -1,6 +1,8 @@
 package chartsource
 
 import (
+	"github.com/kubecube-io/hotplug/internal/testregistry"
+
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -32,7 +34,7 @@ func clientCert(t *testing.T) (certPEM, keyPEM []byte) {
 // refusals naming the key and never a value, and the .dockerconfigjson
 // entry picked for the registry's host.
 func TestCredentialsFromSecret(t *testing.T) {
-	ca := newTestCA(t)
+	ca := testregistry.NewCA(t)
 	cert, key := clientCert(t)
 	docker := []byte(`{"auths":{"https://harbor.example.com/v1/":{"auth":"` + base64.StdEncoding.EncodeToString([]byte("robot:tok-en:42")) + `"},` +
 		`"other.example.com:5000":{"username":"u2","password":"p2"}}}`)
@@ -45,12 +47,12 @@ func TestCredentialsFromSecret(t *testing.T) {
 		wantErr string
 	}{
 		{"basic-auth", map[string][]byte{"username": []byte("fleet"), "password": []byte("pw")}, "any", "fleet", "pw", ""},
-		{"only ca.crt", map[string][]byte{"ca.crt": ca.caPEM}, "harbor.example.com", "", "", ""},
+		{"only ca.crt", map[string][]byte{"ca.crt": ca.PEM}, "harbor.example.com", "", "", ""},
 		{"dockerconfig auth field", map[string][]byte{".dockerconfigjson": docker}, "harbor.example.com", "robot", "tok-en:42", ""},
 		{"dockerconfig user field with port", map[string][]byte{".dockerconfigjson": docker}, "other.example.com:5000", "u2", "p2", ""},
 		{"dockerconfig other host", map[string][]byte{".dockerconfigjson": docker}, "third.example.com", "", "", ""},
 		{"basic beats dockerconfig", map[string][]byte{"username": []byte("a"), "password": []byte("b"), ".dockerconfigjson": docker}, "harbor.example.com", "a", "b", ""},
-		{"client cert", map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": ca.caPEM}, "x", "", "", ""},
+		{"client cert", map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": ca.PEM}, "x", "", "", ""},
 		{"empty", map[string][]byte{}, "x", "", "", ""},
 		{"password without user", map[string][]byte{"password": []byte("hunter2")}, "", "", "", "username and password"},
 		{"bad dockerconfig", map[string][]byte{".dockerconfigjson": []byte(`{"auths": hunter2`)}, "", "", "", ".dockerconfigjson"},

@@ -34,7 +34,7 @@ func TestOCIPullBasicAuthPrivateCA(t *testing.T) {
 	if data, err := os.ReadFile(pkg.Path); err != nil || len(data) == 0 {
 		t.Fatalf("package file: %v", err)
 	}
-	if n := reg.count.blobGets.Load(); n != 1 {
+	if n := reg.BlobGets.Load(); n != 1 {
 		t.Fatalf("first pull: %d blob GETs, want 1 (the chart layer, not the config)", n)
 	}
 	p := newPuller(dir)
@@ -47,13 +47,13 @@ func TestOCIPullBasicAuthPrivateCA(t *testing.T) {
 			t.Fatalf("pull %d again: %+v %v", i, again, err)
 		}
 	}
-	if n := reg.count.blobGets.Load(); n != 1 {
+	if n := reg.BlobGets.Load(); n != 1 {
 		t.Fatalf("after cached pulls: %d blob GETs, want still 1", n)
 	}
 	_ = os.Remove(pkg.Path)
 	again, err := newPuller(dir).Pull(context.Background(), src, reg.creds())
-	if err != nil || again.Cached || reg.count.blobGets.Load() != 2 {
-		t.Fatalf("a removed package is pulled again: %+v %v blobs=%d", again, err, reg.count.blobGets.Load())
+	if err != nil || again.Cached || reg.BlobGets.Load() != 2 {
+		t.Fatalf("a removed package is pulled again: %+v %v blobs=%d", again, err, reg.BlobGets.Load())
 	}
 }
 
@@ -93,20 +93,20 @@ func TestOCIRangeAndDigestPin(t *testing.T) {
 	if err != nil || r.Version != "1.0.2" || r.Digest != d102 {
 		t.Fatalf("resolve range: %+v %v, want 1.0.2 %s", r, err, d102)
 	}
-	if n := reg.count.blobGets.Load(); n != 0 {
+	if n := reg.BlobGets.Load(); n != 0 {
 		t.Fatalf("resolve downloaded %d blobs", n)
 	}
 	pinned := Source{Repository: reg.repository(), Name: "logagent", Version: "1.0.2", Digest: d102}
 	if pkg, err := p.Pull(context.Background(), pinned, reg.creds()); err != nil || pkg.Digest != d102 {
 		t.Fatalf("matching pin: %+v %v", pkg, err)
 	}
-	before := reg.count.blobGets.Load()
+	before := reg.BlobGets.Load()
 	pinned.Version, pinned.Digest = "2.0.0", d102
 	_, err = p.Pull(context.Background(), pinned, reg.creds())
 	if !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), d102) || !strings.Contains(err.Error(), d200) {
 		t.Fatalf("mismatching pin: %v, want ErrDigestMismatch naming %s and %s", err, d102, d200)
 	}
-	if reg.count.blobGets.Load() != before {
+	if reg.BlobGets.Load() != before {
 		t.Fatal("a mismatching pin downloaded the package")
 	}
 }
@@ -122,7 +122,7 @@ func TestOCILayerOverBudget(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "64-byte") {
 		t.Fatalf("got %v, want ErrTooLarge", err)
 	}
-	if n := reg.count.blobGets.Load(); n != 0 {
+	if n := reg.BlobGets.Load(); n != 0 {
 		t.Fatalf("%d blob GETs, want 0: the size must be checked before the download", n)
 	}
 }
@@ -155,13 +155,16 @@ func TestOCIConcurrentPullsOnce(t *testing.T) {
 	if n := downloaded.Load(); n != 1 {
 		t.Errorf("%d pulls say they downloaded, want 1 (the others share it)", n)
 	}
-	if n := reg.count.blobGets.Load(); n != 1 {
+	if n := reg.BlobGets.Load(); n != 1 {
 		t.Fatalf("%d blob GETs for concurrent pulls of one digest, want 1", n)
 	}
 }
 
-// TestOCIRegistryStopped: a stopped registry is ErrUnreachable for a
-// range, and an exact version already cached is still served.
+// TestOCIRegistryStopped: with the registry stopped, an exact version
+// already cached is still served; a range it never resolved is
+// ErrUnreachable naming the reference; a range resolved before is served
+// from the version it resolved to, with the failure in SourceErr; and once
+// the registry is back the range is resolved again.
 func TestOCIRegistryStopped(t *testing.T) {
 	reg := startRegistry(t)
 	reg.push(t, "configmap", "logagent", "1.0.1")
@@ -170,14 +173,25 @@ func TestOCIRegistryStopped(t *testing.T) {
 	if _, err := newPuller(dir).Pull(context.Background(), exact, reg.creds()); err != nil {
 		t.Fatal(err)
 	}
-	reg.srv.Close()
+	reg.Stop()
 	p := newPuller(dir)
 	p.RequestTimeout = 2 * time.Second
-	_, err := p.Pull(context.Background(), Source{Repository: reg.repository(), Name: "logagent", Version: "~1.0"}, reg.creds())
+	_, err := p.Pull(context.Background(), Source{Repository: reg.repository(), Name: "logagent", Version: ">=2.0.0"}, reg.creds())
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), reg.repository()+"/logagent") {
-		t.Fatalf("range with the registry stopped: %v, want ErrUnreachable naming the reference", err)
+		t.Fatalf("range never resolved, registry stopped: %v, want ErrUnreachable naming the reference", err)
 	}
 	if pkg, err := p.Pull(context.Background(), exact, reg.creds()); err != nil || !pkg.Cached {
 		t.Fatalf("cached exact version with the registry stopped: %+v %v", pkg, err)
+	}
+	ranged := Source{Repository: reg.repository(), Name: "logagent", Version: "~1.0"}
+	pkg, err := p.Pull(context.Background(), ranged, reg.creds())
+	if err != nil || pkg.Version != "1.0.1" || !errors.Is(pkg.SourceErr, ErrUnreachable) {
+		t.Fatalf("range resolved before, registry stopped: %+v %v; want 1.0.1 from the cache with SourceErr unreachable", pkg, err)
+	}
+	reg.Restart(t)
+	reg.push(t, "configmap", "logagent", "1.0.2")
+	pkg, err = p.Pull(context.Background(), ranged, reg.creds())
+	if err != nil || pkg.Version != "1.0.2" || pkg.SourceErr != nil {
+		t.Fatalf("range after the registry is back: %+v %v; want 1.0.2", pkg, err)
 	}
 }

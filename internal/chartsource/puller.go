@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"net/http"
 	"time"
 
@@ -63,6 +66,10 @@ type Package struct {
 	Version string
 	// Cached tells that nothing was downloaded.
 	Cached bool
+	// SourceErr, when set, is why the source could not be asked: the
+	// package is the highest cached version that src's range was resolved
+	// to before (see Pull), so what runs keeps running.
+	SourceErr error
 }
 
 func (p *Puller) maxPackage() int64 {
@@ -153,8 +160,34 @@ func (p *Puller) Pull(ctx context.Context, src Source, creds Credentials) (Packa
 	pulls.WithLabelValues(resultLabel(err)).Inc()
 	if err == nil {
 		pullDuration.Observe(time.Since(start).Seconds())
+		return pkg, nil
+	}
+	if stale, ok := p.lastResolved(src, err); ok {
+		cacheHits.Inc()
+		return stale, nil
 	}
 	return pkg, err
+}
+
+// lastResolved serves a range whose source failed (unreachable, refused,
+// not found) from the highest version this cache resolved it to before,
+// with the failure in SourceErr: a registry outage or an agent restart
+// during one must not take a release back or away. A digest mismatch or a
+// package over its bound is never worked around.
+func (p *Puller) lastResolved(src Source, err error) (Package, bool) {
+	if src.Digest != "" || exactVersion(src.Version) || errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrTooLarge) {
+		return Package{}, false
+	}
+	seen := p.Cache.Versions(src.Repository, src.Name)
+	version, perr := pickVersion(slices.Collect(maps.Keys(seen)), src.Version)
+	if perr != nil {
+		return Package{}, false
+	}
+	path, ok := p.Cache.Lookup(seen[version])
+	if !ok {
+		return Package{}, false
+	}
+	return Package{Path: path, Digest: seen[version], Version: version, Cached: true, SourceErr: err}, true
 }
 
 // cached serves src without a request from the versions this cache saw

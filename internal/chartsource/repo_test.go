@@ -22,8 +22,8 @@ func TestRepoRangePicksHighestAndNewVersion(t *testing.T) {
 	h.publish(t, "logagent", "1.0.0")
 	d101 := h.publish(t, "logagent", "1.0.1")
 	h.publish(t, "logagent", "2.0.0")
-	creds := Credentials{CAPEM: h.ca.caPEM} // a Secret with only ca.crt
-	src := Source{Repository: h.srv.URL + "/", Name: "logagent", Version: "~1.0"}
+	creds := Credentials{CAPEM: h.CA.PEM} // a Secret with only ca.crt
+	src := Source{Repository: h.URL + "/", Name: "logagent", Version: "~1.0"}
 	p := newPuller(t.TempDir())
 	pkg, err := p.Pull(context.Background(), src, creds)
 	if err != nil || pkg.Version != "1.0.1" || pkg.Digest != d101 {
@@ -45,18 +45,18 @@ func TestRepoRangePicksHighestAndNewVersion(t *testing.T) {
 func TestRepoIndexOverCap(t *testing.T) {
 	h := startHelmRepo(t)
 	h.publish(t, "logagent", "1.0.0")
-	info, err := os.Stat(filepath.Join(h.dir, "index.yaml"))
+	info, err := os.Stat(filepath.Join(h.Dir, "index.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := newPuller(t.TempDir())
 	p.MaxIndexBytes = info.Size() - 1
-	_, err = p.Pull(context.Background(), Source{Repository: h.srv.URL, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.ca.caPEM})
+	_, err = p.Pull(context.Background(), Source{Repository: h.URL, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.CA.PEM})
 	if !errors.Is(err, ErrIndexTooLarge) || !strings.Contains(err.Error(), "index.yaml") {
 		t.Fatalf("got %v, want ErrIndexTooLarge", err)
 	}
 	p.MaxIndexBytes = info.Size()
-	if _, err := p.Pull(context.Background(), Source{Repository: h.srv.URL, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.ca.caPEM}); err != nil {
+	if _, err := p.Pull(context.Background(), Source{Repository: h.URL, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.CA.PEM}); err != nil {
 		t.Fatalf("at the cap: %v", err)
 	}
 }
@@ -65,7 +65,7 @@ func TestRepoIndexOverCap(t *testing.T) {
 func TestRepoUnknownCA(t *testing.T) {
 	h := startHelmRepo(t)
 	h.publish(t, "logagent", "1.0.0")
-	_, err := newPuller(t.TempDir()).Resolve(context.Background(), Source{Repository: h.srv.URL, Name: "logagent", Version: "1.0.0"}, Credentials{})
+	_, err := newPuller(t.TempDir()).Resolve(context.Background(), Source{Repository: h.URL, Name: "logagent", Version: "1.0.0"}, Credentials{})
 	if !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("got %v, want ErrUnreachable (certificate not trusted)", err)
 	}
@@ -78,7 +78,7 @@ func TestRepoUnknownCA(t *testing.T) {
 func TestRepoIndexCapWithoutReading(t *testing.T) {
 	h := startHelmRepo(t)
 	h.publish(t, "logagent", "1.0.0")
-	index, err := os.ReadFile(filepath.Join(h.dir, "index.yaml"))
+	index, err := os.ReadFile(filepath.Join(h.Dir, "index.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,14 +96,14 @@ func TestRepoIndexCapWithoutReading(t *testing.T) {
 			}
 		}
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{h.ca.server}, MinVersion: tls.VersionTLS12}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{h.CA.ServerCertificate()}, MinVersion: tls.VersionTLS12}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	p := newPuller(t.TempDir())
 	p.MaxIndexBytes, p.RequestTimeout = int64(len(index)-1), 3*time.Second
 	for _, path := range []string{"/declared", "/streamed"} {
 		start := time.Now()
-		_, err := p.Resolve(context.Background(), Source{Repository: srv.URL + path, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.ca.caPEM})
+		_, err := p.Resolve(context.Background(), Source{Repository: srv.URL + path, Name: "logagent", Version: "1.0.0"}, Credentials{CAPEM: h.CA.PEM})
 		if !errors.Is(err, ErrIndexTooLarge) || time.Since(start) > 2*time.Second {
 			t.Errorf("%s: got %v after %v, want ErrIndexTooLarge at once", path, err, time.Since(start))
 		}

@@ -52,3 +52,8 @@ func pickVersion(candidates []string, want string) (string, error) {
 // ociTag is the tag Helm pushes a version under ('+' is not allowed in a
 // tag, Helm writes '_').
 func ociTag(version string) string { return strings.ReplaceAll(version, "+", "_") }
+
+// Exact tells whether v names one version rather than a range: such a
+// version (or a digest) is served from the cache without asking the source,
+// a range is resolved again.
+func Exact(v string) bool { return exactVersion(v) }

@@ -12,6 +12,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/chartsource"
 	"github.com/kubecube-io/hotplug/internal/heartbeat"
 	"github.com/kubecube-io/hotplug/internal/kube"
 )
@@ -109,7 +110,11 @@ func (f *agentFlags) addFlags(fl *pflag.FlagSet) {
 	fl.DurationVar(&f.opts.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "how often to renew the cluster's heartbeat Lease hotplug-cluster-<cluster> on the pivot (reports are written only when they change)")
 	fl.StringVar(&f.opts.PivotNamespace, "pivot-namespace", heartbeat.DefaultNamespace, "namespace of the hub and the heartbeat Leases on the pivot (the hub's --namespace)")
 	fl.StringVar(&f.opts.ChartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages (.tgz files or chart directories)")
-	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory and the leader lease")
+	fl.StringVar(&f.opts.Namespace, "namespace", agent.DefaultNamespace, "namespace of the feature ConfigMap, the release inventory, the leader lease and the Secrets that charts by source name (chart.secretRef, chart.verify.secretRef)")
+	fl.StringVar(&f.opts.ChartCacheDir, "chart-cache-dir", "", "directory where packages of charts from a registry are cached by digest, with the versions they resolved to (default: <chart-dir>/"+agent.DefaultChartCacheSubdir+")")
+	fl.Int64Var(&f.opts.ChartCacheMaxSize, "chart-cache-max-size", agent.DefaultChartCacheMaxSize, "largest total size of cached chart packages in bytes; least recently used ones are removed first, never one a running release came from (negative: no bound)")
+	fl.DurationVar(&f.opts.ChartPollInterval, "chart-poll-interval", agent.DefaultChartPollInterval, "how often a chart whose version is a range is resolved again (also on every change of the Hotplug); exact versions and digests are served from the cache")
+	fl.Int64Var(&f.opts.MaxRepositoryIndexSize, "max-repository-index-size", chartsource.DefaultMaxIndexBytes, "largest index.yaml of a Helm repository in bytes, checked before it is parsed")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 4, "components reconciled at once")
 	fl.DurationVar(&f.opts.Resync, "resync", 5*time.Minute, "how often converged components are looked at again even without events (release state and the health of its objects)")
 	fl.BoolVar(&f.opts.Wait, "wait", false, "let Helm wait for each release's resources during install and upgrade (health is judged from the objects either way, see --health-timeout)")

@@ -10,6 +10,7 @@ import (
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 )
 
@@ -23,6 +24,10 @@ type Release struct {
 	Revision            int
 	Status              string // Helm's: deployed, failed, pending-install, pending-upgrade, pending-rollback, uninstalling, superseded ...
 	Chart, ChartVersion string
+	// ChartDigest is the package digest the agent recorded in the chart's
+	// metadata (hotplugv1.ChartDigestAnnotation) when it pulled the chart
+	// from a registry; "" for a chart from the chart directory.
+	ChartDigest string
 	Labels              map[string]string // Helm release labels (stored with the release), without Helm's system labels
 	Digest              string            // chartpkg.Digest(release's stored chart, release's stored config)
 	Values              map[string]any    // the release's user-supplied config
@@ -73,6 +78,7 @@ func fromHelm(r ri.Releaser) (*Release, error) {
 	if rel.Chart != nil && rel.Chart.Metadata != nil {
 		out.Chart = rel.Chart.Metadata.Name
 		out.ChartVersion = rel.Chart.Metadata.Version
+		out.ChartDigest = rel.Chart.Metadata.Annotations[hotplugv1.ChartDigestAnnotation]
 	}
 	return out, nil
 }

@@ -32,9 +32,9 @@ var layers = []layer{
 		"internal/namedcache", "internal/statuspatch", "internal/output", "internal/apimetrics", "internal/manifest",
 		"internal/crds", "internal/kube", "internal/testcharts"}},
 	{name: "pure logic", pkgs: []string{"internal/merge", "internal/health", "internal/drift", "internal/chartpkg", "internal/chartsource",
-		"internal/rollout", "internal/controlplane"},
+		"internal/rollout", "internal/controlplane", "internal/testregistry"},
 		peers: []string{"internal/drift -> internal/health"}}, // drift reads a release's objects as health lists them
-	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render"}},
+	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render", "internal/chartfetch"}},
 	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access"}},
 	{name: "controllers", pkgs: []string{"internal/agent", "internal/hub"}},
 	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv"},

@@ -54,3 +54,10 @@ const RolloutResumedAtAnnotation = "hotplug.kubecube.io/rollout-resumed-at"
 
 // CanaryLabel is the conventional Cluster label of canary clusters.
 const CanaryLabel = "hotplug.kubecube.io/canary"
+
+// ChartDigestAnnotation is set by the agent on the metadata of a chart it
+// pulled from a registry before installing it: Helm stores the chart's
+// metadata with each revision, so the package digest ("sha256:…") a running
+// release came from is known after a restart (status chartDigest, and the
+// cache never evicts it).
+const ChartDigestAnnotation = "hotplug.kubecube.io/chart-digest"

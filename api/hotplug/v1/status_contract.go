@@ -43,6 +43,10 @@ const (
 	ReasonInvalidConfig = "InvalidConfig"
 	// ReasonPackageError: the chart package cannot be used.
 	ReasonPackageError = "PackageError"
+	// ReasonChartSourceFailing: the chart's registry or repository cannot
+	// be reached or refuses the agent, and the component's release keeps
+	// running the chart it has until a pull works.
+	ReasonChartSourceFailing = "ChartSourceFailing"
 	// ReasonActionFailed: the last Helm action failed.
 	ReasonActionFailed = "ActionFailed"
 	// ReasonReleaseHeld: someone else's action on the release is in flight.

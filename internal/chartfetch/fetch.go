@@ -1,0 +1,167 @@
+// Package chartfetch turns a component's package, named by pkgName (a file
+// in the chart directory) or by chart (a chart in a registry), into a loaded
+// chart. Both go through the same bounded loader (chartpkg): a pulled
+// package is loaded from chartsource's cache exactly as a local one is, so
+// every bound of a local package applies to it. The agent and the CLI share
+// it; only where credentials come from differs (Secrets).
+package chartfetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/chartsource"
+	"github.com/kubecube-io/hotplug/internal/limits"
+)
+
+// ErrCredentials is wrapped by a failure to read a Secret a chart names.
+var ErrCredentials = errors.New("chart credentials unavailable")
+
+// ErrVerifyUnsupported is wrapped when a chart asks for a signature check
+// this build cannot make: such a chart is never installed unverified.
+var ErrVerifyUnsupported = errors.New("signature verification is not supported by this build")
+
+// Secrets reads the data of a Secret named in a chart (chart.secretRef,
+// chart.verify.secretRef). Where names point is the caller's: the agent
+// reads its own namespace.
+type Secrets interface {
+	// Data returns the Secret's data; the error names the Secret.
+	Data(ctx context.Context, name string) (map[string][]byte, error)
+	// Where says where names point ("Secret kubecube-system/<name>"), for
+	// messages.
+	Where(name string) string
+}
+
+// Fetcher loads components' packages. Local loads pkgName; Puller (nil:
+// charts by source are refused) pulls charts into its cache, which pulled
+// loads from.
+type Fetcher struct {
+	local   *chartpkg.Loader
+	puller  *chartsource.Puller
+	pulled  *chartpkg.Loader
+	secrets Secrets
+	who     string
+}
+
+// New returns a Fetcher. puller may be nil (who then names the reader that
+// cannot pull, for its message); lim bounds pulled packages as local ones.
+func New(local *chartpkg.Loader, puller *chartsource.Puller, secrets Secrets, lim limits.Limits, who string) *Fetcher {
+	f := &Fetcher{local: local, puller: puller, secrets: secrets, who: who}
+	if puller != nil {
+		f.pulled = chartpkg.NewLoader(filepath.Join(puller.Cache.Dir, "packages"), lim)
+	}
+	return f
+}
+
+// Fetched is a loaded package and, for a chart by source, what it was
+// resolved to.
+type Fetched struct {
+	// Package is the loaded package (the caller's own chart).
+	Package *chartpkg.Package
+	// Version and Digest are the resolved version and the package's
+	// sha256; both empty for pkgName.
+	Version, Digest string
+	// SourceErr is set when the package is the last one resolved for a
+	// range because the source failed now.
+	SourceErr error
+	// Range tells that chart.version is a range, so it is resolved again
+	// every poll interval.
+	Range bool
+}
+
+// Fetch loads the package of component name: pkgName from the chart
+// directory, or chart pulled (or served from the cache) and loaded with the
+// same bounds. The chart's metadata gets hotplugv1.ChartDigestAnnotation. Errors name
+// the component's field, the reference and, for credentials, the Secret.
+func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplugv1.ChartSource) (Fetched, error) {
+	if chart == nil {
+		pkg, err := f.local.Load(pkgName)
+		return Fetched{Package: pkg}, err
+	}
+	if f.puller == nil {
+		return Fetched{}, chartpkg.SourceNotSupported(name, f.who)
+	}
+	if chart.Verify != nil && chart.Verify.Provider != "" {
+		return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %s: %w; remove chart.verify or run an agent that verifies", name, chart.Verify.Provider, ErrVerifyUnsupported)
+	}
+	src := Source(chart)
+	creds, err := f.credentials(ctx, name, chart)
+	if err != nil {
+		return Fetched{}, err
+	}
+	got, err := f.puller.Pull(ctx, src, creds)
+	if err != nil {
+		return Fetched{}, f.explain(name, chart, err)
+	}
+	pkg, err := f.pulled.Load(filepath.Base(got.Path))
+	if err != nil {
+		return Fetched{}, fmt.Errorf("component %s: chart %s %s: %w", name, chart.Name, got.Version, err)
+	}
+	if pkg.Chart.Metadata != nil {
+		if pkg.Chart.Metadata.Annotations == nil {
+			pkg.Chart.Metadata.Annotations = map[string]string{}
+		}
+		pkg.Chart.Metadata.Annotations[hotplugv1.ChartDigestAnnotation] = got.Digest
+	}
+	out := Fetched{Package: pkg, Version: got.Version, Digest: got.Digest, Range: !chartsource.Exact(src.Version) && src.Digest == ""}
+	if got.SourceErr != nil {
+		out.SourceErr = f.explain(name, chart, got.SourceErr)
+	}
+	return out, nil
+}
+
+// Source is the puller's view of a chart.
+func Source(c *hotplugv1.ChartSource) chartsource.Source {
+	return chartsource.Source{Repository: c.Repository, Name: c.Name, Version: c.Version, Digest: c.Digest,
+		Insecure: c.Insecure != nil && *c.Insecure}
+}
+
+// credentials reads chart.secretRef's Secret, if any.
+func (f *Fetcher) credentials(ctx context.Context, name string, chart *hotplugv1.ChartSource) (chartsource.Credentials, error) {
+	if chart.SecretRef == nil || chart.SecretRef.Name == "" {
+		return chartsource.Credentials{}, nil
+	}
+	where := f.secrets.Where(chart.SecretRef.Name)
+	data, err := f.secrets.Data(ctx, chart.SecretRef.Name)
+	if err != nil {
+		return chartsource.Credentials{}, fmt.Errorf("component %s: chart.secretRef %s: %w: %w", name, where, ErrCredentials, err)
+	}
+	creds, err := chartsource.CredentialsFromSecret(data)
+	if err != nil {
+		return chartsource.Credentials{}, fmt.Errorf("component %s: chart.secretRef %s: %w: %w", name, where, ErrCredentials, err)
+	}
+	return creds, nil
+}
+
+// explain prefixes a source failure with the component and, when the
+// registry refused the login, the Secret it came from.
+func (f *Fetcher) explain(name string, chart *hotplugv1.ChartSource, err error) error {
+	var fe *chartsource.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("component %s: %w", name, err)
+	}
+	if errors.Is(err, chartsource.ErrUnauthorized) {
+		login := "no chart.secretRef: anonymous"
+		if chart.SecretRef != nil && chart.SecretRef.Name != "" {
+			login = "credentials from chart.secretRef " + f.secrets.Where(chart.SecretRef.Name)
+		}
+		return fmt.Errorf("component %s: %w (%s)", name, err, login)
+	}
+	return fmt.Errorf("component %s: %w", name, err)
+}
+
+// IsSourceFailure tells whether err is about reaching or trusting the
+// chart's source (registry, repository, credentials, signature), as opposed
+// to the package itself or the configuration: a running release is kept
+// through it.
+func IsSourceFailure(err error) bool {
+	var se *chartsource.Error
+	if errors.Is(err, chartsource.ErrTooLarge) || errors.Is(err, chartsource.ErrDigestMismatch) {
+		return false // the package is wrong, not the way to it
+	}
+	return errors.As(err, &se) || errors.Is(err, ErrCredentials)
+}
