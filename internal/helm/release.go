@@ -28,10 +28,10 @@ type Release struct {
 	// metadata (hotplugv1.ChartDigestAnnotation) when it pulled the chart
 	// from a registry; "" for a chart from the chart directory.
 	ChartDigest string
-	Labels              map[string]string // Helm release labels (stored with the release), without Helm's system labels
-	Digest              string            // chartpkg.Digest(release's stored chart, release's stored config)
-	Values              map[string]any    // the release's user-supplied config
-	Manifest            string
+	Labels      map[string]string // Helm release labels (stored with the release), without Helm's system labels
+	Digest      string            // chartpkg.Digest(release's stored chart, release's stored config)
+	Values      map[string]any    // the release's user-supplied config
+	Manifest    string
 	// Since is when this revision's action started (Helm's LastDeployed,
 	// stamped when the revision is recorded, pending or not); zero when
 	// Helm stored none.
