@@ -30,25 +30,21 @@ func packageErrorMessage(component string, err error) string {
 	return fmt.Sprintf("component %s: %v", component, err)
 }
 
-// namespaceSecrets reads the Secrets charts name from the agent's
-// namespace, uncached: a Secret is read only when a chart needs it, and the
-// agent keeps no informer on Secrets.
-type namespaceSecrets struct {
-	c         client.Reader
-	namespace string
-}
-
-// Data returns the Secret's data.
-func (s namespaceSecrets) Data(ctx context.Context, name string) (map[string][]byte, error) {
-	sec := &corev1.Secret{}
-	if err := s.c.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: name}, sec); err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", s.namespace, name, err)
+// secretLogin reads the Secrets charts name from the agent's namespace,
+// uncached: a Secret is read only when a chart needs it, and the agent
+// keeps no informer on Secrets.
+func secretLogin(c client.Reader, namespace string) chartfetch.SecretLogin {
+	return chartfetch.SecretLogin{
+		Read: func(ctx context.Context, name string) (map[string][]byte, error) {
+			sec := &corev1.Secret{}
+			if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, sec); err != nil {
+				return nil, fmt.Errorf("reading it: %w", err)
+			}
+			return sec.Data, nil
+		},
+		Where: func(name string) string { return "Secret " + namespace + "/" + name },
 	}
-	return sec.Data, nil
 }
-
-// Where names the Secret for messages.
-func (s namespaceSecrets) Where(name string) string { return "Secret " + s.namespace + "/" + name }
 
 // newFetcher builds the agent's package source: the chart directory, and a
 // puller whose cache never evicts the package a release this agent knows of
@@ -68,5 +64,5 @@ func newFetcher(opts Options, direct client.Reader, outs *outcomes) *chartfetch.
 	}}
 	puller := &chartsource.Puller{Cache: cache, MaxPackageBytes: opts.Limits.ChartBytes, MaxIndexBytes: opts.MaxRepositoryIndexSize}
 	return chartfetch.New(chartpkg.NewLoader(opts.ChartDir, opts.Limits), puller,
-		namespaceSecrets{c: direct, namespace: opts.Namespace}, opts.Limits, "this agent")
+		secretLogin(direct, opts.Namespace), opts.Limits, "this agent")
 }

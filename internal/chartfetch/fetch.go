@@ -25,15 +25,14 @@ var ErrCredentials = errors.New("chart credentials unavailable")
 // this build cannot make: such a chart is never installed unverified.
 var ErrVerifyUnsupported = errors.New("signature verification is not supported by this build")
 
-// Secrets reads the data of a Secret named in a chart (chart.secretRef,
-// chart.verify.secretRef). Where names point is the caller's: the agent
-// reads its own namespace.
-type Secrets interface {
-	// Data returns the Secret's data; the error names the Secret.
-	Data(ctx context.Context, name string) (map[string][]byte, error)
-	// Where says where names point ("Secret kubecube-system/<name>"), for
-	// messages.
-	Where(name string) string
+// Login gives the credentials to pull chart with. Where they come from is
+// the caller's: the agent reads chart.secretRef's Secret in its namespace,
+// the CLI uses the user's own Helm registry login and CA.
+type Login interface {
+	// Credentials returns chart's credentials and a short description of
+	// where they came from for messages ("" when anonymous); an error names
+	// its source and wraps ErrCredentials.
+	Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (creds chartsource.Credentials, from string, err error)
 }
 
 // Fetcher loads components' packages. Local loads pkgName; Puller (nil:
@@ -43,14 +42,14 @@ type Fetcher struct {
 	local   *chartpkg.Loader
 	puller  *chartsource.Puller
 	pulled  *chartpkg.Loader
-	secrets Secrets
+	login   Login
 	who     string
 }
 
 // New returns a Fetcher. puller may be nil (who then names the reader that
 // cannot pull, for its message); lim bounds pulled packages as local ones.
-func New(local *chartpkg.Loader, puller *chartsource.Puller, secrets Secrets, lim limits.Limits, who string) *Fetcher {
-	f := &Fetcher{local: local, puller: puller, secrets: secrets, who: who}
+func New(local *chartpkg.Loader, puller *chartsource.Puller, login Login, lim limits.Limits, who string) *Fetcher {
+	f := &Fetcher{local: local, puller: puller, login: login, who: who}
 	if puller != nil {
 		f.pulled = chartpkg.NewLoader(filepath.Join(puller.Cache.Dir, "packages"), lim)
 	}
@@ -89,13 +88,13 @@ func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplu
 		return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %s: %w; remove chart.verify or run an agent that verifies", name, chart.Verify.Provider, ErrVerifyUnsupported)
 	}
 	src := Source(chart)
-	creds, err := f.credentials(ctx, name, chart)
+	creds, from, err := f.login.Credentials(ctx, chart)
 	if err != nil {
-		return Fetched{}, err
+		return Fetched{}, fmt.Errorf("component %s: %w", name, err)
 	}
 	got, err := f.puller.Pull(ctx, src, creds)
 	if err != nil {
-		return Fetched{}, f.explain(name, chart, err)
+		return Fetched{}, explain(name, from, err)
 	}
 	pkg, err := f.pulled.Load(filepath.Base(got.Path))
 	if err != nil {
@@ -109,7 +108,7 @@ func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplu
 	}
 	out := Fetched{Package: pkg, Version: got.Version, Digest: got.Digest, Range: !chartsource.Exact(src.Version) && src.Digest == ""}
 	if got.SourceErr != nil {
-		out.SourceErr = f.explain(name, chart, got.SourceErr)
+		out.SourceErr = explain(name, from, got.SourceErr)
 	}
 	return out, nil
 }
@@ -120,38 +119,40 @@ func Source(c *hotplugv1.ChartSource) chartsource.Source {
 		Insecure: c.Insecure != nil && *c.Insecure}
 }
 
-// credentials reads chart.secretRef's Secret, if any.
-func (f *Fetcher) credentials(ctx context.Context, name string, chart *hotplugv1.ChartSource) (chartsource.Credentials, error) {
-	if chart.SecretRef == nil || chart.SecretRef.Name == "" {
-		return chartsource.Credentials{}, nil
+// explain prefixes a source failure with the component and, when the
+// registry refused the login, where the credentials came from.
+func explain(name, from string, err error) error {
+	if errors.Is(err, chartsource.ErrUnauthorized) {
+		if from == "" {
+			from = "anonymous: no credentials"
+		}
+		return fmt.Errorf("component %s: %w (%s)", name, err, from)
 	}
-	where := f.secrets.Where(chart.SecretRef.Name)
-	data, err := f.secrets.Data(ctx, chart.SecretRef.Name)
+	return fmt.Errorf("component %s: %w", name, err)
+}
+
+// SecretLogin reads chart.secretRef's Secret through read (data by name);
+// where names a Secret for messages ("Secret <namespace>/<name>").
+type SecretLogin struct {
+	Read  func(ctx context.Context, name string) (map[string][]byte, error)
+	Where func(name string) string
+}
+
+// Credentials implements Login.
+func (l SecretLogin) Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
+	if chart.SecretRef == nil || chart.SecretRef.Name == "" {
+		return chartsource.Credentials{}, "", nil
+	}
+	where := "credentials from chart.secretRef " + l.Where(chart.SecretRef.Name)
+	data, err := l.Read(ctx, chart.SecretRef.Name)
 	if err != nil {
-		return chartsource.Credentials{}, fmt.Errorf("component %s: chart.secretRef %s: %w: %w", name, where, ErrCredentials, err)
+		return chartsource.Credentials{}, where, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
 	}
 	creds, err := chartsource.CredentialsFromSecret(data)
 	if err != nil {
-		return chartsource.Credentials{}, fmt.Errorf("component %s: chart.secretRef %s: %w: %w", name, where, ErrCredentials, err)
+		return chartsource.Credentials{}, where, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
 	}
-	return creds, nil
-}
-
-// explain prefixes a source failure with the component and, when the
-// registry refused the login, the Secret it came from.
-func (f *Fetcher) explain(name string, chart *hotplugv1.ChartSource, err error) error {
-	var fe *chartsource.FieldError
-	if errors.As(err, &fe) {
-		return fmt.Errorf("component %s: %w", name, err)
-	}
-	if errors.Is(err, chartsource.ErrUnauthorized) {
-		login := "no chart.secretRef: anonymous"
-		if chart.SecretRef != nil && chart.SecretRef.Name != "" {
-			login = "credentials from chart.secretRef " + f.secrets.Where(chart.SecretRef.Name)
-		}
-		return fmt.Errorf("component %s: %w (%s)", name, err, login)
-	}
-	return fmt.Errorf("component %s: %w", name, err)
+	return creds, where, nil
 }
 
 // IsSourceFailure tells whether err is about reaching or trusting the

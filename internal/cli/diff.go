@@ -18,6 +18,7 @@ type diffFlags struct {
 	kubeconfig string
 	chartDir   string
 	namespace  string
+	sources    chartSourceFlags
 }
 
 func init() { register(newDiffCommand) }
@@ -64,7 +65,8 @@ agent would not change it); 2 usage error.`,
 		if err != nil {
 			return err
 		}
-		changes, err := fleet.Preview(cmd.Context(), c, h, fleet.PreviewOptions{Cluster: f.cluster, ChartDir: f.chartDir, Namespace: f.namespace})
+		changes, err := fleet.Preview(cmd.Context(), c, h, fleet.PreviewOptions{Cluster: f.cluster, ChartDir: f.chartDir, Namespace: f.namespace,
+			Charts: f.sources.fetcher(f.chartDir)})
 		if err != nil {
 			return err
 		}
@@ -97,5 +99,6 @@ agent would not change it); 2 usage error.`,
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to compare (default: $KUBECONFIG, then ~/.kube/config)")
 	fl.StringVar(&f.chartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages, as the agent's --chart-dir")
 	fl.StringVar(&f.namespace, "namespace", agent.DefaultNamespace, "namespace of the agent's inventory ConfigMap, as the agent's --namespace")
+	f.sources.addFlags(fl)
 	return cmd
 }

@@ -19,6 +19,7 @@ type renderFlags struct {
 	chartDir  string
 	manifests bool
 	limits    limits.Limits
+	sources   chartSourceFlags
 }
 
 func init() { register(newRenderCommand) }
@@ -70,7 +71,7 @@ still printed; the error names file, line, object, component and field);
 		v := render.EffectiveWithin(cmd.Context(), f.limits, f.cluster, common, own)
 		out := cmd.OutOrStdout()
 		if f.manifests {
-			if err := v.WriteManifests(cmd.Context(), out, f.chartDir); err != nil {
+			if err := v.WriteManifestsWith(cmd.Context(), out, f.chartDir, f.sources.fetcher(f.chartDir)); err != nil {
 				return errors.Join(v.Err(), err)
 			}
 			return v.Err()
@@ -86,5 +87,6 @@ still printed; the error names file, line, object, component and field);
 	fl.StringVar(&f.chartDir, "chart-dir", agent.DefaultChartDir, "directory of chart packages, for --manifests")
 	f.limits.AddFlags(fl)
 	fl.BoolVar(&f.manifests, "manifests", false, "print the Kubernetes manifests of the enabled components instead of the configuration")
+	f.sources.addFlags(fl)
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
@@ -14,6 +15,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/helm"
 	"github.com/kubecube-io/hotplug/internal/merge"
@@ -35,6 +37,9 @@ type PreviewOptions struct {
 	// Namespace holds the agent's inventory ConfigMap; default
 	// kubecube-system.
 	Namespace string
+	// Charts pulls charts by source (the agent's code, with the caller's
+	// credentials); nil: such a component is shown as not previewable.
+	Charts *chartfetch.Fetcher
 }
 
 // Step is one action the agent would take.
@@ -123,6 +128,24 @@ func Preview(ctx context.Context, c client.Reader, h ReleaseReader, opts Preview
 	return out, nil
 }
 
+// previewPackage loads the component's package as the agent would: from
+// the chart directory, or pulled from its registry with the caller's
+// credentials; it returns the chart and the desired digest.
+func previewPackage(ctx context.Context, opts PreviewOptions, c *merge.Component) (*chartv2.Chart, string, error) {
+	if c.Chart != nil {
+		got, err := opts.Charts.Fetch(ctx, c.Name, "", c.Chart)
+		if err != nil {
+			return nil, "", err
+		}
+		return got.Package.Chart, got.Package.Digest(c.Values), nil
+	}
+	chart, err := chartpkg.Load(opts.ChartDir, c.PkgName)
+	if err != nil {
+		return nil, "", err
+	}
+	return chart, chartpkg.Digest(chart, c.Values), nil
+}
+
 // previewOne mirrors one agent reconcile of component name.
 func previewOne(ctx context.Context, h ReleaseReader, opts PreviewOptions, eff merge.Result, name, managedNS string) (Change, error) {
 	ch := Change{Component: name, Steps: []Step{}}
@@ -140,18 +163,17 @@ func previewOne(ctx context.Context, h ReleaseReader, opts PreviewOptions, eff m
 		}
 	}
 	wants := d.Component != nil && d.Component.Enabled && d.Component.HasPackage()
-	if wants && d.Component.Chart != nil {
-		// The agent leaves the release alone with this package error.
-		ch.Error = fmt.Sprintf("the agent would fail: %v", chartpkg.SourceNotSupported(name, "this agent"))
+	if wants && d.Component.Chart != nil && opts.Charts == nil {
+		ch.Error = fmt.Sprintf("not previewed: %v", chartpkg.SourceNotSupported(name, "this preview"))
 		return ch, nil
 	}
 	if wants {
-		chart, err := chartpkg.Load(opts.ChartDir, d.Component.PkgName)
+		chart, digest, err := previewPackage(ctx, opts, d.Component)
 		if err != nil {
 			ch.Error = fmt.Sprintf("the agent would fail: %v", err)
 			return ch, nil
 		}
-		d.Digest = chartpkg.Digest(chart, d.Component.Values)
+		d.Digest = digest
 		if chart.Metadata != nil {
 			ch.Desired = chart.Metadata.Name + "-" + chart.Metadata.Version
 		}

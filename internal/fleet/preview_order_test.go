@@ -2,11 +2,21 @@ package fleet
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/labels"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/chartfetch"
+	"github.com/kubecube-io/hotplug/internal/chartpkg"
+	"github.com/kubecube-io/hotplug/internal/chartsource"
+	"github.com/kubecube-io/hotplug/internal/helm"
+	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/merge"
+	"github.com/kubecube-io/hotplug/internal/testregistry"
 )
 
 func TestOrderNote(t *testing.T) {
@@ -42,14 +52,57 @@ func TestOrderNote(t *testing.T) {
 	}
 }
 
-// TestPreviewChartSource: `hotplug diff` says the agent would fail a
-// component with a chart by source, and plans nothing for it.
+// TestPreviewChartSource: without a puller `hotplug diff` says it did not
+// preview a component with a chart by source, and plans nothing for it.
 func TestPreviewChartSource(t *testing.T) {
 	c := merge.Component{Name: "logagent", Namespace: "logagent", Enabled: true,
 		Chart: &hotplugv1.ChartSource{Repository: "oci://harbor.example.com/charts", Name: "logagent", Version: "1.0.1"}}
 	ch, err := previewOne(context.Background(), nil, PreviewOptions{}, merge.Result{Components: []merge.Component{c}}, "logagent", "")
-	const want = "the agent would fail: component logagent: chart sources (chart.repository) are not supported by this agent yet; use pkgName"
+	const want = "not previewed: component logagent: chart sources (chart.repository) are not supported by this preview yet; use pkgName"
 	if err != nil || ch.Error != want || len(ch.Steps) != 0 {
 		t.Errorf("change %+v, err %v; want error %q and no steps", ch, err, want)
+	}
+}
+
+// noReleases is a cluster without releases.
+type noReleases struct{}
+
+func (noReleases) Get(context.Context, string, string) (*helm.Release, error) {
+	return nil, fmt.Errorf("get: %w", helm.ErrNotFound)
+}
+func (noReleases) List(context.Context, labels.Selector) ([]*helm.Release, error) { return nil, nil }
+
+// staticLogin is the registry's login and CA, as a user's Helm login would
+// give them.
+type staticLogin struct{ creds chartsource.Credentials }
+
+func (l staticLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
+	return l.creds, "test login", nil
+}
+
+// TestPreviewPullsChartSource: with a puller, `hotplug diff` pulls the
+// chart from a real registry as the agent would, resolves the range to the
+// highest version, and plans its install; a wrong login is the error the
+// agent would meet.
+func TestPreviewPullsChartSource(t *testing.T) {
+	reg := testregistry.Start(t)
+	reg.Push(t, "configmap", "logagent", "1.0.1")
+	reg.Push(t, "configmap", "logagent", "1.1.0")
+	c := merge.Component{Name: "logagent", Namespace: "logagent", Enabled: true,
+		Chart: &hotplugv1.ChartSource{Repository: reg.Repository(), Name: "logagent", Version: "~1"}}
+	fetcher := func(password string) *chartfetch.Fetcher {
+		puller := &chartsource.Puller{Cache: &chartsource.Cache{Dir: t.TempDir()}}
+		login := staticLogin{chartsource.Credentials{Username: testregistry.Username, Password: password, CAPEM: reg.CA.PEM}}
+		return chartfetch.New(chartpkg.NewLoader(t.TempDir(), limits.Default()), puller, login, limits.Default(), "test")
+	}
+	eff := merge.Result{Components: []merge.Component{c}}
+	ch, err := previewOne(context.Background(), noReleases{}, PreviewOptions{Charts: fetcher(testregistry.Password)}, eff, "logagent", "")
+	if err != nil || ch.Error != "" || ch.Desired != "logagent-1.1.0" || len(ch.Steps) != 1 || ch.Steps[0].Action != string(agent.ActionInstall) {
+		t.Fatalf("change %+v, err %v; want an install of logagent-1.1.0", ch, err)
+	}
+	ch, err = previewOne(context.Background(), noReleases{}, PreviewOptions{Charts: fetcher("wrong")}, eff, "logagent", "")
+	if err != nil || !strings.Contains(ch.Error, "the agent would fail: component logagent: chart ") ||
+		!strings.Contains(ch.Error, "refused the credentials") || len(ch.Steps) != 0 {
+		t.Fatalf("with a wrong login: change %+v, err %v", ch, err)
 	}
 }

@@ -34,7 +34,8 @@ var layers = []layer{
 	{name: "pure logic", pkgs: []string{"internal/merge", "internal/health", "internal/drift", "internal/chartpkg", "internal/chartsource",
 		"internal/rollout", "internal/controlplane", "internal/testregistry"},
 		peers: []string{"internal/drift -> internal/health"}}, // drift reads a release's objects as health lists them
-	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render", "internal/chartfetch"}},
+	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render", "internal/chartfetch"},
+		peers: []string{"internal/render -> internal/chartfetch"}}, // render pulls charts by source as the agent does
 	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access"}},
 	{name: "controllers", pkgs: []string{"internal/agent", "internal/hub"}},
 	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv"},
