@@ -39,11 +39,11 @@ type Login interface {
 // charts by source are refused) pulls charts into its cache, which pulled
 // loads from.
 type Fetcher struct {
-	local   *chartpkg.Loader
-	puller  *chartsource.Puller
-	pulled  *chartpkg.Loader
-	login   Login
-	who     string
+	local  *chartpkg.Loader
+	puller *chartsource.Puller
+	pulled *chartpkg.Loader
+	login  Login
+	who    string
 }
 
 // New returns a Fetcher. puller may be nil (who then names the reader that
