@@ -40,7 +40,7 @@ func TestStatusMatrix(t *testing.T) {
 			{Name: "audit", Message: "disabled", Conditions: ready(true)},
 		}},
 		"member-1": {State: clusterv1.ClusterNormal, HotplugPhase: "fail", Components: []hotplugv1.ComponentStatus{
-			{Name: "logagent", Enabled: true, ChartVersion: "1.1.0", Revision: 3, Message: "helm upgrade failed: boom", Conditions: ready(false)},
+			{Name: "logagent", Enabled: true, ChartVersion: "1.1.0", ChartDigest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", Revision: 3, Message: "helm upgrade failed: boom", Conditions: ready(false)},
 		}},
 		"member-2": {State: clusterv1.ClusterAbnormal},
 	}
@@ -62,8 +62,8 @@ func TestStatusMatrix(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	want := [][]string{
-		{"CLUSTER", "STATE", "COMPONENT", "ENABLED", "READY/MESSAGE", "CHART VERSION", "REVISION"},
-		{"member-1", "normal", "logagent", "true", "no: helm upgrade failed: boom", "1.1.0", "3"},
+		{"CLUSTER", "STATE", "COMPONENT", "ENABLED", "READY/MESSAGE", "CHART VERSION", "DIGEST", "REVISION"},
+		{"member-1", "normal", "logagent", "true", "no: helm upgrade failed: boom", "1.1.0", "sha256:0123456789ab ", "3"},
 		{"member-2", "abnormal", "-", "-", "no components reported", "-", "-"},
 		{"pivot-cluster", "normal", "audit", "false", "yes: disabled", "-", "-"},
 		{"pivot-cluster", "normal", "logseer", "true", "yes: release is running", "1.0.0", "2"},
@@ -89,7 +89,7 @@ func TestStatusMatrix(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil || code != 0 {
 		t.Fatalf("json (exit %d) does not parse: %v\n%s", code, err, out)
 	}
-	if len(rows) != 4 || rows[0].Cluster != "member-1" || rows[0].Ready || rows[0].Revision != 3 ||
+	if len(rows) != 4 || rows[0].Cluster != "member-1" || rows[0].Ready || rows[0].Revision != 3 || len(rows[0].ChartDigest) != 71 ||
 		rows[3].Component != "logseer" || !rows[3].Ready || rows[3].LastHeartbeat == nil || !rows[3].LastHeartbeat.Equal(beat.Time) {
 		t.Errorf("json rows: %+v", rows)
 	}

@@ -28,7 +28,9 @@ type Row struct {
 	Message       string     `json:"message,omitempty"`
 	Chart         string     `json:"chart,omitempty"`
 	ChartVersion  string     `json:"chartVersion,omitempty"`
-	Revision      int        `json:"revision,omitempty"`
+	// ChartDigest is the package digest of a chart pulled from a registry.
+	ChartDigest string `json:"chartDigest,omitempty"`
+	Revision    int    `json:"revision,omitempty"`
 }
 
 // ListClusters reads every Cluster from the pivot, sorted by name.
@@ -60,7 +62,7 @@ func Matrix(clusters []clusterv1.Cluster) []Row {
 		for _, cs := range comps {
 			r := base
 			r.Component, r.Enabled, r.Message = cs.Name, cs.Enabled, cs.Message
-			r.Chart, r.ChartVersion, r.Revision = cs.Chart, cs.ChartVersion, cs.Revision
+			r.Chart, r.ChartVersion, r.ChartDigest, r.Revision = cs.Chart, cs.ChartVersion, cs.ChartDigest, cs.Revision
 			r.Ready = componentReady(cs)
 			rows = append(rows, r)
 		}

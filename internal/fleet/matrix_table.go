@@ -17,7 +17,7 @@ const messageWidth = 60
 // shows "-" there and, in the message column, its hotplug phase and last
 // heartbeat (now is used to print the heartbeat's age).
 func WriteTable(w io.Writer, st output.Styler, rows []Row, now time.Time) error {
-	t := output.NewTable(w, st, "CLUSTER", "STATE", "COMPONENT", "ENABLED", "READY/MESSAGE", "CHART VERSION", "REVISION")
+	t := output.NewTable(w, st, "CLUSTER", "STATE", "COMPONENT", "ENABLED", "READY/MESSAGE", "CHART VERSION", "DIGEST", "REVISION")
 	for _, r := range rows {
 		state := output.C(orDash(r.State), output.Green)
 		if r.State != "normal" {
@@ -29,7 +29,7 @@ func WriteTable(w io.Writer, st output.Styler, rows []Row, now time.Time) error 
 				msg += "; last report " + now.Sub(*r.LastHeartbeat).Round(time.Second).String() + " ago"
 			}
 			t.Row(output.Cell{Text: r.Cluster}, state, output.Cell{Text: "-"}, output.Cell{Text: "-"},
-				output.C(msg, output.Yellow), output.Cell{Text: "-"}, output.Cell{Text: "-"})
+				output.C(msg, output.Yellow), output.Cell{Text: "-"}, output.Cell{Text: "-"}, output.Cell{Text: "-"})
 			continue
 		}
 		ready := output.C("yes: "+r.Message, output.Green)
@@ -46,9 +46,20 @@ func WriteTable(w io.Writer, st output.Styler, rows []Row, now time.Time) error 
 			rev = strconv.Itoa(r.Revision)
 		}
 		t.Row(output.Cell{Text: r.Cluster}, state, output.Cell{Text: r.Component}, enabled, ready,
-			output.Cell{Text: orDash(r.ChartVersion)}, output.Cell{Text: rev})
+			output.Cell{Text: orDash(r.ChartVersion)}, output.Cell{Text: orDash(shortChartDigest(r.ChartDigest))}, output.Cell{Text: rev})
 	}
 	return t.Flush()
+}
+
+// shortChartDigest is a package digest cut as container tools show them
+// (sha256: and 12 hex digits): enough to tell two digests of one version
+// apart at a glance; -o yaml and json give the whole digest.
+func shortChartDigest(d string) string {
+	const n = len("sha256:") + 12
+	if len(d) > n {
+		return d[:n]
+	}
+	return d
 }
 
 func orDash(s string) string {

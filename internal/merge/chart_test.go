@@ -161,6 +161,8 @@ func TestChartRefusals(t *testing.T) {
 			`hotplug "member-1": component "web": spec.component[0].chart.repository: invalid value: verify.provider cosign needs an oci:// repository`},
 		{"insecure with https", hotplug("common", charted("web", with(func(c *hotplugv1.ChartSource) { c.Repository, c.Insecure = "https://c.example.com", ptrBool(true) }))), nil,
 			`spec.component[0].chart.insecure: invalid value: insecure is allowed only with an oci:// or http:// repository`},
+		{"http without insecure", hotplug("common", charted("web", with(func(c *hotplugv1.ChartSource) { c.Repository = "http://mirror.example.com/charts" }))), nil,
+			`spec.component[0].chart.repository: invalid value: incomplete chart: an http:// repository needs chart.insecure: true`},
 		{"the cluster's version under common's digest", hotplug("common", charted("web", with(func(c *hotplugv1.ChartSource) { c.Digest = digestA }))),
 			hotplug("member-1", hotplugv1.ComponentSpec{Name: "web", Chart: &hotplugv1.ChartSource{Version: "1.0.2"}}),
 			`hotplug "member-1": component "web": spec.component[0].chart.version: invalid value: chart.version is set here but chart.digest comes from "common"`},

@@ -110,6 +110,12 @@ func (m mergedChart) checkComplete() *Error {
 			}
 		}
 	}
+	if strings.HasPrefix(c.Repository, schemeHTTP) && (c.Insecure == nil || !*c.Insecure) {
+		// Plain HTTP sends the login and the package unprotected: it must
+		// be asked for, as for an oci:// registry without TLS.
+		return m.fail("repository", fmt.Errorf("%w: %w: an http:// repository needs chart.insecure: true (plain HTTP); use https:// or oci://",
+			errInvalid, ErrChartIncomplete))
+	}
 	return nil
 }
 
