@@ -511,3 +511,26 @@ func TestBadValuesAreRefused(t *testing.T) {
 		t.Errorf("empty Secret name: %v", err)
 	}
 }
+
+// TestChartSecrets: chartSecrets make the Secrets a member's charts from a
+// registry name, in the release namespace (the agent's --namespace), with
+// their type and keys; none are rendered by default.
+func TestChartSecrets(t *testing.T) {
+	for _, o := range mustRender(t, memberValues()).Objects {
+		if o.GetKind() == "Secret" && o.GetName() == "harbor-pull" {
+			t.Error("a Secret for charts is rendered without chartSecrets")
+		}
+	}
+	vals := memberValues()
+	vals["chartSecrets"] = []any{map[string]any{"name": "harbor-pull", "type": "kubernetes.io/basic-auth",
+		"stringData": map[string]any{"username": "robot$fleet", "password": "p: \"quoted\"", "ca.crt": "-----BEGIN CERTIFICATE-----\nX\n"}}}
+	sec := typed[corev1.Secret](t, mustRender(t, vals).mustFind(t, "Secret", "harbor-pull"))
+	if sec.Type != corev1.SecretTypeBasicAuth || sec.StringData["username"] != "robot$fleet" ||
+		sec.StringData["password"] != "p: \"quoted\"" || sec.StringData["ca.crt"] != "-----BEGIN CERTIFICATE-----\nX\n" {
+		t.Errorf("chart Secret %+v", sec)
+	}
+	vals["chartSecrets"] = []any{map[string]any{"name": "Bad_Name"}}
+	if _, err := renderChart(t, vals); err == nil || !strings.Contains(err.Error(), "chartSecrets") {
+		t.Errorf("a bad Secret name renders: %v", err)
+	}
+}
