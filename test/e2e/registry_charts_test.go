@@ -265,3 +265,41 @@ func TestAgentChartRefusals(t *testing.T) {
 		t.Errorf("the refused pin changed steady: %s revision %d %s", r.ChartVersion, r.Revision, r.Status)
 	}
 }
+
+// TestAgentChartRangeFromHelmRepository: a range in a Helm repository
+// (HTTPS from a private CA, no login: a Secret with only ca.crt) installs
+// the highest matching version, and the next matching version is picked up
+// within one poll interval after it is published, with no edit.
+func TestAgentChartRangeFromHelmRepository(t *testing.T) {
+	f := newRegistryFixture(t)
+	repo := testregistry.StartHelmRepo(t)
+	repo.Publish(t, "logagent", "1.0.0")
+	repo.Publish(t, "logagent", "1.1.0")
+	repo.Publish(t, "logagent", "2.0.0")
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: "repo-ca"},
+		Data: map[string][]byte{"ca.crt": repo.CA.PEM}}
+	if err := f.c.Create(context.Background(), sec); err != nil {
+		t.Fatal(err)
+	}
+	f.setCommon(hotplugv1.ComponentSpec{Name: "logagent", Namespace: "logagent", Status: hotplugv1.StatusEnabled,
+		Chart: &hotplugv1.ChartSource{Repository: repo.URL, Name: "logagent", Version: ">=1.0.0 <2.0.0",
+			SecretRef: &hotplugv1.SecretReference{Name: "repo-ca"}}})
+	const poll = 3 * time.Second
+	f.opts.ChartPollInterval = poll
+	testenv.RunAgent(t, f.cfg, f.opts)
+	f.waitComponent("the highest matching version runs", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
+		return running(cs, ready) && cs.ChartVersion == "1.1.0"
+	})
+	d := repo.Publish(t, "logagent", "1.2.0")
+	published := time.Now()
+	cs := f.waitComponent("the next matching version is picked up", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
+		return running(cs, ready) && cs.ChartVersion == "1.2.0"
+	})
+	t.Logf("1.2.0 running %v after it was published (poll interval %v)", time.Since(published).Round(100*time.Millisecond), poll)
+	if cs.ChartDigest != d {
+		t.Errorf("digest %s, want %s", cs.ChartDigest, d)
+	}
+	if r := f.release("logagent"); r.Revision != 2 {
+		t.Errorf("release revision %d, want 2 (install, one upgrade)", r.Revision)
+	}
+}
