@@ -7,6 +7,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -24,12 +25,17 @@ func getHotplug(t *testing.T, c client.Client, name string) *hotplugv1.Hotplug {
 	return hp
 }
 
-// editHotplug changes a Hotplug's spec with f and writes it back.
+// editHotplug changes a Hotplug's spec with f and writes it back, on a
+// fresh read after a conflict (the agent writes the status meanwhile), as
+// an operator's retried edit would.
 func editHotplug(t *testing.T, c client.Client, name string, f func(*hotplugv1.HotplugSpec)) {
 	t.Helper()
-	hp := getHotplug(t, c, name)
-	f(&hp.Spec)
-	if err := c.Update(context.Background(), hp); err != nil {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		hp := getHotplug(t, c, name)
+		f(&hp.Spec)
+		return c.Update(context.Background(), hp)
+	})
+	if err != nil {
 		t.Fatalf("updating Hotplug %s: %v", name, err)
 	}
 }
