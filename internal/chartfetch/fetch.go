@@ -33,6 +33,10 @@ type Login interface {
 	// where they came from for messages ("" when anonymous); an error names
 	// its source and wraps ErrCredentials.
 	Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (creds chartsource.Credentials, from string, err error)
+	// Keyring returns the OpenPGP keyring that chart.verify (provider
+	// helm) checks the package's provenance against; an error names its
+	// source and wraps ErrCredentials.
+	Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error)
 }
 
 // Fetcher loads components' packages. Local loads pkgName; Puller (nil:
@@ -84,10 +88,17 @@ func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplu
 	if f.puller == nil {
 		return Fetched{}, chartpkg.SourceNotSupported(name, f.who)
 	}
-	if chart.Verify != nil && chart.Verify.Provider != "" {
-		return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %s: %w; remove chart.verify or run an agent that verifies", name, chart.Verify.Provider, ErrVerifyUnsupported)
-	}
 	src := Source(chart)
+	if chart.Verify != nil && chart.Verify.Provider != "" {
+		if chart.Verify.Provider != hotplugv1.VerifyHelm {
+			return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %s: %w (helm provenance is); remove chart.verify or run an agent that verifies", name, chart.Verify.Provider, ErrVerifyUnsupported)
+		}
+		ring, err := f.login.Keyring(ctx, chart)
+		if err != nil {
+			return Fetched{}, fmt.Errorf("component %s: %w", name, err)
+		}
+		src.Keyring = ring
+	}
 	creds, from, err := f.login.Credentials(ctx, chart)
 	if err != nil {
 		return Fetched{}, fmt.Errorf("component %s: %w", name, err)
@@ -155,14 +166,34 @@ func (l SecretLogin) Credentials(ctx context.Context, chart *hotplugv1.ChartSour
 	return creds, where, nil
 }
 
+// Keyring implements Login: keyring.gpg of chart.verify.secretRef's Secret.
+func (l SecretLogin) Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error) {
+	if chart.Verify == nil || chart.Verify.SecretRef == nil || chart.Verify.SecretRef.Name == "" {
+		return nil, fmt.Errorf("chart.verify.secretRef: %w: no Secret named", ErrCredentials)
+	}
+	where := "chart.verify.secretRef " + l.Where(chart.Verify.SecretRef.Name)
+	data, err := l.Read(ctx, chart.Verify.SecretRef.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
+	}
+	if len(data[KeyKeyring]) == 0 {
+		return nil, fmt.Errorf("%s: %w: it has no %s", where, ErrCredentials, KeyKeyring)
+	}
+	return data[KeyKeyring], nil
+}
+
+// KeyKeyring is the key of a verify Secret holding the OpenPGP keyring
+// (provider helm).
+const KeyKeyring = "keyring.gpg"
+
 // IsSourceFailure tells whether err is about reaching or trusting the
 // chart's source (registry, repository, credentials, signature), as opposed
 // to the package itself or the configuration: a running release is kept
 // through it.
 func IsSourceFailure(err error) bool {
 	var se *chartsource.Error
-	if errors.Is(err, chartsource.ErrTooLarge) || errors.Is(err, chartsource.ErrDigestMismatch) {
-		return false // the package is wrong, not the way to it
+	if errors.Is(err, chartsource.ErrTooLarge) || errors.Is(err, chartsource.ErrDigestMismatch) || errors.Is(err, chartsource.ErrSignature) {
+		return false // the package is wrong (or untrusted), not the way to it
 	}
 	return errors.As(err, &se) || errors.Is(err, ErrCredentials)
 }

@@ -29,6 +29,7 @@ func TestIsSourceFailure(t *testing.T) {
 		{"the Secret cannot be read", fmt.Errorf("Secret ns/x: %w: boom", ErrCredentials), true},
 		{"digest mismatch", srcErr(chartsource.ErrDigestMismatch), false},
 		{"package too large", srcErr(chartsource.ErrTooLarge), false},
+		{"signature invalid", srcErr(chartsource.ErrSignature), false},
 		{"a bad package", errors.New("chart.yaml: invalid"), false},
 		{"a bad field", &chartsource.FieldError{Field: "chart.repository", Msg: "x"}, false},
 	}

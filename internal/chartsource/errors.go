@@ -21,6 +21,7 @@ var (
 	ErrDigestMismatch = errors.New("digest mismatch")
 	ErrIndexTooLarge  = errors.New("index too large")
 	ErrTooLarge       = errors.New("package too large")
+	ErrSignature      = errors.New("signature invalid")
 )
 
 // Error is a classified source failure: Class is one of the Err* values,
@@ -52,6 +53,7 @@ func resultLabel(err error) string {
 	}{
 		{ErrUnreachable, "unreachable"}, {ErrUnauthorized, "unauthorized"}, {ErrNotFound, "not_found"},
 		{ErrDigestMismatch, "digest_mismatch"}, {ErrIndexTooLarge, "index_too_large"}, {ErrTooLarge, "too_large"},
+		{ErrSignature, "signature_invalid"},
 	} {
 		if errors.Is(err, c.class) {
 			return c.label

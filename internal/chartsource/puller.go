@@ -143,7 +143,23 @@ func (p *Puller) resolve(ctx context.Context, src Source, creds Credentials) (Re
 // or an exact version already cached (remembered on disk) is served with no
 // request; otherwise src is resolved, and a digest already cached is served
 // without a download. Concurrent pulls of one digest download once.
+//
+// With src.Keyring the package is served only once its Helm provenance
+// verifies (verifyProvenance), whether it was downloaded now or cached.
 func (p *Puller) Pull(ctx context.Context, src Source, creds Credentials) (Package, error) {
+	pkg, err := p.pullUnverified(ctx, src, creds)
+	if err != nil || len(src.Keyring) == 0 {
+		return pkg, err
+	}
+	if err := p.verifyProvenance(ctx, src, creds, pkg); err != nil {
+		pulls.WithLabelValues(resultLabel(err)).Inc()
+		return Package{}, err
+	}
+	return pkg, nil
+}
+
+// pullUnverified is Pull without the provenance check.
+func (p *Puller) pullUnverified(ctx context.Context, src Source, creds Credentials) (Package, error) {
 	if err := Validate(src); err != nil {
 		return Package{}, err
 	}

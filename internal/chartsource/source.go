@@ -26,6 +26,12 @@ type Source struct {
 	Digest string
 	// Insecure allows plain HTTP to the repository's host.
 	Insecure bool
+	// Keyring, when set, requires the package's Helm provenance file
+	// (.prov: next to the package in a Helm repository, a layer of the
+	// chart's manifest in an OCI registry) signed by a key of this OpenPGP
+	// keyring (binary, armored or a GnuPG keybox), and naming the package's
+	// sha256. It is checked on every Pull, from the cache too.
+	Keyring []byte
 }
 
 // FieldError is a refusal of one field of a Source; Field is the API path

@@ -24,22 +24,42 @@ type chartSourceFlags struct {
 	registryConfig string
 	caFile         string
 	cacheDir       string
+	keyring        string
 }
 
 func (f *chartSourceFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.registryConfig, "registry-config", helmpath.ConfigPath("registry/config.json"), "Helm registry login used to pull charts from OCI registries or Helm repositories (what 'helm registry login' writes; $HELM_REGISTRY_CONFIG)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM CA bundle trusted for chart registries and repositories, in addition to the system's (a private registry's CA)")
+	fl.StringVar(&f.keyring, "keyring", defaultKeyring(), "OpenPGP keyring that charts with verify.provider helm are checked against (what 'helm verify --keyring' reads)")
 	fl.StringVar(&f.cacheDir, "chart-cache-dir", filepath.Join(helmpath.CachePath(""), "hotplug-charts"), "where pulled chart packages are cached by digest")
 }
 
 // fetcher is the agent's package source with the user's login.
 func (f *chartSourceFlags) fetcher(chartDir string) *chartfetch.Fetcher {
 	puller := &chartsource.Puller{Cache: &chartsource.Cache{Dir: f.cacheDir}}
-	return chartfetch.New(chartpkg.NewLoader(chartDir, limits.Default()), puller, helmLogin{f.registryConfig, f.caFile}, limits.Default(), "hotplug")
+	return chartfetch.New(chartpkg.NewLoader(chartDir, limits.Default()), puller, helmLogin{f.registryConfig, f.caFile, f.keyring}, limits.Default(), "hotplug")
 }
 
-// helmLogin is the user's Helm registry login and CA.
-type helmLogin struct{ config, caFile string }
+// defaultKeyring is Helm's default keyring, ~/.gnupg/pubring.gpg.
+func defaultKeyring() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".gnupg", "pubring.gpg")
+}
+
+// helmLogin is the user's Helm registry login, CA and keyring.
+type helmLogin struct{ config, caFile, keyring string }
+
+// Keyring implements chartfetch.Login: the --keyring file.
+func (l helmLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
+	data, err := os.ReadFile(l.keyring)
+	if err != nil {
+		return nil, fmt.Errorf("--keyring %s: %w: %w", l.keyring, chartfetch.ErrCredentials, err)
+	}
+	return data, nil
+}
 
 // Credentials implements chartfetch.Login.
 func (l helmLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {

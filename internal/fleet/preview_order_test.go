@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -75,6 +76,10 @@ func (noReleases) List(context.Context, labels.Selector) ([]*helm.Release, error
 // staticLogin is the registry's login and CA, as a user's Helm login would
 // give them.
 type staticLogin struct{ creds chartsource.Credentials }
+
+func (staticLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
+	return nil, errors.New("no keyring in this test")
+}
 
 func (l staticLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
 	return l.creds, "test login", nil

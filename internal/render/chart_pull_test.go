@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -53,4 +54,8 @@ spec:
 			t.Errorf("manifests lack %q:\n%s", want, out.String())
 		}
 	}
+}
+
+func (registryLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
+	return nil, errors.New("no keyring in this test")
 }

@@ -31,9 +31,27 @@ func Dir() string {
 // when file is empty. It fails the test on any error.
 func Package(t testing.TB, src, dstDir, name, version, file string) string {
 	t.Helper()
+	return PackageValues(t, src, dstDir, name, version, file, "")
+}
+
+// PackageValues is Package with the chart's default values (values.yaml)
+// replaced by values when it is not empty: one source chart can then stand
+// for a version whose defaults differ (a bad release of a chart, say).
+func PackageValues(t testing.TB, src, dstDir, name, version, file, values string) string {
+	t.Helper()
 	ch, err := loader.LoadDir(filepath.Join(Dir(), src))
 	if err != nil {
 		t.Fatalf("testcharts: load %q: %v", src, err)
+	}
+	if values != "" {
+		for _, f := range ch.Raw {
+			if f.Name == chartutil.ValuesfileName {
+				f.Data = []byte(values)
+			}
+		}
+		if ch.Values, err = chartcommon.ReadValues([]byte(values)); err != nil {
+			t.Fatalf("testcharts: values of %s %s: %v", name, version, err)
+		}
 	}
 	ch.Metadata.Name = name
 	ch.Metadata.Version = version

@@ -192,6 +192,12 @@ func (r *Registry) Push(t testing.TB, src, name, version string) string {
 // PushPackage pushes a packaged chart as name:version.
 func (r *Registry) PushPackage(t testing.TB, data []byte, name, version string) string {
 	t.Helper()
+	return r.push(t, data, name, version, nil)
+}
+
+// push pushes a package, with its provenance when prov is not nil.
+func (r *Registry) push(t testing.TB, data []byte, name, version string, prov []byte) string {
+	t.Helper()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(r.CA.PEM)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
@@ -200,7 +206,11 @@ func (r *Registry) PushPackage(t testing.TB, data []byte, name, version string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := client.Push(data, fmt.Sprintf("%s/charts/%s:%s", r.addr, name, version))
+	var opts []registry.PushOption
+	if prov != nil {
+		opts = append(opts, registry.PushOptProvData(prov))
+	}
+	res, err := client.Push(data, fmt.Sprintf("%s/charts/%s:%s", r.addr, name, version), opts...)
 	if err != nil {
 		t.Fatalf("push %s %s: %v", name, version, err)
 	}

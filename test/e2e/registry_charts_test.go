@@ -303,3 +303,40 @@ func TestAgentChartRangeFromHelmRepository(t *testing.T) {
 		t.Errorf("release revision %d, want 2 (install, one upgrade)", r.Revision)
 	}
 }
+
+// TestAgentChartProvenance: with chart.verify (provider helm, the keyring
+// in a Secret), a package signed by that key installs; an upgrade to a
+// version signed by another key, or not signed, fails naming the reference
+// and the running release stays as it is.
+func TestAgentChartProvenance(t *testing.T) {
+	f := newRegistryFixture(t)
+	ours, theirs := testregistry.NewSigner(t, "fleet"), testregistry.NewSigner(t, "stranger")
+	f.reg.PushSigned(t, ours, "configmap", "logagent", "1.0.0")
+	f.reg.PushSigned(t, theirs, "configmap", "logagent", "1.0.1")
+	f.reg.Push(t, "configmap", "logagent", "1.0.2")
+	key := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: "charts-signing-key"},
+		Data: map[string][]byte{"keyring.gpg": ours.Keyring}}
+	if err := f.c.Create(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	verified := func(version string) hotplugv1.ComponentSpec {
+		c := f.chart("logagent", version)
+		c.Chart.Verify = &hotplugv1.ChartVerify{Provider: hotplugv1.VerifyHelm, SecretRef: &hotplugv1.SecretReference{Name: "charts-signing-key"}}
+		return c
+	}
+	f.setCommon(verified("1.0.0"))
+	testenv.RunAgent(t, f.cfg, f.opts)
+	f.waitComponent("the signed 1.0.0 runs", "logagent", running)
+	for version, why := range map[string]string{"1.0.1": "signature invalid", "1.0.2": "not signed"} {
+		f.setCommon(verified(version))
+		cs := f.waitComponent(version+" is refused", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
+			return ready.Reason == hotplugv1.ReasonPackageError && strings.Contains(cs.Message, "logagent:"+version)
+		})
+		if !strings.Contains(cs.Message, why) {
+			t.Errorf("%s: message %q does not say %q", version, cs.Message, why)
+		}
+		if r := f.release("logagent"); r.Revision != 1 || r.ChartVersion != "1.0.0" || r.Status != "deployed" {
+			t.Errorf("after %s was refused the release is %s revision %d %s", version, r.ChartVersion, r.Revision, r.Status)
+		}
+	}
+}

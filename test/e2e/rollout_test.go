@@ -230,20 +230,28 @@ func (f *rolloutFleet) hotplugCLI(args ...string) (string, int) {
 	return out.String(), cli.ExitCode(err)
 }
 
-// TestProgressiveRolloutOfCommon runs a pivot and three members (four
-// kube-apiservers with controller-manager, scheduler and kwok), the hub
-// and four agents, the members with their least-privilege identity on the
-// pivot and member-1 the canary, through the rollout scenarios of the
-// issue: a good edit goes canary first, then one cluster at a time, each
-// after the previous one stayed Ready minHealthySeconds (Helm's revision
-// times prove it); a bad edit (a Deployment no node can run) reaches the
-// canary only, pauses the rollout with the canary and its reason in
-// `hotplug rollout status`, and no other cluster's release moves for
-// progressDeadline + 60s; `hotplug rollout undo` returns the canary; a
-// fixed edit completes everywhere, and with the hub stopped mid-way no
-// cluster changes revision until it is back.
-func TestProgressiveRolloutOfCommon(t *testing.T) {
-	names := []string{"pivot-cluster", "member-1", "member-2", "member-3"}
+// rolloutSetup is a fleet for a progressive rollout of common.
+type rolloutSetup struct {
+	// names are the clusters, the pivot first; member-1 is the canary.
+	names []string
+	// components are common's.
+	components []hotplugv1.ComponentSpec
+	// prepare, if set, runs in each cluster before any agent starts (a
+	// pull Secret, say).
+	prepare func(*fleetCluster)
+	// agentOpts are each cluster's agent options; the cluster name, the
+	// pivot identity and the heartbeat are set over them.
+	agentOpts func(cluster string) agent.Options
+}
+
+// startRolloutFleet starts setup's clusters (workloads run), registers them
+// on the pivot (member-1 the canary), runs the hub, creates common rolled
+// out progressively (rolloutMinHealthy, rolloutDeadline), and runs an agent
+// per cluster, members with their least-privilege identity on the pivot; it
+// returns the fleet (watched), the hub's options and a stop of the hub.
+func startRolloutFleet(t *testing.T, setup rolloutSetup) (*rolloutFleet, hub.Options, func()) {
+	t.Helper()
+	names := setup.names
 	var opts []controlplane.ClusterOptions
 	for _, n := range names {
 		opts = append(opts, controlplane.ClusterOptions{Name: n, Workloads: true})
@@ -251,9 +259,6 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 	env := controlplane.StartForTest(t, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	chartDir := t.TempDir()
-	testcharts.Package(t, "configmap", chartDir, "logagent", "1.0.0", "logagent-v1.0.0.tgz")
-	testcharts.Package(t, "webapp", chartDir, "web", "1.0.0", "web-1.0.0.tgz")
 
 	f := &rolloutFleet{t: t, ctx: ctx, members: map[string]*fleetCluster{}, names: names, seen: map[string]*clusterSeen{}}
 	for _, cl := range env.Clusters {
@@ -262,6 +267,9 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.members[cl.Name] = &fleetCluster{name: cl.Name, cl: cl, c: newClient(t, cl.Config), helm: h}
+		if setup.prepare != nil {
+			setup.prepare(f.members[cl.Name])
+		}
 	}
 	f.pivot = f.members["pivot-cluster"]
 	pc := f.pivot.c
@@ -286,8 +294,7 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 	hubOpts.CertDir = t.TempDir()
 	stopHub := testenv.StoppableHub(t, f.pivot.cl.Config, hubOpts)
 
-	// common: logagent (ConfigMaps, Ready at once) and web (a Deployment),
-	// rolled out progressively.
+	// common: the components, rolled out progressively.
 	common := &hotplugv1.Hotplug{
 		ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName, Annotations: map[string]string{hotplugv1.SyncAnnotation: "true"}},
 		Spec: hotplugv1.HotplugSpec{
@@ -297,10 +304,7 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 				MinHealthySeconds: int32(rolloutMinHealthy / time.Second),
 				ProgressDeadline:  &metav1.Duration{Duration: rolloutDeadline},
 			},
-			Component: []hotplugv1.ComponentSpec{
-				{Name: "logagent", Namespace: "logagent", PkgName: "logagent-v1.0.0.tgz", Status: hotplugv1.StatusEnabled, Env: "level: v1\n"},
-				{Name: "web", Namespace: "web", PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled, Env: webGood},
-			},
+			Component: setup.components,
 		},
 	}
 	if err := pc.Create(ctx, common); err != nil {
@@ -309,7 +313,9 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 
 	// Agents: the pivot's reads its assignment locally; members pull theirs
 	// with their least-privilege identity.
-	testenv.RunAgent(t, f.pivot.cl.Config, agent.Options{ClusterName: "pivot-cluster", ChartDir: chartDir, HeartbeatInterval: 2 * time.Second})
+	pivotOpts := setup.agentOpts("pivot-cluster")
+	pivotOpts.ClusterName, pivotOpts.HeartbeatInterval = "pivot-cluster", 2*time.Second
+	testenv.RunAgent(t, f.pivot.cl.Config, pivotOpts)
 	for _, n := range names[1:] {
 		user := "hotplug-agent:" + n
 		subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}
@@ -328,7 +334,9 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 			err := uc.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, &hotplugv1.Hotplug{})
 			return err == nil, fmt.Sprint(err)
 		})
-		a := testenv.RunAgent(t, f.members[n].cl.Config, agent.Options{ClusterName: n, ChartDir: chartDir, PivotConfig: cfg, HeartbeatInterval: 2 * time.Second})
+		memberOpts := setup.agentOpts(n)
+		memberOpts.ClusterName, memberOpts.PivotConfig, memberOpts.HeartbeatInterval = n, cfg, 2*time.Second
+		a := testenv.RunAgent(t, f.members[n].cl.Config, memberOpts)
 		t.Cleanup(func() {
 			if got := a.Forbidden(); len(got) > 0 {
 				t.Errorf("%s's agent was refused %d request(s) on the pivot: %v", n, len(got), got)
@@ -336,6 +344,34 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 		})
 	}
 	go f.watch(ctx)
+	return f, hubOpts, stopHub
+}
+
+// TestProgressiveRolloutOfCommon runs a pivot and three members (four
+// kube-apiservers with controller-manager, scheduler and kwok), the hub
+// and four agents, the members with their least-privilege identity on the
+// pivot and member-1 the canary, through the rollout scenarios of the
+// issue: a good edit goes canary first, then one cluster at a time, each
+// after the previous one stayed Ready minHealthySeconds (Helm's revision
+// times prove it); a bad edit (a Deployment no node can run) reaches the
+// canary only, pauses the rollout with the canary and its reason in
+// `hotplug rollout status`, and no other cluster's release moves for
+// progressDeadline + 60s; `hotplug rollout undo` returns the canary; a
+// fixed edit completes everywhere, and with the hub stopped mid-way no
+// cluster changes revision until it is back.
+func TestProgressiveRolloutOfCommon(t *testing.T) {
+	chartDir := t.TempDir()
+	testcharts.Package(t, "configmap", chartDir, "logagent", "1.0.0", "logagent-v1.0.0.tgz")
+	testcharts.Package(t, "webapp", chartDir, "web", "1.0.0", "web-1.0.0.tgz")
+	names := []string{"pivot-cluster", "member-1", "member-2", "member-3"}
+	// logagent (ConfigMaps, Ready at once) and web (a Deployment).
+	f, hubOpts, stopHub := startRolloutFleet(t, rolloutSetup{names: names,
+		components: []hotplugv1.ComponentSpec{
+			{Name: "logagent", Namespace: "logagent", PkgName: "logagent-v1.0.0.tgz", Status: hotplugv1.StatusEnabled, Env: "level: v1\n"},
+			{Name: "web", Namespace: "web", PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled, Env: webGood},
+		},
+		agentOpts: func(string) agent.Options { return agent.Options{ChartDir: chartDir} },
+	})
 
 	first := f.common().Generation
 	f.waitComplete("the first revision runs everywhere", first, 4*time.Minute)
