@@ -130,8 +130,8 @@ func (f *agentFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the agent's whole run to this file when it stops (for benchmarks)")
 	fl.StringVar(&f.probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.BoolVar(&f.leaderElect, "leader-elect", true, "act only while holding the Lease hotplug-agent-<cluster> in --namespace, so that one agent at a time changes the cluster's releases")
-	fl.DurationVar(&f.lease, "leader-elect-lease-duration", 15*time.Second, "how long a standby agent waits after the last renewal before taking the Lease over")
-	fl.DurationVar(&f.renew, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew the Lease before it stops acting (less than the lease duration)")
-	fl.DurationVar(&f.retry, "leader-elect-retry-period", 2*time.Second, "how often agents try to acquire or renew the Lease")
+	fl.DurationVar(&f.lease, "leader-elect-lease-duration", 60*time.Second, "how long a standby agent waits after the last renewal before taking the Lease over (a crashed leader is replaced within about this plus the retry period; a stopped one hands over at once). The defaults keep an idle agent quiet (a renewal every 20 s); with standbys, 15s/10s/2s replace a dead leader within about 15 s for 30 renewals a minute")
+	fl.DurationVar(&f.renew, "leader-elect-renew-deadline", 40*time.Second, "how long the leader keeps trying to renew the Lease before it stops acting (less than the lease duration)")
+	fl.DurationVar(&f.retry, "leader-elect-retry-period", 20*time.Second, "how often agents try to acquire or renew the Lease (the leader writes the Lease this often)")
 	(&f.opts.Limits).AddFlags(fl)
 }

@@ -267,6 +267,15 @@ func TestReplicasElectLeaderAndGetPDB(t *testing.T) {
 	if d := typed[appsv1.Deployment](t, r.mustFind(t, "Deployment", "hotplug-hub")); *d.Spec.Replicas != 3 {
 		t.Errorf("hub replicas = %d", *d.Spec.Replicas)
 	}
+	// Standby agents take over fast; a single agent keeps the quiet
+	// defaults (no timing flags, see wantAgentArgs).
+	fast := []string{"--leader-elect-lease-duration=15s", "--leader-elect-renew-deadline=10s", "--leader-elect-retry-period=2s"}
+	args := container(t, typed[appsv1.Deployment](t, r.mustFind(t, "Deployment", "hotplug-agent")), "agent").Args
+	for _, a := range fast {
+		if !slices.Contains(args, a) {
+			t.Errorf("two agents: args %q lack %s", args, a)
+		}
+	}
 
 	// An explicit minAvailable makes a PDB even with one replica.
 	vals = memberValues()
