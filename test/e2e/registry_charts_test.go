@@ -142,6 +142,7 @@ func running(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
 // too), and once it is back the pending edit converges with no manual step.
 func TestAgentChartsFromRegistry(t *testing.T) {
 	f := newRegistryFixture(t)
+	f.opts.Resync = 2 * time.Second
 	d100 := f.reg.Push(t, "configmap", "logagent", "1.0.0")
 	d101 := f.reg.Push(t, "configmap", "logagent", "1.0.1")
 
@@ -154,6 +155,13 @@ func TestAgentChartsFromRegistry(t *testing.T) {
 	installPulls := f.reg.BlobGets.Load()
 	if installPulls == 0 {
 		t.Fatal("the registry served no blob: the install did not come from it")
+	}
+	// No-op resyncs (every 2 s here) of an exact version ask the registry
+	// nothing at all: no manifest, no blob.
+	manifests := f.reg.Manifests.Load()
+	time.Sleep(3 * f.opts.Resync)
+	if b, m := f.reg.BlobGets.Load()-installPulls, f.reg.Manifests.Load()-manifests; b != 0 || m != 0 {
+		t.Errorf("%v of no-op resyncs asked the registry %d manifests and %d blobs, want none", 3*f.opts.Resync, m, b)
 	}
 
 	// A restarted agent with its cache pulls nothing and changes nothing.
