@@ -2,12 +2,13 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/chartsource"
@@ -17,15 +18,25 @@ import (
 // loadPackage loads the package of a component that wants a release: from
 // the chart directory (pkgName) or pulled from its registry (chart), served
 // from the on-disk cache when it is there.
-func (r *Reconciler) loadPackage(ctx context.Context, c *merge.Component) (chartfetch.Fetched, error) {
-	return r.fetch.Fetch(ctx, c.Name, c.PkgName, c.Chart)
+//
+// A range is resolved again every --chart-poll-interval and whenever a
+// Hotplug changes (the epoch is their generations), not on every look at
+// the component (health rechecks, drift, dependencies).
+func (r *Reconciler) loadPackage(ctx context.Context, c *merge.Component, common, own *hotplugv1.Hotplug) (chartfetch.Fetched, error) {
+	epoch := ""
+	for _, hp := range []*hotplugv1.Hotplug{common, own} {
+		if hp != nil {
+			epoch += fmt.Sprintf("%s@%d;", hp.Name, hp.Generation)
+		}
+	}
+	return r.fetch.FetchAt(ctx, c.Name, c.PkgName, c.Chart, epoch)
 }
 
 // packageErrorMessage is the event text of a package error: an error that
 // already names the component (a chart source's) is not prefixed again.
 func packageErrorMessage(component string, err error) string {
-	if errors.Is(err, chartpkg.ErrSourceNotSupported) || chartfetch.IsSourceFailure(err) {
-		return err.Error()
+	if strings.HasPrefix(err.Error(), "component "+component+": ") {
+		return err.Error() // chartfetch's errors name the component already
 	}
 	return fmt.Sprintf("component %s: %v", component, err)
 }
@@ -63,6 +74,8 @@ func newFetcher(opts Options, direct client.Reader, outs *outcomes) *chartfetch.
 		return false
 	}}
 	puller := &chartsource.Puller{Cache: cache, MaxPackageBytes: opts.Limits.ChartBytes, MaxIndexBytes: opts.MaxRepositoryIndexSize}
-	return chartfetch.New(chartpkg.NewLoader(opts.ChartDir, opts.Limits), puller,
+	f := chartfetch.New(chartpkg.NewLoader(opts.ChartDir, opts.Limits), puller,
 		secretLogin(direct, opts.Namespace), opts.Limits, "this agent")
+	f.RangeTTL = opts.ChartPollInterval
+	return f
 }

@@ -135,7 +135,7 @@ func (r *Reconciler) reconcile(ctx context.Context, name string) (ctrl.Result, e
 		r.outs.update(name, func(o *Outcome) { o.PackageErr, o.Target = nil, target })
 		return r.converge(ctx, p)
 	}
-	pkg, err := r.loadPackage(ctx, d.Component)
+	pkg, err := r.loadPackage(ctx, d.Component, common, own)
 	r.outs.update(name, func(o *Outcome) {
 		o.PackageErr = err
 		if err != nil {

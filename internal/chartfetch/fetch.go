@@ -11,6 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
@@ -48,12 +51,29 @@ type Fetcher struct {
 	pulled *chartpkg.Loader
 	login  Login
 	who    string
+
+	// RangeTTL, when positive, is how long a range's resolution is reused
+	// for the same component, chart and epoch before the source is asked
+	// again (the agent's --chart-poll-interval); 0 asks every time.
+	RangeTTL time.Duration
+
+	mu      sync.Mutex
+	ranges  map[string]resolvedRange // by rangeKey
+	loaded  map[string]string        // component -> package file it loaded from the cache
+	nowFunc func() time.Time
+}
+
+// resolvedRange is a range's last resolution.
+type resolvedRange struct {
+	version string
+	at      time.Time
 }
 
 // New returns a Fetcher. puller may be nil (who then names the reader that
 // cannot pull, for its message); lim bounds pulled packages as local ones.
 func New(local *chartpkg.Loader, puller *chartsource.Puller, login Login, lim limits.Limits, who string) *Fetcher {
-	f := &Fetcher{local: local, puller: puller, login: login, who: who}
+	f := &Fetcher{local: local, puller: puller, login: login, who: who,
+		ranges: map[string]resolvedRange{}, loaded: map[string]string{}, nowFunc: time.Now}
 	if puller != nil {
 		f.pulled = chartpkg.NewLoader(filepath.Join(puller.Cache.Dir, "packages"), lim)
 	}
@@ -78,9 +98,18 @@ type Fetched struct {
 
 // Fetch loads the package of component name: pkgName from the chart
 // directory, or chart pulled (or served from the cache) and loaded with the
-// same bounds. The chart's metadata gets hotplugv1.ChartDigestAnnotation. Errors name
-// the component's field, the reference and, for credentials, the Secret.
+// same bounds. The chart's metadata gets hotplugv1.ChartDigestAnnotation.
+// Errors name the component's field, the reference and, for credentials,
+// the Secret. It is FetchAt with no epoch.
 func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplugv1.ChartSource) (Fetched, error) {
+	return f.FetchAt(ctx, name, pkgName, chart, "")
+}
+
+// FetchAt is Fetch where a range resolved within RangeTTL for the same
+// component, chart and epoch (the agent: the generations of the Hotplugs)
+// is served as that exact version from the cache: a range is asked for
+// again every RangeTTL and whenever the epoch changes, not on every look.
+func (f *Fetcher) FetchAt(ctx context.Context, name, pkgName string, chart *hotplugv1.ChartSource, epoch string) (Fetched, error) {
 	if chart == nil {
 		pkg, err := f.local.Load(pkgName)
 		return Fetched{Package: pkg}, err
@@ -103,25 +132,96 @@ func (f *Fetcher) Fetch(ctx context.Context, name, pkgName string, chart *hotplu
 	if err != nil {
 		return Fetched{}, fmt.Errorf("component %s: %w", name, err)
 	}
+	isRange := !chartsource.Exact(src.Version) && src.Digest == ""
+	key := rangeKey(name, src, chart, epoch)
+	if isRange {
+		if v, ok := f.recentRange(key); ok {
+			src.Version = v // served from the cache, as an exact version is
+		}
+	}
 	got, err := f.puller.Pull(ctx, src, creds)
 	if err != nil {
 		return Fetched{}, explain(name, from, err)
 	}
-	pkg, err := f.pulled.Load(filepath.Base(got.Path))
+	if isRange && got.SourceErr == nil && !chartsource.Exact(src.Version) {
+		f.rememberRange(key, got.Version)
+	}
+	file := filepath.Base(got.Path)
+	pkg, err := f.pulled.Load(file)
 	if err != nil {
 		return Fetched{}, fmt.Errorf("component %s: chart %s %s: %w", name, chart.Name, got.Version, err)
 	}
+	f.track(name, file)
 	if pkg.Chart.Metadata != nil {
 		if pkg.Chart.Metadata.Annotations == nil {
 			pkg.Chart.Metadata.Annotations = map[string]string{}
 		}
 		pkg.Chart.Metadata.Annotations[hotplugv1.ChartDigestAnnotation] = got.Digest
 	}
-	out := Fetched{Package: pkg, Version: got.Version, Digest: got.Digest, Range: !chartsource.Exact(src.Version) && src.Digest == ""}
+	out := Fetched{Package: pkg, Version: got.Version, Digest: got.Digest, Range: isRange}
 	if got.SourceErr != nil {
 		out.SourceErr = explain(name, from, got.SourceErr)
 	}
 	return out, nil
+}
+
+// rangeKey names a range's resolution for one component, chart and epoch.
+func rangeKey(name string, src chartsource.Source, chart *hotplugv1.ChartSource, epoch string) string {
+	secret := ""
+	if chart.SecretRef != nil {
+		secret = chart.SecretRef.Name
+	}
+	return strings.Join([]string{name, src.Repository, src.Name, src.Version, fmt.Sprint(src.Insecure), secret, epoch}, "\x00")
+}
+
+// recentRange returns the version key resolved to within RangeTTL.
+func (f *Fetcher) recentRange(key string) (string, bool) {
+	if f.RangeTTL <= 0 {
+		return "", false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.ranges[key]
+	if !ok || f.nowFunc().Sub(r.at) >= f.RangeTTL {
+		return "", false
+	}
+	return r.version, true
+}
+
+// rememberRange records that key resolved to version now; resolutions of
+// other epochs of the component are dropped.
+func (f *Fetcher) rememberRange(key, version string) {
+	if f.RangeTTL <= 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name, _, _ := strings.Cut(key, "\x00")
+	for k := range f.ranges {
+		if strings.HasPrefix(k, name+"\x00") {
+			delete(f.ranges, k)
+		}
+	}
+	f.ranges[key] = resolvedRange{version: version, at: f.nowFunc()}
+}
+
+// track records that component name now runs from file, and forgets the
+// loaded package it used before when no other component uses it, so the
+// loader does not keep every version ever pulled.
+func (f *Fetcher) track(name, file string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.loaded[name]
+	f.loaded[name] = file
+	if old == "" || old == file {
+		return
+	}
+	for _, other := range f.loaded {
+		if other == old {
+			return
+		}
+	}
+	f.pulled.Forget(old)
 }
 
 // Source is the puller's view of a chart.

@@ -145,6 +145,14 @@ func (l *Loader) load(pkgName string) (*Package, error) {
 	return e.pkg.copy(), nil
 }
 
+// Forget drops what the Loader keeps of pkgName (its latest load), so a
+// package that is no longer used is not held in memory.
+func (l *Loader) Forget(pkgName string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.entries, pkgName)
+}
+
 // entry returns the cache entry of pkgName, creating it.
 func (l *Loader) entry(pkgName string) *cacheEntry {
 	l.mu.Lock()

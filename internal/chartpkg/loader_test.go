@@ -257,3 +257,26 @@ func BenchmarkLoadCached(b *testing.B) {
 		_ = pkg.Digest(values)
 	}
 }
+
+// TestLoaderForget: a forgotten package is not held any more; loading it
+// again reads and parses it afresh.
+func TestLoaderForget(t *testing.T) {
+	dir := t.TempDir()
+	testcharts.Package(t, "configmap", dir, "app", "1.0.0", "app.tgz")
+	l := NewLoader(dir, limits.Limits{})
+	for range 2 {
+		if _, err := l.Load("app.tgz"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Forget("app.tgz")
+	if n := len(l.entries); n != 0 {
+		t.Errorf("%d entries after Forget, want 0", n)
+	}
+	if _, err := l.Load("app.tgz"); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.helmLoads.Load(); got != 2 {
+		t.Errorf("Helm's loader ran %d times, want 2 (once before Forget, once after)", got)
+	}
+}

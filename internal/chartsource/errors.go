@@ -85,6 +85,8 @@ func classify(err error, ref string, secrets []string) error {
 		class, detail = ErrUnauthorized, fmt.Sprintf("HTTP %d", resp.StatusCode)
 	case errors.As(err, &resp) && resp.StatusCode == 404, errors.Is(err, errdef.ErrNotFound):
 		class = ErrNotFound
+	case errors.As(err, &resp) && resp.StatusCode >= 500:
+		class, detail = ErrUnreachable, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, detail)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr), errors.As(err, &urlErr):
 		class = ErrUnreachable
 	}

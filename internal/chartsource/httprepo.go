@@ -87,6 +87,8 @@ func (p *Puller) get(ctx context.Context, hc *http.Client, loc string, src Sourc
 		return nil, &Error{Class: ErrUnauthorized, Ref: reference(src), Detail: "HTTP " + resp.Status + " for " + loc}
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, &Error{Class: ErrNotFound, Ref: reference(src), Detail: loc}
+	case resp.StatusCode >= 500:
+		return nil, &Error{Class: ErrUnreachable, Ref: reference(src), Detail: "HTTP " + resp.Status + " for " + loc}
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("GET %s: HTTP %s", loc, resp.Status)
 	case resp.ContentLength > limit:

@@ -21,10 +21,11 @@ const maxProvBytes = 1 << 20
 // file must name the package's sha256. The .prov is kept in the cache next
 // to the package, so a cached package is checked again without a request.
 func (p *Puller) verifyProvenance(ctx context.Context, src Source, creds Credentials, pkg Package) error {
-	prov, err := p.provenance(ctx, src, creds, pkg)
+	prov, fromCache, err := p.provenance(ctx, src, creds, pkg)
 	if err != nil {
 		return classify(err, reference(src), creds.secrets(repositoryHost(src.Repository)))
 	}
+	cached := p.Cache.path(pkg.Digest) + ".prov"
 	signatory, err := keyring(p.Cache.Dir, src.Keyring)
 	if err != nil {
 		return &Error{Class: ErrSignature, Ref: reference(src), Detail: "the keyring: " + err.Error()}
@@ -36,18 +37,32 @@ func (p *Puller) verifyProvenance(ctx context.Context, src Source, creds Credent
 	// Helm signs the package under its file name, <name>-<version>.tgz.
 	name := src.Name + "-" + pkg.Version + ".tgz"
 	if _, err := signatory.Verify(data, prov, name); err != nil {
+		if fromCache {
+			// A re-signed package (a rotated key) is fetched again next time.
+			_ = os.Remove(cached)
+		}
 		return &Error{Class: ErrSignature, Ref: reference(src), Detail: err.Error()}
+	}
+	if !fromCache {
+		// Kept only once it verified, so a cached package is checked again
+		// without a request.
+		return writeAtomic(cached, prov)
 	}
 	return nil
 }
 
-// provenance returns the .prov of pkg: from the cache, else downloaded
-// (capped) and cached.
-func (p *Puller) provenance(ctx context.Context, src Source, creds Credentials, pkg Package) ([]byte, error) {
-	cached := p.Cache.path(pkg.Digest) + ".prov"
-	if data, err := os.ReadFile(cached); err == nil {
-		return data, nil
+// provenance returns the .prov of pkg: from the cache (fromCache), else
+// downloaded (capped).
+func (p *Puller) provenance(ctx context.Context, src Source, creds Credentials, pkg Package) (data []byte, fromCache bool, err error) {
+	if data, err := os.ReadFile(p.Cache.path(pkg.Digest) + ".prov"); err == nil {
+		return data, true, nil
 	}
+	data, err = p.fetchProvenance(ctx, src, creds, pkg)
+	return data, false, err
+}
+
+// fetchProvenance downloads the .prov of pkg.
+func (p *Puller) fetchProvenance(ctx context.Context, src Source, creds Credentials, pkg Package) ([]byte, error) {
 	r, err := p.resolve(ctx, Source{Repository: src.Repository, Name: src.Name, Version: pkg.Version, Insecure: src.Insecure}, creds)
 	if err != nil {
 		return nil, err
@@ -67,9 +82,6 @@ func (p *Puller) provenance(ctx context.Context, src Source, creds Credentials, 
 		if errors.As(err, &se) && errors.Is(err, ErrNotFound) {
 			return nil, &Error{Class: ErrSignature, Ref: reference(src), Detail: "the package has no provenance file (.prov): it is not signed"}
 		}
-		return nil, err
-	}
-	if err := writeAtomic(cached, data); err != nil {
 		return nil, err
 	}
 	return data, nil

@@ -47,6 +47,22 @@ func TestProvenanceOCI(t *testing.T) {
 	if _, err := p.Pull(context.Background(), src("1.0.0"), reg.creds()); !errors.Is(err, ErrSignature) {
 		t.Errorf("forged cached provenance: %v, want ErrSignature", err)
 	}
+	// The refused .prov is not kept: the next pull fetches the signed one
+	// again and verifies (a re-signed package is not refused for ever).
+	if _, err := os.Stat(prov); !os.IsNotExist(err) {
+		t.Errorf("the refused provenance stays cached: %v", err)
+	}
+	if _, err := p.Pull(context.Background(), src("1.0.0"), reg.creds()); err != nil {
+		t.Errorf("after a refused cached provenance the registry's one: %v", err)
+	}
+	// A provenance that did not verify is never cached.
+	refused, err := p.Pull(context.Background(), Source{Repository: reg.repository(), Name: "logagent", Version: "1.0.1"}, reg.creds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(refused.Path + ".prov"); !os.IsNotExist(err) {
+		t.Errorf("the provenance of 1.0.1 (another key) was cached: %v", err)
+	}
 }
 
 // TestProvenanceHelmRepository: the .prov next to a package in a Helm

@@ -266,6 +266,11 @@ func (p *Puller) pull(ctx context.Context, src Source, creds Credentials) (Packa
 	}
 	pkg := v.(Package)
 	pkg.Cached = pkg.Cached || !leader // another pull downloaded it
+	if src.Digest != "" && pkg.Digest != src.Digest {
+		// Another caller's download (keyed by URL when the index has no
+		// digest) is checked against this caller's pin too.
+		return Package{}, &Error{Class: ErrDigestMismatch, Ref: reference(src), Detail: fmt.Sprintf("expected %s, the package downloaded is %s", src.Digest, pkg.Digest)}
+	}
 	r.Digest = pkg.Digest
 	p.remember(src, r)
 	return pkg, nil
