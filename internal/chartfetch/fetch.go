@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,20 +26,6 @@ var ErrCredentials = errors.New("chart credentials unavailable")
 // ErrVerifyUnsupported is wrapped when a chart asks for a signature check
 // this build cannot make: such a chart is never installed unverified.
 var ErrVerifyUnsupported = errors.New("signature verification is not supported by this build")
-
-// Login gives the credentials to pull chart with. Where they come from is
-// the caller's: the agent reads chart.secretRef's Secret in its namespace,
-// the CLI uses the user's own Helm registry login and CA.
-type Login interface {
-	// Credentials returns chart's credentials and a short description of
-	// where they came from for messages ("" when anonymous); an error names
-	// its source and wraps ErrCredentials.
-	Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (creds chartsource.Credentials, from string, err error)
-	// Keyring returns the OpenPGP keyring that chart.verify (provider
-	// helm) checks the package's provenance against; an error names its
-	// source and wraps ErrCredentials.
-	Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error)
-}
 
 // Fetcher loads components' packages. Local loads pkgName; Puller (nil:
 // charts by source are refused) pulls charts into its cache, which pulled
@@ -61,12 +46,6 @@ type Fetcher struct {
 	ranges  map[string]resolvedRange // by rangeKey
 	loaded  map[string]string        // component -> package file it loaded from the cache
 	nowFunc func() time.Time
-}
-
-// resolvedRange is a range's last resolution.
-type resolvedRange struct {
-	version string
-	at      time.Time
 }
 
 // New returns a Fetcher. puller may be nil (who then names the reader that
@@ -151,6 +130,11 @@ func (f *Fetcher) FetchAt(ctx context.Context, name, pkgName string, chart *hotp
 	if err != nil {
 		return Fetched{}, fmt.Errorf("component %s: chart %s %s: %w", name, chart.Name, got.Version, err)
 	}
+	if pkg.Key != got.Digest {
+		// The loader hashes what it reads: a cached file that is not the
+		// package its name says (damaged, replaced) is never installed.
+		return Fetched{}, fmt.Errorf("component %s: chart %s %s: the cached package %s holds %s", name, chart.Name, got.Version, file, pkg.Key)
+	}
 	f.track(name, file)
 	if pkg.Chart.Metadata != nil {
 		if pkg.Chart.Metadata.Annotations == nil {
@@ -163,65 +147,6 @@ func (f *Fetcher) FetchAt(ctx context.Context, name, pkgName string, chart *hotp
 		out.SourceErr = explain(name, from, got.SourceErr)
 	}
 	return out, nil
-}
-
-// rangeKey names a range's resolution for one component, chart and epoch.
-func rangeKey(name string, src chartsource.Source, chart *hotplugv1.ChartSource, epoch string) string {
-	secret := ""
-	if chart.SecretRef != nil {
-		secret = chart.SecretRef.Name
-	}
-	return strings.Join([]string{name, src.Repository, src.Name, src.Version, fmt.Sprint(src.Insecure), secret, epoch}, "\x00")
-}
-
-// recentRange returns the version key resolved to within RangeTTL.
-func (f *Fetcher) recentRange(key string) (string, bool) {
-	if f.RangeTTL <= 0 {
-		return "", false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, ok := f.ranges[key]
-	if !ok || f.nowFunc().Sub(r.at) >= f.RangeTTL {
-		return "", false
-	}
-	return r.version, true
-}
-
-// rememberRange records that key resolved to version now; resolutions of
-// other epochs of the component are dropped.
-func (f *Fetcher) rememberRange(key, version string) {
-	if f.RangeTTL <= 0 {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	name, _, _ := strings.Cut(key, "\x00")
-	for k := range f.ranges {
-		if strings.HasPrefix(k, name+"\x00") {
-			delete(f.ranges, k)
-		}
-	}
-	f.ranges[key] = resolvedRange{version: version, at: f.nowFunc()}
-}
-
-// track records that component name now runs from file, and forgets the
-// loaded package it used before when no other component uses it, so the
-// loader does not keep every version ever pulled.
-func (f *Fetcher) track(name, file string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	old := f.loaded[name]
-	f.loaded[name] = file
-	if old == "" || old == file {
-		return
-	}
-	for _, other := range f.loaded {
-		if other == old {
-			return
-		}
-	}
-	f.pulled.Forget(old)
 }
 
 // Source is the puller's view of a chart.
@@ -241,50 +166,6 @@ func explain(name, from string, err error) error {
 	}
 	return fmt.Errorf("component %s: %w", name, err)
 }
-
-// SecretLogin reads chart.secretRef's Secret through read (data by name);
-// where names a Secret for messages ("Secret <namespace>/<name>").
-type SecretLogin struct {
-	Read  func(ctx context.Context, name string) (map[string][]byte, error)
-	Where func(name string) string
-}
-
-// Credentials implements Login.
-func (l SecretLogin) Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
-	if chart.SecretRef == nil || chart.SecretRef.Name == "" {
-		return chartsource.Credentials{}, "", nil
-	}
-	where := "credentials from chart.secretRef " + l.Where(chart.SecretRef.Name)
-	data, err := l.Read(ctx, chart.SecretRef.Name)
-	if err != nil {
-		return chartsource.Credentials{}, where, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
-	}
-	creds, err := chartsource.CredentialsFromSecret(data)
-	if err != nil {
-		return chartsource.Credentials{}, where, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
-	}
-	return creds, where, nil
-}
-
-// Keyring implements Login: keyring.gpg of chart.verify.secretRef's Secret.
-func (l SecretLogin) Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error) {
-	if chart.Verify == nil || chart.Verify.SecretRef == nil || chart.Verify.SecretRef.Name == "" {
-		return nil, fmt.Errorf("chart.verify.secretRef: %w: no Secret named", ErrCredentials)
-	}
-	where := "chart.verify.secretRef " + l.Where(chart.Verify.SecretRef.Name)
-	data, err := l.Read(ctx, chart.Verify.SecretRef.Name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
-	}
-	if len(data[KeyKeyring]) == 0 {
-		return nil, fmt.Errorf("%s: %w: it has no %s", where, ErrCredentials, KeyKeyring)
-	}
-	return data[KeyKeyring], nil
-}
-
-// KeyKeyring is the key of a verify Secret holding the OpenPGP keyring
-// (provider helm).
-const KeyKeyring = "keyring.gpg"
 
 // IsSourceFailure tells whether err is about reaching or trusting the
 // chart's source (registry, repository, credentials, signature), as opposed

@@ -2,6 +2,9 @@ package chartfetch
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,18 +12,13 @@ import (
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/chartsource"
 	"github.com/kubecube-io/hotplug/internal/limits"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testregistry"
 )
 
 // registryLogin is a real registry's login and CA.
-type registryLogin struct{ reg *testregistry.Registry }
-
-func (l registryLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
-	return chartsource.Credentials{Username: testregistry.Username, Password: testregistry.Password, CAPEM: l.reg.CA.PEM}, "test login", nil
-}
-
-func (registryLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
-	return nil, nil
+func registryLogin(reg *testregistry.Registry) StaticLogin {
+	return StaticLogin{Creds: chartsource.Credentials{Username: testregistry.Username, Password: testregistry.Password, CAPEM: reg.CA.PEM}, From: "test login"}
 }
 
 // TestRangeResolvedOncePerTTL: a range is asked of the registry once per
@@ -33,7 +31,7 @@ func TestRangeResolvedOncePerTTL(t *testing.T) {
 	reg.Push(t, "configmap", "logagent", "1.0.0")
 	now := time.Now()
 	f := New(chartpkg.NewLoader(t.TempDir(), limits.Default()), &chartsource.Puller{Cache: &chartsource.Cache{Dir: t.TempDir()}},
-		registryLogin{reg}, limits.Default(), "test")
+		registryLogin(reg), limits.Default(), "test")
 	f.RangeTTL = 10 * time.Minute
 	f.nowFunc = func() time.Time { return now }
 	chart := &hotplugv1.ChartSource{Repository: reg.Repository(), Name: "logagent", Version: "~1.0"}
@@ -59,4 +57,35 @@ func TestRangeResolvedOncePerTTL(t *testing.T) {
 	fetch("g2", "1.0.1")
 	now = now.Add(f.RangeTTL)
 	fetch("g2", "1.0.2") // the TTL passed
+}
+
+// TestCachedPackageMustMatchItsName: a cached package file whose content is
+// not the digest its name says (damaged, replaced on disk) is refused, not
+// installed.
+func TestCachedPackageMustMatchItsName(t *testing.T) {
+	reg := testregistry.Start(t)
+	reg.Push(t, "configmap", "logagent", "1.0.0")
+	cacheDir := t.TempDir()
+	f := New(chartpkg.NewLoader(t.TempDir(), limits.Default()), &chartsource.Puller{Cache: &chartsource.Cache{Dir: cacheDir}},
+		registryLogin(reg), limits.Default(), "test")
+	chart := &hotplugv1.ChartSource{Repository: reg.Repository(), Name: "logagent", Version: "1.0.0"}
+	got, err := f.Fetch(context.Background(), "logagent", "", chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(cacheDir, "packages", "sha256-"+strings.TrimPrefix(got.Digest, "sha256:")+".tgz")
+	replacement := filepath.Join(t.TempDir(), "r.tgz")
+	testcharts.Package(t, "webapp", filepath.Dir(replacement), "logagent", "1.0.0", "r.tgz")
+	data, err := os.ReadFile(replacement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(chartpkg.NewLoader(t.TempDir(), limits.Default()), &chartsource.Puller{Cache: &chartsource.Cache{Dir: cacheDir}},
+		registryLogin(reg), limits.Default(), "test")
+	if _, err := fresh.Fetch(context.Background(), "logagent", "", chart); err == nil || !strings.Contains(err.Error(), "the cached package") {
+		t.Errorf("a replaced cached package: %v, want a refusal", err)
+	}
 }

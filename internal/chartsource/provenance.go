@@ -2,6 +2,8 @@ package chartsource
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -26,6 +28,13 @@ func (p *Puller) verifyProvenance(ctx context.Context, src Source, creds Credent
 		return classify(err, reference(src), creds.secrets(repositoryHost(src.Repository)))
 	}
 	cached := p.Cache.path(pkg.Digest) + ".prov"
+	// A package, provenance and keyring this process verified together
+	// need no second check: reconciles look at a component often, and the
+	// package's content is checked against its digest where it is loaded.
+	memo := pkg.Digest + "\x00" + sum(src.Keyring) + "\x00" + sum(prov)
+	if _, ok := p.verified.Load(memo); ok {
+		return nil
+	}
 	signatory, err := keyring(p.Cache.Dir, src.Keyring)
 	if err != nil {
 		return &Error{Class: ErrSignature, Ref: reference(src), Detail: "the keyring: " + err.Error()}
@@ -43,6 +52,7 @@ func (p *Puller) verifyProvenance(ctx context.Context, src Source, creds Credent
 		}
 		return &Error{Class: ErrSignature, Ref: reference(src), Detail: err.Error()}
 	}
+	p.verified.Store(memo, true)
 	if !fromCache {
 		// Kept only once it verified, so a cached package is checked again
 		// without a request.
@@ -117,6 +127,12 @@ func (p *Puller) ociProvenance(src Source, creds Credentials, r Resolved) ([]byt
 		return nil, &Error{Class: ErrSignature, Ref: reference(src), Detail: "the chart's manifest has no provenance layer: it is not signed (helm push with the .prov next to the package)"}
 	}
 	return client.Generic().GetDescriptorData(res.MemoryStore, layer)
+}
+
+// sum is the hex sha256 of data.
+func sum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
 }
 
 // keyring loads an OpenPGP keyring with Helm's loader (which reads a file).

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -39,7 +40,8 @@ type Puller struct {
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
 
-	flight singleflight.Group
+	flight   singleflight.Group
+	verified sync.Map // verifyProvenance's successes
 }
 
 // Resolved is a source resolved to one version and, when the registry or

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -73,18 +72,6 @@ func (noReleases) Get(context.Context, string, string) (*helm.Release, error) {
 }
 func (noReleases) List(context.Context, labels.Selector) ([]*helm.Release, error) { return nil, nil }
 
-// staticLogin is the registry's login and CA, as a user's Helm login would
-// give them.
-type staticLogin struct{ creds chartsource.Credentials }
-
-func (staticLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
-	return nil, errors.New("no keyring in this test")
-}
-
-func (l staticLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
-	return l.creds, "test login", nil
-}
-
 // TestPreviewPullsChartSource: with a puller, `hotplug diff` pulls the
 // chart from a real registry as the agent would, resolves the range to the
 // highest version, and plans its install; a wrong login is the error the
@@ -97,7 +84,7 @@ func TestPreviewPullsChartSource(t *testing.T) {
 		Chart: &hotplugv1.ChartSource{Repository: reg.Repository(), Name: "logagent", Version: "~1"}}
 	fetcher := func(password string) *chartfetch.Fetcher {
 		puller := &chartsource.Puller{Cache: &chartsource.Cache{Dir: t.TempDir()}}
-		login := staticLogin{chartsource.Credentials{Username: testregistry.Username, Password: password, CAPEM: reg.CA.PEM}}
+		login := chartfetch.StaticLogin{Creds: chartsource.Credentials{Username: testregistry.Username, Password: password, CAPEM: reg.CA.PEM}}
 		return chartfetch.New(chartpkg.NewLoader(t.TempDir(), limits.Default()), puller, login, limits.Default(), "test")
 	}
 	eff := merge.Result{Components: []merge.Component{c}}

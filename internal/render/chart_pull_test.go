@@ -3,25 +3,15 @@ package render
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
-	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/chartfetch"
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/chartsource"
 	"github.com/kubecube-io/hotplug/internal/limits"
 	"github.com/kubecube-io/hotplug/internal/testregistry"
 )
-
-// registryLogin is the test registry's login and CA, as a user's Helm
-// login would give them.
-type registryLogin struct{ reg *testregistry.Registry }
-
-func (l registryLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chartsource.Credentials, string, error) {
-	return chartsource.Credentials{Username: testregistry.Username, Password: testregistry.Password, CAPEM: l.reg.CA.PEM}, "test login", nil
-}
 
 // TestRenderPullsChartSource: with a puller, `hotplug render --manifests`
 // pulls a chart by source from a real registry (the agent's code) and
@@ -44,7 +34,8 @@ spec:
 `
 	v := effectiveOfC1(t, in)
 	puller := &chartsource.Puller{Cache: &chartsource.Cache{Dir: t.TempDir()}}
-	charts := chartfetch.New(chartpkg.NewLoader(t.TempDir(), limits.Default()), puller, registryLogin{reg}, limits.Default(), "test")
+	charts := chartfetch.New(chartpkg.NewLoader(t.TempDir(), limits.Default()), puller,
+		chartfetch.StaticLogin{Creds: chartsource.Credentials{Username: testregistry.Username, Password: testregistry.Password, CAPEM: reg.CA.PEM}}, limits.Default(), "test")
 	var out bytes.Buffer
 	if err := v.WriteManifestsWith(context.Background(), &out, t.TempDir(), charts); err != nil {
 		t.Fatal(err)
@@ -54,8 +45,4 @@ spec:
 			t.Errorf("manifests lack %q:\n%s", want, out.String())
 		}
 	}
-}
-
-func (registryLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
-	return nil, errors.New("no keyring in this test")
 }

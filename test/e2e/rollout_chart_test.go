@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,7 +18,6 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
-	"github.com/kubecube-io/hotplug/internal/testenv"
 	"github.com/kubecube-io/hotplug/internal/testregistry"
 )
 
@@ -112,11 +110,7 @@ func TestProgressiveChartVersionRollout(t *testing.T) {
 
 	editAt := time.Now()
 	badRev := setVersion("1.2.0")
-	testenv.Eventually(t, rolloutDeadline+2*time.Minute, "the rollout pauses on the canary", func() (bool, string) {
-		st := f.common().Status.Rollout
-		return st != nil && st.Phase == hotplugv1.RolloutPaused && st.TargetRevision == badRev && len(st.FailedClusters) > 0, fmt.Sprintf("%+v", st)
-	})
-	st := f.common().Status.Rollout
+	st := f.waitPaused(badRev)
 	if len(st.FailedClusters) != 1 || st.FailedClusters[0].Name != "member-1" {
 		t.Errorf("failed clusters %+v, want the canary member-1", st.FailedClusters)
 	}

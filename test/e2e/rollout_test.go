@@ -170,6 +170,17 @@ func (f *rolloutFleet) waitComplete(what string, target int64, timeout time.Dura
 	})
 }
 
+// waitPaused waits until the rollout of target pauses with a failed
+// cluster, and returns the rollout status.
+func (f *rolloutFleet) waitPaused(target int64) *hotplugv1.RolloutStatus {
+	f.t.Helper()
+	testenv.Eventually(f.t, rolloutDeadline+2*time.Minute, "the rollout pauses on the canary", func() (bool, string) {
+		st := f.common().Status.Rollout
+		return st != nil && st.Phase == hotplugv1.RolloutPaused && st.TargetRevision == target && len(st.FailedClusters) > 0, fmt.Sprintf("%+v", st)
+	})
+	return f.common().Status.Rollout
+}
+
 // releases returns "cluster/release=revision" of logagent and web in every
 // cluster but skip.
 func (f *rolloutFleet) releases(skip string) map[string]int {
@@ -422,11 +433,7 @@ func TestProgressiveRolloutOfCommon(t *testing.T) {
 		goodRev, _, _ := f.cluster("member-2")
 		editAt := time.Now()
 		bad := f.setEnv("web", webBad)
-		testenv.Eventually(t, rolloutDeadline+2*time.Minute, "the rollout pauses on the canary", func() (bool, string) {
-			st := f.common().Status.Rollout
-			return st != nil && st.Phase == hotplugv1.RolloutPaused && st.TargetRevision == bad && len(st.FailedClusters) > 0, fmt.Sprintf("%+v", st)
-		})
-		st := f.common().Status.Rollout
+		st := f.waitPaused(bad)
 		if len(st.FailedClusters) != 1 || st.FailedClusters[0].Name != "member-1" || st.FailedClusters[0].Reason == "" {
 			t.Errorf("failed clusters %+v, want the canary member-1 with a reason", st.FailedClusters)
 		}

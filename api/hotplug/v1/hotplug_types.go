@@ -235,7 +235,8 @@ type SecretReference struct {
 type ChartVerify struct {
 	// Provider is cosign (a signature in the OCI registry, checked against
 	// cosign.pub; oci:// only) or helm (the chart's .prov file, checked
-	// against keyring.gpg).
+	// against keyring.gpg). This agent verifies helm; a component asking
+	// for cosign fails and is never installed unverified.
 	// +kubebuilder:validation:Enum=cosign;helm
 	// +optional
 	Provider string `json:"provider,omitempty"`
