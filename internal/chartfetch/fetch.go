@@ -98,14 +98,18 @@ func (f *Fetcher) FetchAt(ctx context.Context, name, pkgName string, chart *hotp
 	}
 	src := Source(chart)
 	if chart.Verify != nil && chart.Verify.Provider != "" {
-		if chart.Verify.Provider != hotplugv1.VerifyHelm {
-			return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %s: %w (helm provenance is); remove chart.verify or run an agent that verifies", name, chart.Verify.Provider, ErrVerifyUnsupported)
-		}
-		ring, err := f.login.Keyring(ctx, chart)
+		key, err := f.login.VerifyKey(ctx, chart)
 		if err != nil {
 			return Fetched{}, fmt.Errorf("component %s: %w", name, err)
 		}
-		src.Keyring = ring
+		switch chart.Verify.Provider {
+		case hotplugv1.VerifyHelm:
+			src.Keyring = key
+		case hotplugv1.VerifyCosign:
+			src.CosignKey = key
+		default:
+			return Fetched{}, fmt.Errorf("component %s: chart.verify.provider %q: %w (cosign and helm are)", name, chart.Verify.Provider, ErrVerifyUnsupported)
+		}
 	}
 	creds, from, err := f.login.Credentials(ctx, chart)
 	if err != nil {

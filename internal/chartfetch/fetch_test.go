@@ -84,10 +84,10 @@ func TestSecretLogin(t *testing.T) {
 func TestFetchRefusesWhatItCannotDo(t *testing.T) {
 	local := chartpkg.NewLoader(t.TempDir(), limits.Default())
 	chart := &hotplugv1.ChartSource{Repository: "oci://r.example.com/charts", Name: "c", Version: "1.0.0",
-		Verify: &hotplugv1.ChartVerify{Provider: hotplugv1.VerifyCosign, SecretRef: &hotplugv1.SecretReference{Name: "k"}}}
+		Verify: &hotplugv1.ChartVerify{Provider: "notation", SecretRef: &hotplugv1.SecretReference{Name: "k"}}}
 	puller := &chartsource.Puller{Cache: &chartsource.Cache{Dir: t.TempDir()}}
-	_, err := New(local, puller, SecretLogin{}, limits.Default(), "this agent").Fetch(context.Background(), "web", "", chart)
-	if !errors.Is(err, ErrVerifyUnsupported) || !strings.Contains(err.Error(), "component web: chart.verify.provider cosign") {
+	_, err := New(local, puller, StaticLogin{Key: []byte("key")}, limits.Default(), "this agent").Fetch(context.Background(), "web", "", chart)
+	if !errors.Is(err, ErrVerifyUnsupported) || !strings.Contains(err.Error(), `component web: chart.verify.provider "notation"`) {
 		t.Errorf("verify: %v", err)
 	}
 	chart.Verify = nil

@@ -16,10 +16,11 @@ type Login interface {
 	// where they came from for messages ("" when anonymous); an error names
 	// its source and wraps ErrCredentials.
 	Credentials(ctx context.Context, chart *hotplugv1.ChartSource) (creds chartsource.Credentials, from string, err error)
-	// Keyring returns the OpenPGP keyring that chart.verify (provider
-	// helm) checks the package's provenance against; an error names its
-	// source and wraps ErrCredentials.
-	Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error)
+	// VerifyKey returns the key chart.verify checks the package against:
+	// an OpenPGP keyring (provider helm) or a cosign public key in PEM
+	// (provider cosign); an error names its source and wraps
+	// ErrCredentials.
+	VerifyKey(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error)
 }
 
 // SecretLogin reads chart.secretRef's Secret through read (data by name);
@@ -46,8 +47,9 @@ func (l SecretLogin) Credentials(ctx context.Context, chart *hotplugv1.ChartSour
 	return creds, where, nil
 }
 
-// Keyring implements Login: keyring.gpg of chart.verify.secretRef's Secret.
-func (l SecretLogin) Keyring(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error) {
+// VerifyKey implements Login: keyring.gpg (provider helm) or cosign.pub
+// (provider cosign) of chart.verify.secretRef's Secret.
+func (l SecretLogin) VerifyKey(ctx context.Context, chart *hotplugv1.ChartSource) ([]byte, error) {
 	if chart.Verify == nil || chart.Verify.SecretRef == nil || chart.Verify.SecretRef.Name == "" {
 		return nil, fmt.Errorf("chart.verify.secretRef: %w: no Secret named", ErrCredentials)
 	}
@@ -56,22 +58,36 @@ func (l SecretLogin) Keyring(ctx context.Context, chart *hotplugv1.ChartSource) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", where, ErrCredentials, err)
 	}
-	if len(data[KeyKeyring]) == 0 {
-		return nil, fmt.Errorf("%s: %w: it has no %s", where, ErrCredentials, KeyKeyring)
+	key := verifySecretKey(chart.Verify.Provider)
+	if len(data[key]) == 0 {
+		return nil, fmt.Errorf("%s: %w: it has no %s", where, ErrCredentials, key)
 	}
-	return data[KeyKeyring], nil
+	return data[key], nil
 }
 
-// KeyKeyring is the key of a verify Secret holding the OpenPGP keyring
-// (provider helm).
-const KeyKeyring = "keyring.gpg"
+// The keys of a verify Secret.
+const (
+	// KeyKeyring holds the OpenPGP keyring (provider helm).
+	KeyKeyring = "keyring.gpg"
+	// KeyCosignPub holds the cosign public key, PEM (provider cosign).
+	KeyCosignPub = "cosign.pub"
+)
+
+// verifySecretKey is the key of a verify Secret that provider reads.
+func verifySecretKey(provider string) string {
+	if provider == hotplugv1.VerifyCosign {
+		return KeyCosignPub
+	}
+	return KeyKeyring
+}
 
 // StaticLogin is a Login with credentials and a keyring at hand (tests, a
 // caller that read them already); From names them for messages.
 type StaticLogin struct {
 	Creds chartsource.Credentials
-	Ring  []byte
-	From  string
+	// Key is what VerifyKey returns, whatever the provider.
+	Key  []byte
+	From string
 }
 
 // Credentials implements Login.
@@ -79,10 +95,10 @@ func (l StaticLogin) Credentials(context.Context, *hotplugv1.ChartSource) (chart
 	return l.Creds, l.From, nil
 }
 
-// Keyring implements Login.
-func (l StaticLogin) Keyring(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
-	if len(l.Ring) == 0 {
-		return nil, fmt.Errorf("%s: %w: no keyring", l.From, ErrCredentials)
+// VerifyKey implements Login.
+func (l StaticLogin) VerifyKey(context.Context, *hotplugv1.ChartSource) ([]byte, error) {
+	if len(l.Key) == 0 {
+		return nil, fmt.Errorf("%s: %w: no verification key", l.From, ErrCredentials)
 	}
-	return l.Ring, nil
+	return l.Key, nil
 }

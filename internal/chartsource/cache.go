@@ -125,6 +125,7 @@ func (c *Cache) evictLocked(keep string) {
 	for _, d := range evictions(files, c.MaxBytes, func(d string) bool { return d == keep || c.kept(d) }) {
 		_ = os.Remove(c.path(d))
 		_ = os.Remove(c.path(d) + ".prov")
+		_ = os.Remove(c.path(d) + ".cosign")
 	}
 }
 

@@ -21,12 +21,7 @@ var errManifestRead = errors.New("manifest read")
 // only to src's host, never reads a docker or Helm login of the process,
 // and uses hc (TLS, deadline) for every request.
 func (p *Puller) registryClient(src Source, creds Credentials, hc *http.Client) (*registry.Client, error) {
-	host := repositoryHost(src.Repository)
-	cred := auth.EmptyCredential
-	if u, pw, ok := creds.basicFor(host); ok {
-		cred = auth.Credential{Username: u, Password: pw}
-	}
-	authz := auth.Client{Client: hc, Cache: auth.NewCache(), Credential: auth.StaticCredential(host, cred)}
+	authz := p.authClient(src, creds, hc)
 	opts := []registry.ClientOption{
 		registry.ClientOptHTTPClient(hc),
 		registry.ClientOptAuthorizer(authz),
@@ -37,6 +32,17 @@ func (p *Puller) registryClient(src Source, creds Credentials, hc *http.Client) 
 		opts = append(opts, registry.ClientOptPlainHTTP())
 	}
 	return registry.NewClient(opts...)
+}
+
+// authClient authenticates to src's host only, with creds or anonymously,
+// over hc.
+func (p *Puller) authClient(src Source, creds Credentials, hc *http.Client) auth.Client {
+	host := repositoryHost(src.Repository)
+	cred := auth.EmptyCredential
+	if u, pw, ok := creds.basicFor(host); ok {
+		cred = auth.Credential{Username: u, Password: pw}
+	}
+	return auth.Client{Client: hc, Cache: auth.NewCache(), Credential: auth.StaticCredential(host, cred)}
 }
 
 // ociResolve picks the version (listing tags for a range) and reads its

@@ -147,13 +147,21 @@ func (p *Puller) resolve(ctx context.Context, src Source, creds Credentials) (Re
 // without a download. Concurrent pulls of one digest download once.
 //
 // With src.Keyring the package is served only once its Helm provenance
-// verifies (verifyProvenance), whether it was downloaded now or cached.
+// verifies (verifyProvenance), with src.CosignKey once a cosign signature
+// of its manifest does (verifyCosign), whether it was downloaded now or
+// cached.
 func (p *Puller) Pull(ctx context.Context, src Source, creds Credentials) (Package, error) {
 	pkg, err := p.pullUnverified(ctx, src, creds)
-	if err != nil || len(src.Keyring) == 0 {
+	if err != nil {
 		return pkg, err
 	}
-	if err := p.verifyProvenance(ctx, src, creds, pkg); err != nil {
+	switch {
+	case len(src.Keyring) > 0:
+		err = p.verifyProvenance(ctx, src, creds, pkg)
+	case len(src.CosignKey) > 0:
+		err = p.verifyCosign(ctx, src, creds, pkg)
+	}
+	if err != nil {
 		pulls.WithLabelValues(resultLabel(err)).Inc()
 		return Package{}, err
 	}

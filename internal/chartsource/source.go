@@ -32,6 +32,13 @@ type Source struct {
 	// keyring (binary, armored or a GnuPG keybox), and naming the package's
 	// sha256. It is checked on every Pull, from the cache too.
 	Keyring []byte
+	// CosignKey, when set, requires a cosign signature by this public key
+	// (PEM, cosign.pub) of the OCI manifest whose chart layer is the
+	// package: a Sigstore bundle referrer (cosign v3) or the classic
+	// sha256-<hex>.sig tag (cosign v2). Only the key is trusted; no
+	// transparency log is asked. It is checked on every Pull, from the
+	// cache too.
+	CosignKey []byte
 }
 
 // FieldError is a refusal of one field of a Source; Field is the API path

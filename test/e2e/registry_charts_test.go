@@ -348,3 +348,46 @@ func TestAgentChartProvenance(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentChartCosign: with chart.verify provider cosign (cosign.pub in a
+// Secret), a chart whose manifest that key signed installs, in cosign v3's
+// bundle format, and upgrades to one signed in cosign v2's .sig format; a
+// version signed by another key is refused naming the reference, and the
+// running release stays as it is.
+func TestAgentChartCosign(t *testing.T) {
+	f := newRegistryFixture(t)
+	ours, theirs := testregistry.NewCosignSigner(t), testregistry.NewCosignSigner(t)
+	for _, v := range []string{"1.0.0", "1.0.1", "1.0.2"} {
+		f.reg.Push(t, "configmap", "logagent", v)
+	}
+	f.reg.CosignSignBundle(t, ours, "logagent", "1.0.0")
+	f.reg.CosignSignBundle(t, theirs, "logagent", "1.0.1")
+	f.reg.CosignSignTag(t, ours, "logagent", "1.0.2")
+	key := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: "cosign-key"},
+		Data: map[string][]byte{"cosign.pub": ours.PublicPEM}}
+	if err := f.c.Create(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	verified := func(version string) hotplugv1.ComponentSpec {
+		c := f.chart("logagent", version)
+		c.Chart.Verify = &hotplugv1.ChartVerify{Provider: hotplugv1.VerifyCosign, SecretRef: &hotplugv1.SecretReference{Name: "cosign-key"}}
+		return c
+	}
+	f.setCommon(verified("1.0.0"))
+	testenv.RunAgent(t, f.cfg, f.opts)
+	f.waitComponent("the signed 1.0.0 runs", "logagent", running)
+	f.setCommon(verified("1.0.1"))
+	cs := f.waitComponent("1.0.1 (another key) is refused", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
+		return ready.Reason == hotplugv1.ReasonPackageError && strings.Contains(cs.Message, "logagent:1.0.1")
+	})
+	if !strings.Contains(cs.Message, "signature invalid") || !strings.Contains(cs.Message, "verifies with cosign.pub") {
+		t.Errorf("1.0.1: message %q does not say the signature does not verify", cs.Message)
+	}
+	if r := f.release("logagent"); r.Revision != 1 || r.ChartVersion != "1.0.0" || r.Status != "deployed" {
+		t.Errorf("after 1.0.1 was refused the release is %s revision %d %s", r.ChartVersion, r.Revision, r.Status)
+	}
+	f.setCommon(verified("1.0.2"))
+	f.waitComponent("1.0.2 (cosign v2 signature) runs", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
+		return running(cs, ready) && cs.ChartVersion == "1.0.2"
+	})
+}

@@ -121,8 +121,9 @@ type ComponentSpec struct {
 	// chart.repository to use a mirror; a field cannot be unset by a layer,
 	// only replaced. A layer that sets chart replaces a pkgName it
 	// inherits. Enabled, the merged chart needs repository, name and
-	// version. Pulling is not wired into the agent yet: a component with a
-	// chart fails alone with a message saying so, its release untouched.
+	// version. The agent pulls it (cached by digest) and reports
+	// chartVersion and chartDigest; a source that fails never touches a
+	// running release.
 	// +kubebuilder:validation:XValidation:rule="!has(self.repository) || !has(self.verify) || !has(self.verify.provider) || self.verify.provider != 'cosign' || self.repository.startsWith('oci://')",message="verify.provider cosign needs an oci:// repository"
 	// +kubebuilder:validation:XValidation:rule="!has(self.repository) || !has(self.insecure) || !self.insecure || self.repository.startsWith('oci://') || self.repository.startsWith('http://')",message="insecure is allowed only with an oci:// or http:// repository"
 	// +optional
@@ -235,8 +236,10 @@ type SecretReference struct {
 type ChartVerify struct {
 	// Provider is cosign (a signature in the OCI registry, checked against
 	// cosign.pub; oci:// only) or helm (the chart's .prov file, checked
-	// against keyring.gpg). This agent verifies helm; a component asking
-	// for cosign fails and is never installed unverified.
+	// against keyring.gpg). cosign accepts cosign v3's Sigstore bundle
+	// (an OCI referrer) and cosign v2's sha256-<hex>.sig tag, with the key
+	// alone (no transparency log is asked). A package that does not verify
+	// is never installed.
 	// +kubebuilder:validation:Enum=cosign;helm
 	// +optional
 	Provider string `json:"provider,omitempty"`
