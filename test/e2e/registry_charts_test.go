@@ -322,16 +322,7 @@ func TestAgentChartProvenance(t *testing.T) {
 	f.reg.PushSigned(t, ours, "configmap", "logagent", "1.0.0")
 	f.reg.PushSigned(t, theirs, "configmap", "logagent", "1.0.1")
 	f.reg.Push(t, "configmap", "logagent", "1.0.2")
-	key := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: "charts-signing-key"},
-		Data: map[string][]byte{"keyring.gpg": ours.Keyring}}
-	if err := f.c.Create(context.Background(), key); err != nil {
-		t.Fatal(err)
-	}
-	verified := func(version string) hotplugv1.ComponentSpec {
-		c := f.chart("logagent", version)
-		c.Chart.Verify = &hotplugv1.ChartVerify{Provider: hotplugv1.VerifyHelm, SecretRef: &hotplugv1.SecretReference{Name: "charts-signing-key"}}
-		return c
-	}
+	verified := f.verifiedBy(hotplugv1.VerifyHelm, "keyring.gpg", ours.Keyring)
 	f.setCommon(verified("1.0.0"))
 	testenv.RunAgent(t, f.cfg, f.opts)
 	f.waitComponent("the signed 1.0.0 runs", "logagent", running)
@@ -363,16 +354,7 @@ func TestAgentChartCosign(t *testing.T) {
 	f.reg.CosignSignBundle(t, ours, "logagent", "1.0.0")
 	f.reg.CosignSignBundle(t, theirs, "logagent", "1.0.1")
 	f.reg.CosignSignTag(t, ours, "logagent", "1.0.2")
-	key := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: "cosign-key"},
-		Data: map[string][]byte{"cosign.pub": ours.PublicPEM}}
-	if err := f.c.Create(context.Background(), key); err != nil {
-		t.Fatal(err)
-	}
-	verified := func(version string) hotplugv1.ComponentSpec {
-		c := f.chart("logagent", version)
-		c.Chart.Verify = &hotplugv1.ChartVerify{Provider: hotplugv1.VerifyCosign, SecretRef: &hotplugv1.SecretReference{Name: "cosign-key"}}
-		return c
-	}
+	verified := f.verifiedBy(hotplugv1.VerifyCosign, "cosign.pub", ours.PublicPEM)
 	f.setCommon(verified("1.0.0"))
 	testenv.RunAgent(t, f.cfg, f.opts)
 	f.waitComponent("the signed 1.0.0 runs", "logagent", running)
@@ -390,4 +372,20 @@ func TestAgentChartCosign(t *testing.T) {
 	f.waitComponent("1.0.2 (cosign v2 signature) runs", "logagent", func(cs hotplugv1.ComponentStatus, ready *metav1.Condition) bool {
 		return running(cs, ready) && cs.ChartVersion == "1.0.2"
 	})
+}
+
+// verifiedBy creates the verify Secret "<provider>-key" holding key as
+// file and returns logagent at a version with chart.verify naming it.
+func (f *registryFixture) verifiedBy(provider, file string, key []byte) func(version string) hotplugv1.ComponentSpec {
+	f.t.Helper()
+	name := provider + "-key"
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.DefaultNamespace, Name: name}, Data: map[string][]byte{file: key}}
+	if err := f.c.Create(context.Background(), sec); err != nil {
+		f.t.Fatal(err)
+	}
+	return func(version string) hotplugv1.ComponentSpec {
+		c := f.chart("logagent", version)
+		c.Chart.Verify = &hotplugv1.ChartVerify{Provider: provider, SecretRef: &hotplugv1.SecretReference{Name: name}}
+		return c
+	}
 }
