@@ -1,0 +1,181 @@
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// keepAlive is how often an idle event stream sends a comment, so that
+// proxies keep it open and a dead browser is noticed.
+const keepAlive = 15 * time.Second
+
+// Actions are the changes the page can ask for, done with the identity of
+// the person using it. A nil Actions makes the view read-only.
+type Actions interface {
+	// Rollout pauses, resumes or undoes the rollout of common (op is
+	// "pause", "resume" or "undo") and says what happened.
+	Rollout(ctx context.Context, op string) (string, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	// Broker serves the snapshot and its changes; required.
+	Broker *Broker
+	// Hosts are the Host header values the server answers (its bound
+	// address): anything else is refused, so a DNS name rebound to
+	// loopback cannot read the fleet from another site's page.
+	Hosts []string
+	// Actions, when set, enables the action endpoints.
+	Actions Actions
+	// Log receives one line per refused request and action.
+	Log logr.Logger
+}
+
+// NewHandler serves the embedded page, /api/snapshot, the event stream
+// /api/events and the actions, behind the Host and same-origin checks.
+func NewHandler(o Options) http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(webFiles, "web")
+	mux.Handle("GET /", http.FileServerFS(static))
+	mux.HandleFunc("GET /api/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+		snap, id := o.Broker.Snapshot()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Event-Id", strconv.FormatUint(id, 10))
+		_ = json.NewEncoder(w).Encode(snap)
+	})
+	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) { serveEvents(w, r, o.Broker) })
+	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]bool{"actions": o.Actions != nil})
+	})
+	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) {
+		op := r.PathValue("op")
+		if o.Actions == nil {
+			http.Error(w, "this view is read-only", http.StatusForbidden)
+			return
+		}
+		if !slices.Contains([]string{"pause", "resume", "undo"}, op) {
+			http.Error(w, fmt.Sprintf("unknown rollout action %q (pause, resume, undo)", op), http.StatusNotFound)
+			return
+		}
+		msg, err := o.Actions.Rollout(r.Context(), op)
+		if err != nil {
+			o.Log.Info("rollout action refused", "action", op, "error", err.Error())
+			http.Error(w, err.Error(), statusOf(err))
+			return
+		}
+		o.Log.Info("rollout action", "action", op, "result", msg)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+	})
+	return guard(o, mux)
+}
+
+// StatusError is an error with the HTTP status it answers (an API server's
+// 403 or 422 passes through unchanged).
+type StatusError interface {
+	error
+	Status() int
+}
+
+// statusOf is err's HTTP status: its own, else 500.
+func statusOf(err error) int {
+	var se StatusError
+	if errors.As(err, &se) {
+		return se.Status()
+	}
+	return http.StatusInternalServerError
+}
+
+// guard refuses a request for another Host, and a state-changing request
+// that is not from the page itself (same origin), before any handler.
+func guard(o Options, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		if !slices.Contains(o.Hosts, r.Host) {
+			o.Log.Info("request for another host refused", "host", r.Host)
+			http.Error(w, fmt.Sprintf("host %q is not this dashboard's address", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+			o.Log.Info("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+			http.Error(w, "cross-origin request refused: actions come from the dashboard's own page", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin tells whether a state-changing request comes from the page:
+// its Origin is this server's, or, without Origin, the browser says
+// same-origin. A request with neither is refused.
+func sameOrigin(r *http.Request) bool {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		return origin == "http://"+r.Host || origin == "https://"+r.Host
+	}
+	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+}
+
+// serveEvents streams the broker's events: what the browser missed since
+// Last-Event-ID (or a snapshot), then every change, with keep-alives.
+func serveEvents(w http.ResponseWriter, r *http.Request, b *Broker) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	last, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64)
+	first, ch, cancel, serr := b.Subscribe(last, err == nil)
+	if serr != nil {
+		http.Error(w, serr.Error(), http.StatusInternalServerError)
+		return
+	}
+	defer cancel()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	for _, e := range first {
+		writeEvent(w, e)
+	}
+	flusher.Flush()
+	tick := time.NewTicker(keepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
+		case e, open := <-ch:
+			if !open {
+				return // too far behind: the browser reconnects and resumes
+			}
+			writeEvent(w, e)
+		}
+		flusher.Flush()
+	}
+}
+
+// writeEvent writes one event in the text/event-stream format (its data is
+// one line of JSON).
+func writeEvent(w http.ResponseWriter, e Event) {
+	_, _ = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Type, e.Data)
+}

@@ -1,0 +1,159 @@
+// The fleet view: a snapshot, then one event per changed cell, cluster or
+// rollout over a server-sent event stream (EventSource resumes with
+// Last-Event-ID after a dropped connection). No framework, no network
+// beyond this server.
+"use strict";
+
+const state = { clusters: new Map(), components: [], cells: new Map(), rollout: null, actions: false };
+const $ = (id) => document.getElementById(id);
+const key = (cluster, component) => cluster + "\u0000" + component;
+const rank = { failing: 0, progressing: 1, unknown: 2, ready: 3, disabled: 4 };
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k.startsWith("data-")) e.setAttribute(k, v); else e[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function shortDigest(d) { return d ? d.replace(/^sha256:/, "").slice(0, 12) : ""; }
+function ago(t) {
+  if (!t) return "never";
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(t)) / 1000));
+  return s < 120 ? s + "s ago" : Math.round(s / 60) + "m ago";
+}
+
+// clusterOrder puts what is failing first, then clusters that are not normal.
+function clusterOrder(a, b) {
+  return (b.failing - a.failing) || ((a.state === "normal") - (b.state === "normal")) || a.name.localeCompare(b.name);
+}
+
+function matches(cl) {
+  const q = $("f-cluster").value.trim();
+  if (!q) return true;
+  if (q.includes("=")) {
+    const [k, v] = q.split("=", 2);
+    return (cl.labels || {})[k.trim()] === v.trim();
+  }
+  return cl.name.includes(q);
+}
+
+function cellNode(c) {
+  const td = el("td", { class: c ? c.phase : "unknown" });
+  if (!c) { td.append(el("span", { class: "cell" }, "–")); return td; }
+  td.id = "cell-" + c.cluster + "-" + c.component;
+  const meta = [c.version, shortDigest(c.digest), c.revision ? "r" + c.revision : ""].filter(Boolean).join(" ");
+  const b = el("button", { class: "cell", type: "button", title: c.message || c.phase,
+    "data-cluster": c.cluster, "data-component": c.component, "data-phase": c.phase },
+    c.phase, meta ? el("span", { class: "meta" }, meta) : null,
+    c.drift ? el("span", { class: "mark", title: "drift repaired: " + c.drift }, "drift") : null);
+  b.addEventListener("click", () => showDetail(c.cluster, c.component));
+  td.append(b);
+  return td;
+}
+
+function render() {
+  const comp = $("f-component").value, phase = $("f-phase").value;
+  const comps = state.components.filter((n) => !comp || n === comp);
+  const head = $("matrix-head");
+  head.replaceChildren(el("th", { scope: "col" }, "cluster"), ...comps.map((n) => el("th", { scope: "col" }, n)));
+  const rows = [];
+  const clusters = [...state.clusters.values()].filter(matches).sort(clusterOrder);
+  for (const cl of clusters) {
+    const cells = comps.map((n) => state.cells.get(key(cl.name, n)));
+    if (phase && !cells.some((c) => c && c.phase === phase)) continue;
+    const th = el("th", { scope: "row", title: "heartbeat " + ago(cl.heartbeat) + (cl.reason ? ": " + cl.reason : "") },
+      cl.name, el("span", { class: "state" }, cl.state), cl.state !== "normal" ? el("span", { class: "mark" }, "!") : null);
+    rows.push(el("tr", { class: cl.state === "normal" ? "" : "abnormal", id: "row-" + cl.name }, th, ...cells.map(cellNode)));
+  }
+  $("matrix-body").replaceChildren(...rows);
+  $("empty").hidden = state.clusters.size > 0;
+  const failing = [...state.cells.values()].filter((c) => c.phase === "failing").length;
+  $("summary").textContent = state.clusters.size + " clusters, " + state.components.length + " components, " + failing + " failing";
+  const sel = $("f-component"), chosen = sel.value;
+  if (sel.options.length !== state.components.length + 1) {
+    sel.replaceChildren(el("option", { value: "" }, "all"), ...state.components.map((n) => el("option", { value: n }, n)));
+    sel.value = chosen;
+  }
+}
+
+// updateCell replaces one cell in place; a change of the cluster's failing
+// count reorders rows through the cluster event that follows.
+function updateCell(c) {
+  state.cells.set(key(c.cluster, c.component), c);
+  const old = document.getElementById("cell-" + c.cluster + "-" + c.component);
+  if (old) old.replaceWith(cellNode(c)); else render();
+  if (!$("detail").hidden && $("detail").dataset.key === key(c.cluster, c.component)) showDetail(c.cluster, c.component);
+}
+
+function renderRollout() {
+  const r = state.rollout;
+  $("rollout").hidden = !r;
+  if (!r) return;
+  $("rollout-summary").textContent = "revision " + r.revision + " → " + r.targetRevision + ": " + r.phase + (r.message ? ". " + r.message : "");
+  $("rollout-body").replaceChildren(...(r.clusters || []).map((c) =>
+    el("tr", { class: c.state === "Failed" ? "failing" : "" }, el("td", {}, c.name), el("td", {}, String(c.revision)),
+      el("td", {}, c.state), el("td", {}, c.since ? ago(c.since) : ""), el("td", {}, c.reason || ""))));
+  $("rollout-pause").disabled = !state.actions || r.phase === "Paused";
+  $("rollout-resume").disabled = !state.actions || r.phase !== "Paused";
+  $("rollout-undo").disabled = !state.actions;
+}
+
+function showDetail(cluster, component) {
+  const c = state.cells.get(key(cluster, component));
+  if (!c) return;
+  const d = $("detail");
+  d.dataset.key = key(cluster, component);
+  $("detail-title").textContent = component + " in " + cluster;
+  const facts = [["phase", c.phase], ["reason", c.reason], ["message", c.message], ["chart version", c.version],
+    ["chart digest", c.digest], ["Helm revision", c.revision ? String(c.revision) : ""], ["drift repaired", c.drift]];
+  $("detail-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  $("detail-conditions").replaceChildren(...(c.conditions || []).map((x) =>
+    el("tr", {}, el("td", {}, x.type), el("td", {}, x.status), el("td", {}, x.reason || ""), el("td", {}, ago(x.since)), el("td", {}, x.message || ""))));
+  const wasHidden = d.hidden;
+  d.hidden = false;
+  if (wasHidden) d.focus();
+}
+
+async function rolloutAction(op) {
+  if (!confirm("Really " + op + " the rollout of common?")) return;
+  const res = await fetch("api/rollout/" + op, { method: "POST" });
+  const text = await res.text();
+  let msg = text;
+  try { msg = JSON.parse(text).message; } catch (_) { /* the server's error text, unchanged */ }
+  $("rollout-result").textContent = res.ok ? msg : "refused (" + res.status + "): " + text.trim();
+}
+
+function connect() {
+  const es = new EventSource("api/events");
+  es.onopen = () => { $("live").textContent = "live"; $("live").className = "live on"; };
+  es.onerror = () => { $("live").textContent = "reconnecting…"; $("live").className = "live off"; };
+  es.addEventListener("snapshot", (e) => {
+    const s = JSON.parse(e.data);
+    state.clusters = new Map(s.clusters.map((c) => [c.name, c]));
+    state.components = s.components;
+    state.cells = new Map(s.cells.map((c) => [key(c.cluster, c.component), c]));
+    state.rollout = s.rollout || null;
+    render();
+    renderRollout();
+    document.body.dataset.ready = "true";
+  });
+  es.addEventListener("cell", (e) => updateCell(JSON.parse(e.data)));
+  es.addEventListener("cluster", (e) => {
+    const c = JSON.parse(e.data), old = state.clusters.get(c.name);
+    state.clusters.set(c.name, c);
+    if (!old || old.failing !== c.failing || old.state !== c.state) render();
+  });
+  es.addEventListener("rollout", (e) => { state.rollout = JSON.parse(e.data); renderRollout(); });
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  for (const id of ["f-cluster", "f-component", "f-phase"]) $(id).addEventListener("input", render);
+  $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("detail").hidden = true; });
+  for (const op of ["pause", "resume", "undo"]) $("rollout-" + op).addEventListener("click", () => rolloutAction(op));
+  try { state.actions = (await (await fetch("api/whoami")).json()).actions; } catch (_) { state.actions = false; }
+  connect();
+});
