@@ -10,7 +10,7 @@ export HOTPLUG_BIN_DIR := $(BIN)
 
 -include hack/deploy.mk
 
-.PHONY: all help build test unit generate manifests docs verify lint controlplane demo bench bench-quick bench-fleet fmt vet tools faults fuzz
+.PHONY: all help build browser test unit generate manifests docs verify lint controlplane demo bench bench-quick bench-fleet fmt vet tools faults fuzz
 
 all: build
 
@@ -20,7 +20,7 @@ build: ## Build the hotplug binary into bin/.
 demo: build controlplane ## Run the local demo (README's first command).
 	$(BIN)/hotplug dev
 
-test: controlplane verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests (three lanes at once, then the fault suite alone: hack/test-lanes.sh), short faults and fuzzing.
+test: controlplane browser verify vet ## Everything CI runs: generated files, vet, unit, integration and e2e tests (three lanes at once, then the fault suite alone: hack/test-lanes.sh), short faults and fuzzing.
 	GO_TEST_FLAGS="$(GO_TEST_FLAGS)" ./hack/test-lanes.sh
 	FUZZTIME=5s ./hack/fuzz.sh
 
@@ -44,6 +44,9 @@ bench-quick: ## `make bench` with a 1-minute idle period and short Go benchmarks
 
 bench-fleet: ## Fleet run (part 3 of bench): pivot + hub + 10/50/200 simulated members; writes bench/fleet.md and hub profiles (HOTPLUG_BENCH_FLEET_IDLE=2m, _SIZES, _INTERVAL, _ROUNDS).
 	go run ./hack/benchfleet
+
+browser: ## Install Debian's chromium for the browser tests when it is missing (hack/ensure-chromium.sh).
+	./hack/ensure-chromium.sh
 
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/ (once).
 	BIN_DIR=$(BIN) ./hack/build-controlplane.sh

@@ -25,7 +25,7 @@ read -r -a flags <<<"${GO_TEST_FLAGS:--count=1 -timeout 60m -p 1}"
 # About half of test/e2e's time (measured: 436 s of 872 s).
 E2E_LANE1='^(TestProgressiveRolloutOfCommon|TestMirrorTrust|TestHealthWatchCost|TestAgentKilledMidUpgrade|TestCRDDeletionKeepsReleases|TestIdleAgentWrites)$'
 LANE1_PKGS=(./test/dev ./test/deploy ./internal/cli)
-LANE2_PKGS=(./internal/mirror ./internal/helm)
+LANE2_PKGS=(./internal/mirror)
 LANE4_PKGS=(./test/faults)
 
 mod=$(go list -m) || exit 1

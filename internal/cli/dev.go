@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +14,11 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 
+	"github.com/kubecube-io/hotplug/internal/dashboard"
 	"github.com/kubecube-io/hotplug/internal/devenv"
 	"github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/output"
+	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
 // devReady is printed to stdout once the fleet has converged; scripts and
@@ -28,6 +32,7 @@ const devMarker = ".hotplug-dev"
 type devOptions struct {
 	opts      devenv.Options
 	keepState bool
+	dashboard string
 }
 
 func init() { register(newDevCommand) }
@@ -67,6 +72,7 @@ The pivot's kubeconfig is always <state-dir>/pivot-cluster/kubeconfig; logs are
 	fl.BoolVar(&o.opts.Workloads, "workloads", true, "run controller-manager, scheduler and kwok so workloads become Ready")
 	fl.IntVar(&o.opts.PivotPort, "pivot-port", 0, "fixed API server port of pivot-cluster (default: a free port)")
 	fl.IntVar(&o.opts.BasePort, "base-port", 0, "fixed API server port of member-1; member-N gets base-port+N-1 (default: free ports)")
+	fl.StringVar(&o.dashboard, "dashboard-address", "127.0.0.1:0", "where to serve the fleet view in the browser (hotplug dashboard); empty: none")
 	fl.DurationVar(&o.opts.ConvergeTimeout, "timeout", 3*time.Minute, "how long to wait for the fleet to converge")
 	return cmd
 }
@@ -118,7 +124,11 @@ func runDev(cmd *cobra.Command, o devOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := printDevSummary(out, f, rows, o.keepState); err != nil {
+	url, err := devDashboard(ctx, f, o.dashboard, opts.Log)
+	if err != nil {
+		return err
+	}
+	if err := printDevSummary(out, f, rows, url, o.keepState); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -163,7 +173,7 @@ func devStateDir(dir string) (string, error) {
 
 // printDevSummary prints the fleet matrix, the kubeconfigs, commands to try
 // and, last, the ready line.
-func printDevSummary(w io.Writer, f *devenv.Fleet, rows []fleet.Row, keep bool) error {
+func printDevSummary(w io.Writer, f *devenv.Fleet, rows []fleet.Row, dashboardURL string, keep bool) error {
 	fmt.Fprintln(w)
 	if err := fleet.WriteTable(w, output.StylerFor(w), rows, time.Now()); err != nil {
 		return err
@@ -177,6 +187,9 @@ func printDevSummary(w io.Writer, f *devenv.Fleet, rows []fleet.Row, keep bool) 
 	member := ""
 	if len(f.Env.Clusters) > 1 {
 		member = f.Env.Clusters[1].Name
+	}
+	if dashboardURL != "" {
+		fmt.Fprintf(w, "\nfleet view in your browser: %s\n", dashboardURL)
 	}
 	fmt.Fprintf(w, "\ntry:\n")
 	fmt.Fprintf(w, "  %s status --kubeconfig %s\n", self, pivot)
@@ -213,4 +226,23 @@ func selfPath() string {
 		}
 	}
 	return exe
+}
+
+// devDashboard serves the fleet view of f's pivot on address until ctx
+// ends and returns its URL ("" when address is empty).
+func devDashboard(ctx context.Context, f *devenv.Fleet, address string, log logr.Logger) (string, error) {
+	if address == "" {
+		return "", nil
+	}
+	ln, err := net.Listen("tcp", address)
+	if err != nil {
+		return "", fmt.Errorf("--dashboard-address %s: %w", address, err)
+	}
+	local := dashboard.Local{Config: f.Env.Cluster(devenv.PivotName).Config, Listener: ln, Namespace: rollout.DefaultNamespace, Log: log.WithName("dashboard")}
+	go func() {
+		if err := local.Serve(ctx); err != nil {
+			log.Error(err, "the fleet view stopped")
+		}
+	}()
+	return local.URL(), nil
 }

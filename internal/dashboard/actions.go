@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 )
 
@@ -49,6 +51,19 @@ func (a ClientActions) Rollout(ctx context.Context, op string) (string, error) {
 		return fmt.Sprintf("common set back to revision %d (now generation %d)", restored, gen), nil
 	}
 	return "", httpError{http.StatusNotFound, fmt.Errorf("unknown rollout action %q", op)}
+}
+
+// Allowed implements Actions with SelfSubjectAccessReviews: pause and
+// resume patch common, undo updates it.
+func (a ClientActions) Allowed(ctx context.Context) map[string]bool {
+	can := func(verb string) bool {
+		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: verb, Group: hotplugv1.GroupVersion.Group,
+				Resource: "hotplugs", Name: hotplugv1.CommonName}}}
+		return a.Client.Create(ctx, review) == nil && review.Status.Allowed
+	}
+	patch := can("patch")
+	return map[string]bool{"pause": patch, "resume": patch, "undo": can("update")}
 }
 
 // httpError is an error with its HTTP status (StatusError).

@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 )
 
@@ -22,16 +24,27 @@ const (
 type Broker struct {
 	mu    sync.Mutex
 	snap  Snapshot
-	ready bool
+	ready chan struct{} // closed by the first Publish
 	seq   uint64
 	log   []Event
 	subs  map[chan Event]struct{}
 }
 
-// NewBroker returns an empty broker; Subscribe waits for no snapshot, it
-// serves an empty one until the first Publish.
+// NewBroker returns an empty broker.
 func NewBroker() *Broker {
-	return &Broker{subs: map[chan Event]struct{}{}, snap: Snapshot{Clusters: []ClusterView{}, Components: []string{}, Cells: []Cell{}}}
+	return &Broker{subs: map[chan Event]struct{}{}, ready: make(chan struct{}),
+		snap: Snapshot{Clusters: []ClusterView{}, Components: []string{}, Cells: []Cell{}}}
+}
+
+// Ready waits for the first Publish (the cache synced), so that nobody is
+// shown an empty fleet that is only not read yet.
+func (b *Broker) Ready(ctx context.Context) error {
+	select {
+	case <-b.ready:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("the fleet view is still reading the pivot: %w", ctx.Err())
+	}
 }
 
 // Publish replaces the snapshot and sends what changed.
@@ -42,7 +55,12 @@ func (b *Broker) Publish(next Snapshot) error {
 	if err != nil {
 		return err
 	}
-	b.snap, b.ready = next, true
+	b.snap = next
+	select {
+	case <-b.ready:
+	default:
+		close(b.ready)
+	}
 	for _, e := range events {
 		b.seq++
 		e.ID = b.seq

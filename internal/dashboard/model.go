@@ -63,11 +63,14 @@ type ClusterView struct {
 
 // RolloutView is the rollout of common's revisions.
 type RolloutView struct {
-	Revision       int64              `json:"revision"`
-	TargetRevision int64              `json:"targetRevision"`
-	Phase          string             `json:"phase"`
-	Message        string             `json:"message,omitempty"`
-	Clusters       []ClusterRolloutRow `json:"clusters,omitempty"`
+	Revision       int64  `json:"revision"`
+	TargetRevision int64  `json:"targetRevision"`
+	Phase          string `json:"phase"`
+	// Paused is the pause annotation of common (the hub moves no further
+	// cluster while it is set, whatever the phase).
+	Paused   bool                `json:"paused"`
+	Message  string              `json:"message,omitempty"`
+	Clusters []ClusterRolloutRow `json:"clusters,omitempty"`
 }
 
 // ClusterRolloutRow is one cluster's place in the rollout.
@@ -126,6 +129,7 @@ func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Tim
 	})
 	if common != nil && common.Status.Rollout != nil {
 		s.Rollout = rolloutOf(common.Status.Rollout)
+		s.Rollout.Paused = common.Annotations[hotplugv1.RolloutPausedAnnotation] == "true"
 	}
 	return s
 }

@@ -45,12 +45,15 @@ func (l Local) Serve(ctx context.Context) error {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	broker := NewBroker()
+	g, ctx := errgroup.WithContext(ctx)
 	srv := &http.Server{
 		Handler: NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
 			Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Log: l.Log}),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Event streams end with ctx, so that Shutdown does not wait for
+		// browsers to leave.
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
-	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return ca.Start(ctx) })
 	g.Go(func() error { return Feed{Cache: ca, Broker: broker, Log: l.Log}.Run(ctx) })
 	g.Go(func() error {

@@ -28,6 +28,9 @@ type Actions interface {
 	// Rollout pauses, resumes or undoes the rollout of common (op is
 	// "pause", "resume" or "undo") and says what happened.
 	Rollout(ctx context.Context, op string) (string, error)
+	// Allowed tells, per action, whether the person may do it (the page
+	// shows only those enabled; the API server still decides).
+	Allowed(ctx context.Context) map[string]bool
 }
 
 // Options configure a Handler.
@@ -50,16 +53,24 @@ func NewHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(webFiles, "web")
 	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /api/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /api/snapshot", func(w http.ResponseWriter, r *http.Request) {
+		if err := o.Broker.Ready(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		snap, id := o.Broker.Snapshot()
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Event-Id", strconv.FormatUint(id, 10))
 		_ = json.NewEncoder(w).Encode(snap)
 	})
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) { serveEvents(w, r, o.Broker) })
-	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, r *http.Request) {
+		allowed := map[string]bool{}
+		if o.Actions != nil {
+			allowed = o.Actions.Allowed(r.Context())
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]bool{"actions": o.Actions != nil})
+		_ = json.NewEncoder(w).Encode(map[string]any{"actions": allowed})
 	})
 	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) {
 		op := r.PathValue("op")
@@ -139,6 +150,10 @@ func serveEvents(w http.ResponseWriter, r *http.Request, b *Broker) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	if err := b.Ready(r.Context()); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	last, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64)

@@ -25,6 +25,10 @@ func (f *fakeActions) Rollout(_ context.Context, op string) (string, error) {
 	return "rollout of common " + op + "d", nil
 }
 
+func (f *fakeActions) Allowed(context.Context) map[string]bool {
+	return map[string]bool{"pause": true, "resume": true, "undo": true}
+}
+
 func testServer(t *testing.T, actions Actions) (*httptest.Server, *Broker) {
 	t.Helper()
 	b := NewBroker()

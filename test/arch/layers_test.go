@@ -38,7 +38,7 @@ var layers = []layer{
 		peers: []string{"internal/render -> internal/chartfetch"}}, // render pulls charts by source as the agent does
 	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access"}},
 	{name: "controllers", pkgs: []string{"internal/agent", "internal/hub"}},
-	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv"},
+	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv", "internal/dashboard"},
 		peers: []string{"internal/testenv -> internal/inprocess", "internal/devenv -> internal/inprocess", "internal/devenv -> internal/fleet"}},
 	{name: "commands", pkgs: []string{"internal/cli"}},
 	{name: "binary", pkgs: []string{"cmd/hotplug"}},

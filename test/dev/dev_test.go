@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -98,6 +100,25 @@ func TestDevEndToEnd(t *testing.T) {
 			"member-1":      {"logseer": false, "kubecube-thanos": false, "kubecube-monitoring": true, "logagent": true, "audit": false},
 		}
 		checkMatrix(t, sout, want)
+	})
+
+	t.Run("the fleet view serves the matrix", func(t *testing.T) {
+		m := regexp.MustCompile(`fleet view in your browser: (http://127\.0\.0\.1:\d+/)`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatal("stdout names no fleet view URL")
+		}
+		res, err := http.Get(m[1] + "api/snapshot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = res.Body.Close() }()
+		var snap struct {
+			Clusters []struct{ Name string }  `json:"clusters"`
+			Cells    []struct{ Phase string } `json:"cells"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&snap); err != nil || len(snap.Clusters) != 2 || len(snap.Cells) != 10 {
+			t.Errorf("snapshot: %d clusters, %d cells (%v), want 2 and 10", len(snap.Clusters), len(snap.Cells), err)
+		}
 	})
 
 	t.Run("workloads are really ready", func(t *testing.T) {

@@ -4,7 +4,7 @@
 // beyond this server.
 "use strict";
 
-const state = { clusters: new Map(), components: [], cells: new Map(), rollout: null, actions: false };
+const state = { clusters: new Map(), components: [], cells: new Map(), rollout: null, actions: {} };
 const $ = (id) => document.getElementById(id);
 const key = (cluster, component) => cluster + "\u0000" + component;
 const rank = { failing: 0, progressing: 1, unknown: 2, ready: 3, disabled: 4 };
@@ -92,13 +92,18 @@ function renderRollout() {
   const r = state.rollout;
   $("rollout").hidden = !r;
   if (!r) return;
-  $("rollout-summary").textContent = "revision " + r.revision + " → " + r.targetRevision + ": " + r.phase + (r.message ? ". " + r.message : "");
+  $("rollout-summary").textContent = "revision " + r.revision + " → " + r.targetRevision + ": " + r.phase +
+    (r.paused ? " (paused: no further cluster moves)" : "") + (r.message ? ". " + r.message : "");
   $("rollout-body").replaceChildren(...(r.clusters || []).map((c) =>
     el("tr", { class: c.state === "Failed" ? "failing" : "" }, el("td", {}, c.name), el("td", {}, String(c.revision)),
       el("td", {}, c.state), el("td", {}, c.since ? ago(c.since) : ""), el("td", {}, c.reason || ""))));
-  $("rollout-pause").disabled = !state.actions || r.phase === "Paused";
-  $("rollout-resume").disabled = !state.actions || r.phase !== "Paused";
-  $("rollout-undo").disabled = !state.actions;
+  const may = (op) => state.actions[op] === true;
+  $("rollout-pause").disabled = !may("pause") || r.paused;
+  $("rollout-resume").disabled = !may("resume") || !(r.paused || r.phase === "Paused");
+  $("rollout-undo").disabled = !may("undo");
+  for (const op of ["pause", "resume", "undo"]) {
+    $("rollout-" + op).title = may(op) ? "" : "your identity may not " + (op === "undo" ? "update" : "patch") + " hotplugs/common";
+  }
 }
 
 function showDetail(cluster, component) {
@@ -154,6 +159,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("detail").hidden = true; });
   for (const op of ["pause", "resume", "undo"]) $("rollout-" + op).addEventListener("click", () => rolloutAction(op));
-  try { state.actions = (await (await fetch("api/whoami")).json()).actions; } catch (_) { state.actions = false; }
+  try { state.actions = (await (await fetch("api/whoami")).json()).actions || {}; } catch (_) { state.actions = {}; }
   connect();
 });

@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/agent"
+	"github.com/kubecube-io/hotplug/internal/dashboard"
+	"github.com/kubecube-io/hotplug/internal/fleet"
+	"github.com/kubecube-io/hotplug/internal/rollout"
+	"github.com/kubecube-io/hotplug/internal/testcharts"
+	"github.com/kubecube-io/hotplug/internal/testenv"
+)
+
+// TestDashboardInBrowser drives `hotplug dashboard`'s view in a real
+// Chromium against a real fleet (a pivot and two members, the hub and
+// three agents): the 3-cluster matrix appears; disabling a component with
+// a Hotplug edit turns its cell without a reload within 3 s of the pivot
+// knowing; an identity that may read but not patch sees the rollout
+// actions disabled and a forced request refused with the API server's 403;
+// Pause on the page pauses the rollout of common.
+func TestDashboardInBrowser(t *testing.T) {
+	chromium := testenv.Chromium(t)
+	chartDir := t.TempDir()
+	testcharts.Package(t, "configmap", chartDir, "logagent", "1.0.0", "logagent-1.0.0.tgz")
+	testcharts.Package(t, "configmap", chartDir, "audit", "1.0.0", "audit-1.0.0.tgz")
+	names := []string{"pivot-cluster", "member-1", "member-2"}
+	f, _, _ := startRolloutFleet(t, rolloutSetup{names: names,
+		components: []hotplugv1.ComponentSpec{
+			{Name: "logagent", Namespace: "logagent", PkgName: "logagent-1.0.0.tgz", Status: hotplugv1.StatusEnabled},
+			{Name: "audit", Namespace: "audit", PkgName: "audit-1.0.0.tgz", Status: hotplugv1.StatusEnabled},
+		},
+		agentOpts: func(string) agent.Options {
+			return agent.Options{ChartDir: chartDir, RetryBase: time.Second, RetryMax: 5 * time.Second}
+		},
+	})
+	pc := f.pivot.c
+	testenv.Eventually(t, 3*time.Minute, "every cluster reports both components ready", func() (bool, string) {
+		return everyCellReady(t, pc, names, 2)
+	})
+
+	url := serveDashboard(t, f.ctx, f.pivot.cl.Config)
+	browser := newBrowser(t, f.ctx, chromium)
+	run(t, browser, "the matrix appears", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
+	if rows := eval[int](t, browser, `window.loadedOnce = true; document.querySelectorAll("#matrix-body tr").length`); rows != 3 {
+		t.Fatalf("the matrix shows %d clusters, want 3", rows)
+	}
+
+	// Disable audit in member-2 only, as `kubectl edit hotplug member-2` would.
+	if _, err := fleet.Switch(f.ctx, pc, "member-2", "audit", hotplugv1.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 2*time.Minute, "the pivot knows audit is disabled in member-2", func() (bool, string) {
+		return cellEnabled(t, pc, "member-2", "audit") == false, "still enabled"
+	})
+	known := time.Now()
+	run(t, browser, "the cell turns disabled without a reload",
+		chromedp.Poll[chromedp.Void](`document.querySelector('.cell[data-cluster="member-2"][data-component="audit"]')?.dataset.phase === "disabled"`,
+			chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	still := eval[bool](t, browser, `window.loadedOnce === true`)
+	if took := time.Since(known); took > 3*time.Second {
+		t.Errorf("the cell turned %v after the pivot knew, want within 3 s", took.Round(time.Millisecond))
+	} else {
+		t.Logf("the cell turned %v after the pivot's Cluster object said so", took.Round(time.Millisecond))
+	}
+	if !still {
+		t.Error("the page was reloaded")
+	}
+
+	// Pause from the page (the confirmation accepted).
+	dialogs := chromedp.Events(browser, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(browser, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	run(t, browser, "Pause pauses the rollout",
+		chromedp.WaitEnabled(chromedp.CSS(`#rollout-pause`)),
+		chromedp.Click(chromedp.CSS(`#rollout-pause`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollout-resume:not([disabled])`)))
+	common := &hotplugv1.Hotplug{}
+	if err := pc.Get(f.ctx, client.ObjectKey{Name: hotplugv1.CommonName}, common); err != nil || common.Annotations[hotplugv1.RolloutPausedAnnotation] != "true" {
+		t.Errorf("common after Pause on the page: annotations %v (%v)", common.Annotations, err)
+	}
+	shot(t, browser)
+
+	// A reader without patch: actions disabled, and forced, refused.
+	readerURL := serveDashboard(t, f.ctx, readOnlyConfig(t, f))
+	run(t, browser, "a reader's page", chromedp.Navigate(readerURL),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)), chromedp.WaitVisible(chromedp.CSS(`#rollout`)))
+	disabled := eval[bool](t, browser, `["pause","resume","undo"].every((op) => document.getElementById("rollout-" + op).disabled)`)
+	forced := eval[struct {
+		Status int    `json:"status"`
+		Text   string `json:"text"`
+	}](t, browser, `fetch("api/rollout/resume", {method: "POST"}).then(async (r) => ({status: r.status, text: await r.text()}))`, chromedp.EvalAwaitPromise)
+	status, text := forced.Status, forced.Text
+	if !disabled {
+		t.Error("a reader sees rollout actions enabled")
+	}
+	if status != 403 || !strings.Contains(text, "forbidden") {
+		t.Errorf("a reader's forced resume: %d %q, want the API server's 403", status, text)
+	}
+	if err := pc.Get(f.ctx, client.ObjectKey{Name: hotplugv1.CommonName}, common); err != nil || common.Annotations[hotplugv1.RolloutPausedAnnotation] != "true" {
+		t.Errorf("the reader's refused resume changed common: %v (%v)", common.Annotations, err)
+	}
+}
+
+// everyCellReady tells whether every named cluster reports n components,
+// each Ready.
+func everyCellReady(t *testing.T, c client.Client, names []string, n int) (bool, string) {
+	t.Helper()
+	snap := dashboard.Build(listClusters(t, c), nil, time.Now())
+	ready := 0
+	for _, cell := range snap.Cells {
+		if cell.Phase == dashboard.PhaseReady {
+			ready++
+		}
+	}
+	return ready == len(names)*n, fmt.Sprintf("%d of %d cells ready", ready, len(names)*n)
+}
+
+// cellEnabled is whether cluster's Cluster object reports component enabled.
+func cellEnabled(t *testing.T, c client.Client, cluster, component string) bool {
+	t.Helper()
+	for _, cl := range listClusters(t, c) {
+		for _, cs := range cl.Status.Components {
+			if cl.Name == cluster && cs.Name == component {
+				return cs.Enabled
+			}
+		}
+	}
+	return true
+}
+
+func listClusters(t *testing.T, c client.Client) []clusterv1.Cluster {
+	t.Helper()
+	var list clusterv1.ClusterList
+	if err := c.List(context.Background(), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
+}
+
+// serveDashboard runs `hotplug dashboard`'s server with cfg on loopback
+// and returns its URL.
+func serveDashboard(t *testing.T, ctx context.Context, cfg *rest.Config) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := dashboard.Local{Config: cfg, Listener: ln, Namespace: rollout.DefaultNamespace, Log: testenv.Logger(t)}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- local.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dashboard: %v", err)
+		}
+	})
+	return local.URL()
+}
+
+// readOnlyConfig is an identity on the pivot that may read Clusters and
+// Hotplugs (and ask what it may do) but not change them.
+func readOnlyConfig(t *testing.T, f *rolloutFleet) *rest.Config {
+	t.Helper()
+	const user = "fleet-reader"
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: []rbacv1.PolicyRule{{
+		APIGroups: []string{hotplugv1.GroupVersion.Group, clusterv1.GroupVersion.Group}, Resources: []string{"hotplugs", "clusters"},
+		Verbs: []string{"get", "list", "watch"}}}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}}
+	for _, o := range []client.Object{role, binding} {
+		if err := f.pivot.c.Create(f.ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := f.pivot.cl.UserConfig(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// newBrowser starts a headless Chromium for the test.
+func newBrowser(t *testing.T, ctx context.Context, path string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 720), chromedp.Flag("disable-gpu", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	browser, cancel := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first run starts the browser, which lives as long as that
+	// run's context: this one has no deadline.
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return browser
+}
+
+// run runs browser actions with a deadline, failing the test with what.
+func run(t *testing.T, browser context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, browser context.Context, expr string, opts ...chromedp.EvaluateOption) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// shot saves a screenshot of the page: into docs/images/dashboard.png with
+// HOTPLUG_UPDATE_SCREENSHOT=1 (the README's picture), else into the
+// test's temporary directory.
+func shot(t *testing.T, browser context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "dashboard.png")
+	if os.Getenv("HOTPLUG_UPDATE_SCREENSHOT") == "1" {
+		path = filepath.Join("..", "..", "docs", "images", "dashboard.png")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+}
