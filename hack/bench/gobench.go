@@ -12,7 +12,7 @@ import (
 )
 
 // goBenchPackages hold part 1's benchmarks (pure code, no control plane).
-var goBenchPackages = []string{"./hack/bench/chartset/", "./internal/merge/", "./internal/agent/", "./internal/chartpkg/", "./internal/health/"}
+var goBenchPackages = []string{"./hack/bench/chartset/", "./internal/merge/", "./internal/agent/", "./internal/chartpkg/", "./internal/health/", "./internal/dashboard/"}
 
 // runGo is part 1: the Go benchmarks with -benchmem, as a table.
 func runGo(ctx context.Context, out string) error {

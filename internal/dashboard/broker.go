@@ -120,6 +120,13 @@ func (b *Broker) Subscribe(lastID uint64, resume bool) (first []Event, ch <-chan
 	}, nil
 }
 
+// Detail returns a cell's detail from the current snapshot.
+func (b *Broker) Detail(cluster, component string) (Detail, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.snap.Detail(cluster, component)
+}
+
 // Subscribers counts the connected browsers.
 func (b *Broker) Subscribers() int {
 	b.mu.Lock()

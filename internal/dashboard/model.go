@@ -3,9 +3,11 @@ package dashboard
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
@@ -23,20 +25,31 @@ const (
 // recentDrift is how long a drift repair marks its cell.
 const recentDrift = 15 * time.Minute
 
-// Cell is one component in one cluster, as the matrix shows it.
+// Cell is one component in one cluster, as the matrix shows it: small,
+// because a fleet's snapshot holds thousands (the detail is a Detail).
 type Cell struct {
 	Cluster   string `json:"cluster"`
 	Component string `json:"component"`
 	// Phase is one of the Phase* constants.
-	Phase    string `json:"phase"`
-	Reason   string `json:"reason,omitempty"`
-	Message  string `json:"message,omitempty"`
-	Version  string `json:"version,omitempty"`
+	Phase  string `json:"phase"`
+	Reason string `json:"reason,omitempty"`
+	// Message is the component's message when it is not ready.
+	Message string `json:"message,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Digest is the chart digest's first 12 hex digits.
 	Digest   string `json:"digest,omitempty"`
 	Revision int    `json:"revision,omitempty"`
 	// Drift is the message of a drift repair within recentDrift.
 	Drift string `json:"drift,omitempty"`
-	// Conditions are the component's conditions, for the detail view.
+}
+
+// Detail is one cell with everything the detail view shows.
+type Detail struct {
+	Cell
+	// Message is the component's message, always.
+	Message string `json:"message,omitempty"`
+	// Digest is the whole chart digest.
+	Digest     string      `json:"digest,omitempty"`
 	Conditions []Condition `json:"conditions,omitempty"`
 }
 
@@ -91,13 +104,23 @@ type Snapshot struct {
 	Components []string      `json:"components"`
 	Cells      []Cell        `json:"cells"`
 	Rollout    *RolloutView  `json:"rollout,omitempty"`
+
+	details map[string]Detail // by cellKey
 }
+
+// Detail returns the detail of a cell.
+func (s Snapshot) Detail(cluster, component string) (Detail, bool) {
+	d, ok := s.details[cellKey(cluster, component)]
+	return d, ok
+}
+
+func cellKey(cluster, component string) string { return cluster + "\x00" + component }
 
 // Build makes the snapshot from the pivot's Cluster objects (where each
 // agent reports) and common (nil when absent). It is pure; now dates the
 // drift marks.
 func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Time) Snapshot {
-	s := Snapshot{Clusters: []ClusterView{}, Components: []string{}, Cells: []Cell{}}
+	s := Snapshot{Clusters: []ClusterView{}, Components: []string{}, Cells: []Cell{}, details: map[string]Detail{}}
 	seen := map[string]bool{}
 	for _, cl := range clusters {
 		v := ClusterView{Name: cl.Name, State: string(cl.Status.State), Reason: cl.Status.Reason,
@@ -110,7 +133,9 @@ func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Tim
 			v.Heartbeat = &t
 		}
 		for _, cs := range cl.Status.Components {
-			c := cellOf(cl.Name, cs, now)
+			d := detailOf(cl.Name, cs, now)
+			s.details[cellKey(cl.Name, cs.Name)] = d
+			c := d.Cell
 			if c.Phase == PhaseFailing {
 				v.Failing++
 			}
@@ -134,33 +159,46 @@ func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Tim
 	return s
 }
 
-// cellOf reads one component's status through its Ready condition (the
+// detailOf reads one component's status through its Ready condition (the
 // status contract), never its message text.
-func cellOf(cluster string, cs hotplugv1.ComponentStatus, now time.Time) Cell {
-	c := Cell{Cluster: cluster, Component: cs.Name, Message: cs.Message, Version: cs.ChartVersion,
-		Digest: cs.ChartDigest, Revision: cs.Revision, Phase: phaseOf(cs)}
+func detailOf(cluster string, cs hotplugv1.ComponentStatus, now time.Time) Detail {
+	c := Cell{Cluster: cluster, Component: cs.Name, Version: cs.ChartVersion,
+		Digest: shortDigest(cs.ChartDigest), Revision: cs.Revision, Phase: phaseOf(cs)}
 	if ready := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady); ready != nil {
 		c.Reason = ready.Reason
 	}
-	for _, cond := range cs.Conditions {
-		c.Conditions = append(c.Conditions, Condition{Type: cond.Type, Status: string(cond.Status),
-			Reason: cond.Reason, Message: cond.Message, Since: cond.LastTransitionTime.UTC()})
+	if c.Phase != PhaseReady {
+		c.Message = cs.Message
 	}
 	if d := cs.LastDriftRepair; d != nil && now.Sub(d.Time.Time) < recentDrift {
 		c.Drift = d.Message
 	}
-	return c
+	d := Detail{Cell: c, Message: cs.Message, Digest: cs.ChartDigest}
+	for _, cond := range cs.Conditions {
+		d.Conditions = append(d.Conditions, Condition{Type: cond.Type, Status: string(cond.Status),
+			Reason: cond.Reason, Message: cond.Message, Since: cond.LastTransitionTime.UTC()})
+	}
+	return d
+}
+
+// shortDigest is the first 12 hex digits of a sha256 digest.
+func shortDigest(d string) string {
+	d = strings.TrimPrefix(d, "sha256:")
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
 }
 
 // phaseOf classifies a component by its Ready condition.
 func phaseOf(cs hotplugv1.ComponentStatus) string {
 	ready := meta.FindStatusCondition(cs.Conditions, hotplugv1.ConditionReady)
 	switch {
-	case !cs.Enabled:
+	case !cs.Enabled && (ready == nil || ready.Status == metav1.ConditionTrue):
 		return PhaseDisabled
 	case ready == nil:
 		return PhaseUnknown
-	case ready.Status == "True":
+	case ready.Status == metav1.ConditionTrue:
 		return PhaseReady
 	case ready.Reason == hotplugv1.ReasonProgressing || ready.Reason == hotplugv1.ReasonWorkloadsProgressing ||
 		ready.Reason == hotplugv1.ReasonDependencyNotReady:

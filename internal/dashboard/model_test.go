@@ -29,7 +29,10 @@ func TestPhaseOf(t *testing.T) {
 		cs   hotplugv1.ComponentStatus
 		want string
 	}{
-		{comp("a", false, metav1.ConditionTrue, hotplugv1.ReasonDeployed), PhaseDisabled},
+		{comp("a", false, metav1.ConditionTrue, hotplugv1.ReasonDisabled), PhaseDisabled},
+		{comp("a", false, "", ""), PhaseDisabled},
+		{comp("a", false, metav1.ConditionFalse, hotplugv1.ReasonProgressing), PhaseProgressing}, // uninstalling
+		{comp("a", false, metav1.ConditionFalse, hotplugv1.ReasonActionFailed), PhaseFailing},    // the uninstall failed
 		{comp("a", true, "", ""), PhaseUnknown},
 		{comp("a", true, metav1.ConditionTrue, hotplugv1.ReasonDeployed), PhaseReady},
 		{comp("a", true, metav1.ConditionFalse, hotplugv1.ReasonProgressing), PhaseProgressing},

@@ -48,7 +48,7 @@ func (l Local) Serve(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	srv := &http.Server{
 		Handler: NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
-			Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Log: l.Log}),
+			Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca), Log: l.Log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Event streams end with ctx, so that Shutdown does not wait for
 		// browsers to leave.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
 //go:embed web
@@ -43,6 +45,9 @@ type Options struct {
 	Hosts []string
 	// Actions, when set, enables the action endpoints.
 	Actions Actions
+	// Explain, when set, serves /api/config: a component's effective
+	// configuration in a cluster with the layer that set each value.
+	Explain func(ctx context.Context, cluster, component string) ([]merge.Origin, error)
 	// Log receives one line per refused request and action.
 	Log logr.Logger
 }
@@ -71,6 +76,30 @@ func NewHandler(o Options) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"actions": allowed})
+	})
+	mux.HandleFunc("GET /api/cell", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		d, ok := o.Broker.Detail(q.Get("cluster"), q.Get("component"))
+		if !ok {
+			http.Error(w, fmt.Sprintf("no component %q in cluster %q", q.Get("component"), q.Get("cluster")), http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(d)
+	})
+	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) {
+		if o.Explain == nil {
+			http.Error(w, "no configuration view here", http.StatusNotFound)
+			return
+		}
+		q := r.URL.Query()
+		origins, err := o.Explain(r.Context(), q.Get("cluster"), q.Get("component"))
+		body := map[string]any{"origins": origins}
+		if err != nil {
+			body = map[string]any{"error": err.Error()}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) {
 		op := r.PathValue("op")

@@ -177,3 +177,26 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("resumed with %+v", missed)
 	}
 }
+
+// TestCellDetail: the snapshot's cells are small (no conditions, a short
+// digest, no message when ready); /api/cell has the whole of one.
+func TestCellDetail(t *testing.T) {
+	srv, b := testServer(t, nil)
+	clusters := bigFleet(2, 2)
+	if err := b.Publish(Build(clusters, nil, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := b.Snapshot()
+	if c := snap.Cells[1]; c.Phase != PhaseReady || c.Message != "" || len(c.Digest) != 12 {
+		t.Errorf("snapshot cell %+v", c)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/cell?cluster=member-000&component=component-01", nil)
+	code, body := do(t, req)
+	if code != http.StatusOK || !strings.Contains(body, `"message":"release is running"`) || !strings.Contains(body, `"digest":"sha256:abab`) || !strings.Contains(body, `"conditions":[{"type":"Ready"`) {
+		t.Errorf("detail: %d %s", code, body)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/api/cell?cluster=member-000&component=nothing", nil)
+	if code, _ := do(t, req); code != http.StatusNotFound {
+		t.Errorf("unknown cell: %d", code)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,7 +32,8 @@ import (
 // Chromium against a real fleet (a pivot and two members, the hub and
 // three agents): the 3-cluster matrix appears; disabling a component with
 // a Hotplug edit turns its cell without a reload within 3 s of the pivot
-// knowing; an identity that may read but not patch sees the rollout
+// knowing, and its detail names that Hotplug as the layer that set the
+// status; an identity that may read but not patch sees the rollout
 // actions disabled and a forced request refused with the API server's 403;
 // Pause on the page pauses the rollout of common.
 func TestDashboardInBrowser(t *testing.T) {
@@ -65,8 +67,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if _, err := fleet.Switch(f.ctx, pc, "member-2", "audit", hotplugv1.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, 2*time.Minute, "the pivot knows audit is disabled in member-2", func() (bool, string) {
-		return cellEnabled(t, pc, "member-2", "audit") == false, "still enabled"
+	testenv.Eventually(t, 2*time.Minute, "the pivot knows audit is uninstalled in member-2", func() (bool, string) {
+		return cellDisabled(t, pc, "member-2", "audit"), "not uninstalled yet"
 	})
 	known := time.Now()
 	run(t, browser, "the cell turns disabled without a reload",
@@ -81,6 +83,20 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !still {
 		t.Error("the page was reloaded")
 	}
+
+	// The cell's detail says which Hotplug set each value.
+	run(t, browser, "provenance of the switch",
+		chromedp.Click(chromedp.CSS(`.cell[data-cluster="member-2"][data-component="audit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#detail-config tr[data-path="status"]`)))
+	if from := eval[string](t, browser, `document.querySelector('#detail-config tr[data-path="status"] td.from').textContent`); from != "Hotplug member-2" {
+		t.Errorf("member-2's audit status is set by %q, want Hotplug member-2", from)
+	}
+	shot(t, browser, "dashboard-detail.png")
+	run(t, browser, "provenance in another cell",
+		chromedp.Click(chromedp.CSS(`.cell[data-cluster="member-1"][data-component="audit"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#detail-config tr[data-path="status"] td.from')?.textContent === "common"`,
+			chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(chromedp.CSS(`#detail-close`)))
 
 	// Pause from the page (the confirmation accepted).
 	dialogs := chromedp.Events(browser, page.JavascriptDialogOpening)
@@ -100,7 +116,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err := pc.Get(f.ctx, client.ObjectKey{Name: hotplugv1.CommonName}, common); err != nil || common.Annotations[hotplugv1.RolloutPausedAnnotation] != "true" {
 		t.Errorf("common after Pause on the page: annotations %v (%v)", common.Annotations, err)
 	}
-	shot(t, browser)
+	shot(t, browser, "dashboard.png")
 
 	// A reader without patch: actions disabled, and forced, refused.
 	readerURL := serveDashboard(t, f.ctx, readOnlyConfig(t, f))
@@ -137,17 +153,18 @@ func everyCellReady(t *testing.T, c client.Client, names []string, n int) (bool,
 	return ready == len(names)*n, fmt.Sprintf("%d of %d cells ready", ready, len(names)*n)
 }
 
-// cellEnabled is whether cluster's Cluster object reports component enabled.
-func cellEnabled(t *testing.T, c client.Client, cluster, component string) bool {
+// cellDisabled is whether cluster's Cluster object reports component
+// disabled and done (its Ready condition True).
+func cellDisabled(t *testing.T, c client.Client, cluster, component string) bool {
 	t.Helper()
 	for _, cl := range listClusters(t, c) {
 		for _, cs := range cl.Status.Components {
 			if cl.Name == cluster && cs.Name == component {
-				return cs.Enabled
+				return !cs.Enabled && meta.IsStatusConditionTrue(cs.Conditions, hotplugv1.ConditionReady)
 			}
 		}
 	}
-	return true
+	return false
 }
 
 func listClusters(t *testing.T, c client.Client) []clusterv1.Cluster {
@@ -241,10 +258,10 @@ func eval[T any](t *testing.T, browser context.Context, expr string, opts ...chr
 	return v
 }
 
-// shot saves a screenshot of the page: into docs/images/dashboard.png with
-// HOTPLUG_UPDATE_SCREENSHOT=1 (the README's picture), else into the
+// shot saves a screenshot of the page as name: into docs/images with
+// HOTPLUG_UPDATE_SCREENSHOT=1 (the README's pictures), else into the
 // test's temporary directory.
-func shot(t *testing.T, browser context.Context) {
+func shot(t *testing.T, browser context.Context, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
@@ -252,9 +269,9 @@ func shot(t *testing.T, browser context.Context) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	path := filepath.Join(t.TempDir(), "dashboard.png")
+	path := filepath.Join(t.TempDir(), name)
 	if os.Getenv("HOTPLUG_UPDATE_SCREENSHOT") == "1" {
-		path = filepath.Join("..", "..", "docs", "images", "dashboard.png")
+		path = filepath.Join("..", "..", "docs", "images", name)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -112,14 +112,50 @@ function showDetail(cluster, component) {
   const d = $("detail");
   d.dataset.key = key(cluster, component);
   $("detail-title").textContent = component + " in " + cluster;
+  const wasHidden = d.hidden;
+  loadDetail(cluster, component);
+  if (wasHidden || d.dataset.config !== d.dataset.key) {
+    d.dataset.config = d.dataset.key;
+    loadConfig(cluster, component);
+  }
+  d.hidden = false;
+  if (wasHidden) d.focus();
+}
+
+// loadDetail shows the cell's message, digest and conditions (kept out of
+// the snapshot, which holds thousands of cells).
+async function loadDetail(cluster, component) {
+  let c;
+  try {
+    const res = await fetch("api/cell?cluster=" + encodeURIComponent(cluster) + "&component=" + encodeURIComponent(component));
+    if (!res.ok) throw new Error(await res.text());
+    c = await res.json();
+  } catch (e) { $("detail-facts").replaceChildren(el("dt", {}, "error"), el("dd", {}, String(e))); return; }
   const facts = [["phase", c.phase], ["reason", c.reason], ["message", c.message], ["chart version", c.version],
     ["chart digest", c.digest], ["Helm revision", c.revision ? String(c.revision) : ""], ["drift repaired", c.drift]];
   $("detail-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   $("detail-conditions").replaceChildren(...(c.conditions || []).map((x) =>
     el("tr", {}, el("td", {}, x.type), el("td", {}, x.status), el("td", {}, x.reason || ""), el("td", {}, ago(x.since)), el("td", {}, x.message || ""))));
-  const wasHidden = d.hidden;
-  d.hidden = false;
-  if (wasHidden) d.focus();
+}
+
+// loadConfig shows the component's effective configuration in the cluster,
+// each value with the Hotplug that set it (or the default).
+async function loadConfig(cluster, component) {
+  const body = $("detail-config");
+  body.replaceChildren();
+  $("config-note").textContent = "loading…";
+  let res;
+  try {
+    res = await (await fetch("api/config?cluster=" + encodeURIComponent(cluster) + "&component=" + encodeURIComponent(component))).json();
+  } catch (e) { $("config-note").textContent = "could not load: " + e; return; }
+  if (res.error) { $("config-note").textContent = res.error; return; }
+  const layer = (from) => from === "default" ? "default" : from === "common" ? "common" : "Hotplug " + from;
+  body.replaceChildren(...(res.origins || []).map((o) =>
+    el("tr", { "data-path": o.path }, el("td", {}, o.path), el("td", {}, o.value), el("td", { class: "from" }, layer(o.from)))));
+  const cl = state.clusters.get(cluster);
+  $("config-note").textContent = "Helm values not listed come from the chart's values.yaml; {{.cluster}} is shown rendered." +
+    (state.rollout && cl && cl.commonRevision && cl.commonRevision !== state.rollout.targetRevision
+      ? " This cluster runs revision " + cl.commonRevision + " of common, not the latest: during a rollout its values can differ." : "");
 }
 
 async function rolloutAction(op) {
@@ -143,6 +179,7 @@ function connect() {
     state.rollout = s.rollout || null;
     render();
     renderRollout();
+    document.body.dataset.renderMs = String(Math.round(performance.now()));
     document.body.dataset.ready = "true";
   });
   es.addEventListener("cell", (e) => updateCell(JSON.parse(e.data)));
