@@ -69,6 +69,7 @@ revisions as Secrets hotplug-common-r<N> in --namespace.`,
 	fl.DurationVar(&opts.HeartbeatTimeout, "heartbeat-timeout", 2*time.Minute, "mark a cluster abnormal when its agent has not reported for this long and never renewed its heartbeat Lease (a renewed Lease expires after its own duration, 4 heartbeat intervals)")
 	fl.DurationVar(&opts.ValidationTimeout, "validation-timeout", hub.DefaultValidationTimeout, "longest validation of one Hotplug by the webhook (keep it under the webhook's 10s timeout)")
 	opts.Limits.AddFlags(fl)
+	fl.StringVar(&opts.DashboardBindAddress, "dashboard-bind-address", "", "serve the fleet view in the browser on this address (plain HTTP, for an auth proxy or kubectl port-forward in front; every request needs a bearer token, reviewed with TokenReview and SubjectAccessReview, and actions impersonate its user); empty: off")
 	fl.StringVar(&metrics, "metrics-bind-address", ":8080", "address of /metrics (0 disables)")
 	fl.StringVar(&probes, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables)")
 	fl.StringVar(&pprof, "pprof-bind-address", "", "address of Go's /debug/pprof endpoints (empty: off), e.g. 127.0.0.1:6060 for profiles")

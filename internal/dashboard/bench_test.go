@@ -16,7 +16,7 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/testenv"
+	"github.com/kubecube-io/hotplug/internal/testbrowser"
 )
 
 // bigFleet is n clusters × m components as agents report them: chart
@@ -85,7 +85,7 @@ func BenchmarkBrowserRender500x10(b *testing.B) {
 	srv := httptest.NewServer(nil)
 	defer srv.Close()
 	srv.Config.Handler = NewHandler(Options{Broker: broker, Hosts: []string{strings.TrimPrefix(srv.URL, "http://")}, Log: logr.Discard()})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testenv.Chromium(b)), chromedp.NoSandbox, chromedp.WindowSize(1280, 720))
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testbrowser.Chromium(b)), chromedp.NoSandbox, chromedp.WindowSize(1280, 720))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	browser, cancel := chromedp.NewContext(alloc)

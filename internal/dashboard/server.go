@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -41,13 +42,19 @@ type Options struct {
 	Broker *Broker
 	// Hosts are the Host header values the server answers (its bound
 	// address): anything else is refused, so a DNS name rebound to
-	// loopback cannot read the fleet from another site's page.
+	// loopback cannot read the fleet from another site's page. Empty
+	// (the hub's mode, behind a proxy or port-forward, every request
+	// carrying a token): any Host.
 	Hosts []string
 	// Actions, when set, enables the action endpoints.
 	Actions Actions
 	// Explain, when set, serves /api/config: a component's effective
 	// configuration in a cluster with the layer that set each value.
 	Explain func(ctx context.Context, cluster, component string) ([]merge.Origin, error)
+	// Auth, when set, requires a bearer token on every /api/ request
+	// (the hub's mode); nil trusts whoever reaches the loopback address
+	// (the operator's own machine).
+	Auth *TokenAuth
 	// Log receives one line per refused request and action.
 	Log logr.Logger
 }
@@ -74,8 +81,12 @@ func NewHandler(o Options) http.Handler {
 		if o.Actions != nil {
 			allowed = o.Actions.Allowed(r.Context())
 		}
+		body := map[string]any{"actions": allowed}
+		if id, ok := IdentityFrom(r.Context()); ok {
+			body["user"] = id.User
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"actions": allowed})
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("GET /api/cell", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -121,6 +132,9 @@ func NewHandler(o Options) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 	})
+	if o.Auth != nil {
+		return guard(o, requireToken(o.Auth, o.Log, mux))
+	}
 	return guard(o, mux)
 }
 
@@ -149,12 +163,15 @@ func guard(o Options, next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-		if !slices.Contains(o.Hosts, r.Host) {
+		if len(o.Hosts) > 0 && !slices.Contains(o.Hosts, r.Host) {
 			o.Log.Info("request for another host refused", "host", r.Host)
 			http.Error(w, fmt.Sprintf("host %q is not this dashboard's address", r.Host), http.StatusMisdirectedRequest)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+		// A bearer token in a header is never added by a browser on its
+		// own, so such a request cannot be forged by another site.
+		headerToken := o.Auth != nil && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) && !headerToken {
 			o.Log.Info("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 			http.Error(w, "cross-origin request refused: actions come from the dashboard's own page", http.StatusForbidden)
 			return
@@ -167,10 +184,11 @@ func guard(o Options, next http.Handler) http.Handler {
 // its Origin is this server's, or, without Origin, the browser says
 // same-origin. A request with neither is refused.
 func sameOrigin(r *http.Request) bool {
-	if origin := r.Header.Get("Origin"); origin != "" {
-		return origin == "http://"+r.Host || origin == "https://"+r.Host
+	if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
+		return true // the browser's own word, whatever a proxy did to Host
 	}
-	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	origin := r.Header.Get("Origin")
+	return origin != "" && (origin == "http://"+r.Host || origin == "https://"+r.Host)
 }
 
 // serveEvents streams the broker's events: what the browser missed since

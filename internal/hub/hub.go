@@ -57,6 +57,12 @@ type Options struct {
 	// ValidationTimeout bounds one admission review; default
 	// DefaultValidationTimeout, under the webhook's 10 s timeout.
 	ValidationTimeout time.Duration
+	// DashboardBindAddress, when set, serves the fleet view there (plain
+	// HTTP, for an auth proxy or kubectl port-forward in front): every
+	// request carries a bearer token that the hub reviews (TokenReview,
+	// SubjectAccessReview with the person's groups) and actions
+	// impersonate the person. Empty: off.
+	DashboardBindAddress string
 }
 
 func (o Options) withDefaults() Options {
@@ -116,6 +122,11 @@ func Setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	mgr.GetWebhookServer().Register(WebhookPath, &webhook.Admission{Handler: v})
 	if err := setupRollup(mgr, opts.Namespace); err != nil {
 		return fmt.Errorf("hub: roll-up controller: %w", err)
+	}
+	if opts.DashboardBindAddress != "" {
+		if err := mgr.Add(newDashboardServer(mgr, cfg, direct, opts, log)); err != nil {
+			return fmt.Errorf("hub: dashboard: %w", err)
+		}
 	}
 	h := &health{c: mgr.GetClient(), live: mgr.GetAPIReader(), namespace: opts.Namespace, timeout: opts.HeartbeatTimeout, period: opts.CheckPeriod, log: log}
 	if err := mgr.Add(h); err != nil {

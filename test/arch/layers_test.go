@@ -32,13 +32,13 @@ var layers = []layer{
 		"internal/namedcache", "internal/statuspatch", "internal/output", "internal/apimetrics", "internal/manifest",
 		"internal/crds", "internal/kube", "internal/testcharts"}},
 	{name: "pure logic", pkgs: []string{"internal/merge", "internal/health", "internal/drift", "internal/chartpkg", "internal/chartsource",
-		"internal/rollout", "internal/controlplane", "internal/testregistry"},
+		"internal/rollout", "internal/controlplane", "internal/testregistry", "internal/testbrowser"},
 		peers: []string{"internal/drift -> internal/health"}}, // drift reads a release's objects as health lists them
 	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render", "internal/chartfetch"},
 		peers: []string{"internal/render -> internal/chartfetch"}}, // render pulls charts by source as the agent does
-	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access"}},
+	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access", "internal/dashboard"}},
 	{name: "controllers", pkgs: []string{"internal/agent", "internal/hub"}},
-	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv", "internal/dashboard"},
+	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv"},
 		peers: []string{"internal/testenv -> internal/inprocess", "internal/devenv -> internal/inprocess", "internal/devenv -> internal/fleet"}},
 	{name: "commands", pkgs: []string{"internal/cli"}},
 	{name: "binary", pkgs: []string{"cmd/hotplug"}},

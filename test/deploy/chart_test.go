@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -541,5 +542,37 @@ func TestChartSecrets(t *testing.T) {
 	vals["chartSecrets"] = []any{map[string]any{"name": "Bad_Name"}}
 	if _, err := renderChart(t, vals); err == nil || !strings.Contains(err.Error(), "chartSecrets") {
 		t.Errorf("a bad Secret name renders: %v", err)
+	}
+}
+
+// TestHubDashboard: the fleet view is off by default (no port, no flag, no
+// review or impersonation rights); hub.dashboard.enabled serves it on the
+// hub Service's dashboard port and grants exactly those rights.
+func TestHubDashboard(t *testing.T) {
+	has := func(r *rendered, kind, name, want string) bool {
+		t.Helper()
+		data, err := json.Marshal(r.mustFind(t, kind, name).Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(string(data), want)
+	}
+	off := mustRender(t, pivotValues())
+	for kind, want := range map[string]string{"Deployment": "--dashboard-bind-address", "Service": `"dashboard"`, "ClusterRole": "impersonate"} {
+		if has(off, kind, "hotplug-hub", want) {
+			t.Errorf("dashboard off, yet the hub's %s has %s", kind, want)
+		}
+	}
+	vals := pivotValues()
+	vals["hub"] = map[string]any{"dashboard": map[string]any{"enabled": true, "port": 8095}}
+	on := mustRender(t, vals)
+	for kind, want := range map[string]string{"Deployment": "--dashboard-bind-address=:8095", "Service": `"port":8095`,
+		"ClusterRole": `"resources":["tokenreviews"]`} {
+		if !has(on, kind, "hotplug-hub", want) {
+			t.Errorf("dashboard on: the hub's %s lacks %s", kind, want)
+		}
+	}
+	if !has(on, "ClusterRole", "hotplug-hub", `"resources":["users","groups","serviceaccounts"],"verbs":["impersonate"]`) {
+		t.Error("dashboard on: the hub may not impersonate")
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/kubecube-io/hotplug/internal/dashboard"
 	"github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/rollout"
+	"github.com/kubecube-io/hotplug/internal/testbrowser"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
 )
@@ -37,7 +38,7 @@ import (
 // actions disabled and a forced request refused with the API server's 403;
 // Pause on the page pauses the rollout of common.
 func TestDashboardInBrowser(t *testing.T) {
-	chromium := testenv.Chromium(t)
+	chromium := testbrowser.Chromium(t)
 	chartDir := t.TempDir()
 	testcharts.Package(t, "configmap", chartDir, "logagent", "1.0.0", "logagent-1.0.0.tgz")
 	testcharts.Package(t, "configmap", chartDir, "audit", "1.0.0", "audit-1.0.0.tgz")

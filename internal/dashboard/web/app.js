@@ -167,6 +167,14 @@ async function rolloutAction(op) {
   $("rollout-result").textContent = res.ok ? msg : "refused (" + res.status + "): " + text.trim();
 }
 
+async function login(e) {
+  e.preventDefault();
+  const res = await fetch("api/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: $("login-token").value.trim() }) });
+  if (res.ok) { location.reload(); return; }
+  $("login-result").textContent = "refused (" + res.status + "): " + (await res.text()).trim();
+}
+
 function connect() {
   const es = new EventSource("api/events");
   es.onopen = () => { $("live").textContent = "live"; $("live").className = "live on"; };
@@ -196,6 +204,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("detail").hidden = true; });
   for (const op of ["pause", "resume", "undo"]) $("rollout-" + op).addEventListener("click", () => rolloutAction(op));
-  try { state.actions = (await (await fetch("api/whoami")).json()).actions || {}; } catch (_) { state.actions = {}; }
+  $("login-form").addEventListener("submit", login);
+  let who;
+  try {
+    who = await fetch("api/whoami");
+  } catch (e) { $("refused").hidden = false; $("refused").textContent = String(e); return; }
+  if (who.status === 401) { $("login").hidden = false; $("live").textContent = "logged out"; return; }
+  if (!who.ok) { $("refused").hidden = false; $("refused").textContent = "refused (" + who.status + "): " + (await who.text()).trim(); return; }
+  const me = await who.json();
+  state.actions = me.actions || {};
+  if (me.user) $("summary").dataset.user = me.user;
   connect();
 });

@@ -1,4 +1,5 @@
-package testenv
+// Package testbrowser finds the Chromium that browser tests drive.
+package testbrowser
 
 import (
 	"os"

@@ -1,0 +1,158 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
+	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
+	"github.com/kubecube-io/hotplug/internal/kube"
+)
+
+// CookieName is the cookie a token pasted into the login form is kept in:
+// HttpOnly (no script reads it), Secure, SameSite=Strict (no other site's
+// request carries it).
+const CookieName = "hotplug-dashboard-token"
+
+// maxTokenBytes bounds a token before it is sent for review.
+const maxTokenBytes = 16 << 10
+
+// readAccess is what seeing the fleet takes: what `hotplug status` and
+// `kubectl get hotplug` take.
+var readAccess = []Access{
+	{Verb: "list", Group: clusterv1.GroupVersion.Group, Resource: "clusters"},
+	{Verb: "list", Group: hotplugv1.GroupVersion.Group, Resource: "hotplugs"},
+}
+
+// requireToken authenticates every /api/ request (the page itself loads
+// without, to show its login form) by its bearer token or the login
+// cookie, refuses a reader without readAccess with 403 naming the missing
+// permission, and hands the identity to the handlers (actions impersonate
+// it).
+func requireToken(auth *TokenAuth, log logr.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !strings.HasPrefix(r.URL.Path, "/api/"):
+			next.ServeHTTP(w, r)
+			return
+		case r.URL.Path == "/api/login" && r.Method == http.MethodPost:
+			login(w, r, auth)
+			return
+		case r.URL.Path == "/api/logout" && r.Method == http.MethodPost:
+			http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		token := tokenOf(r)
+		if token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotplug"`)
+			http.Error(w, "no token: send Authorization: Bearer <token> or log in with a token on the page", http.StatusUnauthorized)
+			return
+		}
+		id, ok, err := auth.Authenticate(r.Context(), token)
+		switch {
+		case err != nil:
+			log.Error(err, "dashboard: reviewing a token")
+			http.Error(w, "the token could not be reviewed: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		case !ok:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotplug", error="invalid_token"`)
+			http.Error(w, "the API server does not accept this token", http.StatusUnauthorized)
+			return
+		}
+		for _, need := range readAccess {
+			allowed, err := auth.Authorize(r.Context(), id, need)
+			if err != nil {
+				log.Error(err, "dashboard: reviewing an access", "user", id.User)
+				http.Error(w, "the access could not be reviewed: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			if !allowed {
+				http.Error(w, fmt.Sprintf("user %q may not %s", id.User, need), http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
+	})
+}
+
+// tokenOf is the request's bearer token, else the login cookie's.
+func tokenOf(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// login checks a pasted token and keeps it in the cookie.
+func login(w http.ResponseWriter, r *http.Request, auth *TokenAuth) {
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxTokenBytes)).Decode(&body); err != nil || strings.TrimSpace(body.Token) == "" {
+		http.Error(w, `send {"token": "<bearer token>"}`, http.StatusBadRequest)
+		return
+	}
+	token := strings.TrimSpace(body.Token)
+	id, ok, err := auth.Authenticate(r.Context(), token)
+	if err != nil {
+		http.Error(w, "the token could not be reviewed: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if !ok {
+		http.Error(w, "the API server does not accept this token", http.StatusUnauthorized)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(id)
+}
+
+// ImpersonatingActions performs actions as the person who asked (the
+// identity of the request), through Config (the hub's, allowed to
+// impersonate), so RBAC decides and the audit log names the person; it
+// asks Auth what the person may do.
+type ImpersonatingActions struct {
+	Config    *rest.Config
+	Namespace string
+	Auth      *TokenAuth
+}
+
+// Rollout implements Actions.
+func (a ImpersonatingActions) Rollout(ctx context.Context, op string) (string, error) {
+	id, ok := IdentityFrom(ctx)
+	if !ok {
+		return "", httpError{http.StatusUnauthorized, fmt.Errorf("no identity to act as")}
+	}
+	cfg := rest.CopyConfig(a.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: id.User, UID: id.UID, Groups: id.Groups, Extra: id.Extra}
+	c, err := client.New(cfg, client.Options{Scheme: kube.Scheme})
+	if err != nil {
+		return "", err
+	}
+	return ClientActions{Client: c, Namespace: a.Namespace}.Rollout(ctx, op)
+}
+
+// Allowed implements Actions with SubjectAccessReviews for the person.
+func (a ImpersonatingActions) Allowed(ctx context.Context) map[string]bool {
+	id, ok := IdentityFrom(ctx)
+	if !ok {
+		return map[string]bool{}
+	}
+	can := func(verb string) bool {
+		ok, err := a.Auth.Authorize(ctx, id, Access{Verb: verb, Group: hotplugv1.GroupVersion.Group, Resource: "hotplugs", Name: hotplugv1.CommonName})
+		return err == nil && ok
+	}
+	patch := can("patch")
+	return map[string]bool{"pause": patch, "resume": patch, "undo": can("update")}
+}
