@@ -11,6 +11,7 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/output"
+	"github.com/kubecube-io/hotplug/internal/toggle"
 )
 
 type switchFlags struct {
@@ -89,7 +90,7 @@ func runSwitch(cmd *cobra.Command, f switchFlags, component string, on bool) err
 		return err
 	}
 	ctx := cmd.Context()
-	res, err := fleet.Switch(ctx, c, object, component, status)
+	res, err := toggle.Switch(ctx, c, object, component, status)
 	if err != nil {
 		return err
 	}

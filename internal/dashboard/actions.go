@@ -12,6 +12,7 @@ import (
 
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/rollout"
+	"github.com/kubecube-io/hotplug/internal/toggle"
 )
 
 // ClientActions performs actions with Client's identity (the operator's
@@ -53,17 +54,61 @@ func (a ClientActions) Rollout(ctx context.Context, op string) (string, error) {
 	return "", httpError{http.StatusNotFound, fmt.Errorf("unknown rollout action %q", op)}
 }
 
-// Allowed implements Actions with SelfSubjectAccessReviews: pause and
-// resume patch common, undo updates it.
-func (a ClientActions) Allowed(ctx context.Context) map[string]bool {
-	can := func(verb string) bool {
-		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: verb, Group: hotplugv1.GroupVersion.Group,
-				Resource: "hotplugs", Name: hotplugv1.CommonName}}}
-		return a.Client.Create(ctx, review) == nil && review.Status.Allowed
+// Switch implements Actions with toggle.Switch (a dry run through a
+// dry-run client: the API server and the webhook check, nothing is kept).
+func (a ClientActions) Switch(ctx context.Context, cluster, component, status string, dryRun bool) (string, error) {
+	c := a.Client
+	if dryRun {
+		c = client.NewDryRunClient(c)
 	}
-	patch := can("patch")
-	return map[string]bool{"pause": patch, "resume": patch, "undo": can("update")}
+	res, err := toggle.Switch(ctx, c, cluster, component, status)
+	if err != nil {
+		return "", apiError(err)
+	}
+	return switchMessage(res, component, status, dryRun), nil
+}
+
+// switchMessage says what a switch changes (dry run) or changed.
+func switchMessage(res toggle.SwitchResult, component, status string, dryRun bool) string {
+	will := func(dry, done string) string {
+		if dryRun {
+			return dry
+		}
+		return done
+	}
+	switch {
+	case !res.Changed:
+		return fmt.Sprintf("Hotplug %s already sets %s to %s: nothing to change", res.Object, component, status)
+	case res.Created:
+		return fmt.Sprintf("Hotplug %s %s with %s set to %s (everything else still comes from common)", res.Object,
+			will("does not exist: it will be created", "created"), component, status)
+	case res.Added:
+		return fmt.Sprintf("%s %s to Hotplug %s with status %s (everything else still comes from common)", component,
+			will("will be added", "added"), res.Object, status)
+	}
+	return fmt.Sprintf("Hotplug %s: %s %s %s", res.Object, component, will("will be set to", "set to"), status)
+}
+
+// Allowed implements Actions with SelfSubjectAccessReviews: pause and
+// resume patch common, undo updates it, a switch updates (or creates) a
+// cluster's Hotplug.
+func (a ClientActions) Allowed(ctx context.Context) map[string]bool {
+	return allowed(func(access Access) bool {
+		review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: access.Verb, Group: access.Group,
+				Resource: access.Resource, Name: access.Name}}}
+		return a.Client.Create(ctx, review) == nil && review.Status.Allowed
+	})
+}
+
+// allowed asks can for what each action takes.
+func allowed(can func(Access) bool) map[string]bool {
+	on := func(verb, name string) Access {
+		return Access{Verb: verb, Group: hotplugv1.GroupVersion.Group, Resource: "hotplugs", Name: name}
+	}
+	patch := can(on("patch", hotplugv1.CommonName))
+	return map[string]bool{"pause": patch, "resume": patch, "undo": can(on("update", hotplugv1.CommonName)),
+		"switch": can(on("update", "")) && can(on("create", ""))}
 }
 
 // httpError is an error with its HTTP status (StatusError).

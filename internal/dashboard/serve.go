@@ -45,19 +45,24 @@ func (l Local) Serve(ctx context.Context) error {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	broker := NewBroker()
+	handler := NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
+		Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca), Log: l.Log})
+	return Serve(ctx, l.Listener, handler, Feed{Cache: ca, Broker: broker, Log: l.Log}, ca.Start)
+}
+
+// Serve runs feed and serves handler on ln until ctx ends, with the extra
+// runs (a cache to start) alongside; event streams end with ctx, so that
+// stopping does not wait for browsers to leave.
+func Serve(ctx context.Context, ln net.Listener, handler http.Handler, feed Feed, also ...func(context.Context) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	srv := &http.Server{
-		Handler: NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
-			Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca), Log: l.Log}),
-		ReadHeaderTimeout: 10 * time.Second,
-		// Event streams end with ctx, so that Shutdown does not wait for
-		// browsers to leave.
-		BaseContext: func(net.Listener) context.Context { return ctx },
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	for _, run := range also {
+		g.Go(func() error { return run(ctx) })
 	}
-	g.Go(func() error { return ca.Start(ctx) })
-	g.Go(func() error { return Feed{Cache: ca, Broker: broker, Log: l.Log}.Run(ctx) })
+	g.Go(func() error { return feed.Run(ctx) })
 	g.Go(func() error {
-		if err := srv.Serve(l.Listener); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("dashboard: %w", err)
 		}
 		return nil

@@ -31,8 +31,14 @@ type Actions interface {
 	// Rollout pauses, resumes or undoes the rollout of common (op is
 	// "pause", "resume" or "undo") and says what happened.
 	Rollout(ctx context.Context, op string) (string, error)
-	// Allowed tells, per action, whether the person may do it (the page
-	// shows only those enabled; the API server still decides).
+	// Switch sets component's status (enabled or disabled) in cluster's
+	// own Hotplug, as `hotplug enable|disable --cluster` does; with dryRun
+	// the API server (and the webhook) check it and nothing is stored, so
+	// the page can show what would change before it is confirmed.
+	Switch(ctx context.Context, cluster, component, status string, dryRun bool) (string, error)
+	// Allowed tells, per action ("pause", "resume", "undo", "switch"),
+	// whether the person may do it (the page shows only those enabled; the
+	// API server still decides).
 	Allowed(ctx context.Context) map[string]bool
 }
 
@@ -98,40 +104,9 @@ func NewHandler(o Options) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(d)
 	})
-	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) {
-		if o.Explain == nil {
-			http.Error(w, "no configuration view here", http.StatusNotFound)
-			return
-		}
-		q := r.URL.Query()
-		origins, err := o.Explain(r.Context(), q.Get("cluster"), q.Get("component"))
-		body := map[string]any{"origins": origins}
-		if err != nil {
-			body = map[string]any{"error": err.Error()}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(body)
-	})
-	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) {
-		op := r.PathValue("op")
-		if o.Actions == nil {
-			http.Error(w, "this view is read-only", http.StatusForbidden)
-			return
-		}
-		if !slices.Contains([]string{"pause", "resume", "undo"}, op) {
-			http.Error(w, fmt.Sprintf("unknown rollout action %q (pause, resume, undo)", op), http.StatusNotFound)
-			return
-		}
-		msg, err := o.Actions.Rollout(r.Context(), op)
-		if err != nil {
-			o.Log.Info("rollout action refused", "action", op, "error", err.Error())
-			http.Error(w, err.Error(), statusOf(err))
-			return
-		}
-		o.Log.Info("rollout action", "action", op, "result", msg)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
-	})
+	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) { serveConfig(w, r, o) })
+	mux.HandleFunc("POST /api/switch", func(w http.ResponseWriter, r *http.Request) { serveSwitch(w, r, o) })
+	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) { serveRollout(w, r, o) })
 	if o.Auth != nil {
 		return guard(o, requireToken(o.Auth, o.Log, mux))
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,7 +27,12 @@ func (f *fakeActions) Rollout(_ context.Context, op string) (string, error) {
 }
 
 func (f *fakeActions) Allowed(context.Context) map[string]bool {
-	return map[string]bool{"pause": true, "resume": true, "undo": true}
+	return map[string]bool{"pause": true, "resume": true, "undo": true, "switch": true}
+}
+
+func (f *fakeActions) Switch(_ context.Context, cluster, component, status string, dryRun bool) (string, error) {
+	f.ops = append(f.ops, fmt.Sprintf("switch %s/%s %s dry=%v", cluster, component, status, dryRun))
+	return "ok", nil
 }
 
 func testServer(t *testing.T, actions Actions) (*httptest.Server, *Broker) {

@@ -128,19 +128,37 @@ type ImpersonatingActions struct {
 	Auth      *TokenAuth
 }
 
-// Rollout implements Actions.
-func (a ImpersonatingActions) Rollout(ctx context.Context, op string) (string, error) {
+// as returns ClientActions acting as the request's person.
+func (a ImpersonatingActions) as(ctx context.Context) (ClientActions, error) {
 	id, ok := IdentityFrom(ctx)
 	if !ok {
-		return "", httpError{http.StatusUnauthorized, fmt.Errorf("no identity to act as")}
+		return ClientActions{}, httpError{http.StatusUnauthorized, fmt.Errorf("no identity to act as")}
 	}
 	cfg := rest.CopyConfig(a.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: id.User, UID: id.UID, Groups: id.Groups, Extra: id.Extra}
 	c, err := client.New(cfg, client.Options{Scheme: kube.Scheme})
 	if err != nil {
+		return ClientActions{}, err
+	}
+	return ClientActions{Client: c, Namespace: a.Namespace}, nil
+}
+
+// Rollout implements Actions.
+func (a ImpersonatingActions) Rollout(ctx context.Context, op string) (string, error) {
+	act, err := a.as(ctx)
+	if err != nil {
 		return "", err
 	}
-	return ClientActions{Client: c, Namespace: a.Namespace}.Rollout(ctx, op)
+	return act.Rollout(ctx, op)
+}
+
+// Switch implements Actions.
+func (a ImpersonatingActions) Switch(ctx context.Context, cluster, component, status string, dryRun bool) (string, error) {
+	act, err := a.as(ctx)
+	if err != nil {
+		return "", err
+	}
+	return act.Switch(ctx, cluster, component, status, dryRun)
 }
 
 // Allowed implements Actions with SubjectAccessReviews for the person.
@@ -149,10 +167,8 @@ func (a ImpersonatingActions) Allowed(ctx context.Context) map[string]bool {
 	if !ok {
 		return map[string]bool{}
 	}
-	can := func(verb string) bool {
-		ok, err := a.Auth.Authorize(ctx, id, Access{Verb: verb, Group: hotplugv1.GroupVersion.Group, Resource: "hotplugs", Name: hotplugv1.CommonName})
+	return allowed(func(access Access) bool {
+		ok, err := a.Auth.Authorize(ctx, id, access)
 		return err == nil && ok
-	}
-	patch := can("patch")
-	return map[string]bool{"pause": patch, "resume": patch, "undo": can("update")}
+	})
 }

@@ -124,8 +124,12 @@ func TestTokenMode(t *testing.T) {
 	if err := admin.Get(ctx, client.ObjectKey{Name: hotplugv1.CommonName}, got); err != nil || got.Annotations[hotplugv1.RolloutPausedAnnotation] != "" {
 		t.Fatalf("the refused pause changed common: %v %v", got.Annotations, err)
 	}
+	code, text, _ = call("POST", "/api/switch", reader, `{"cluster":"member-1","component":"audit","status":"disabled","dryRun":true}`)
+	if code != http.StatusForbidden || !strings.Contains(text, `"system:serviceaccount:team:reader" cannot create resource "hotplugs"`) {
+		t.Errorf("a reader's forced switch preview: %d %q, want the API server's 403", code, text)
+	}
 	_, text, _ = call("GET", "/api/whoami", operator, "")
-	if err := json.Unmarshal([]byte(text), &who); err != nil || !who.Actions["pause"] || who.Actions["undo"] {
+	if err := json.Unmarshal([]byte(text), &who); err != nil || !who.Actions["pause"] || who.Actions["undo"] || who.Actions["switch"] {
 		t.Errorf("operator's whoami %s: %v (patch yes, update no)", text, err)
 	}
 	if code, text, _ := call("POST", "/api/rollout/pause", operator, ""); code != http.StatusOK {

@@ -2,14 +2,11 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/go-logr/logr"
-	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -46,21 +43,5 @@ func (d *dashboardServer) Start(ctx context.Context) error {
 		return fmt.Errorf("--dashboard-bind-address %s: %w", d.address, err)
 	}
 	d.log.Info("serving the fleet view", "address", ln.Addr().String())
-	g, ctx := errgroup.WithContext(ctx)
-	srv := &http.Server{Handler: d.handler, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	g.Go(func() error { return dashboard.Feed{Cache: d.mgr.GetCache(), Broker: d.broker, Log: d.log}.Run(ctx) })
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shut)
-	})
-	return g.Wait()
+	return dashboard.Serve(ctx, ln, d.handler, dashboard.Feed{Cache: d.mgr.GetCache(), Broker: d.broker, Log: d.log})
 }

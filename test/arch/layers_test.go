@@ -36,7 +36,8 @@ var layers = []layer{
 		peers: []string{"internal/drift -> internal/health"}}, // drift reads a release's objects as health lists them
 	{name: "Helm and offline rendering", pkgs: []string{"internal/helm", "internal/render", "internal/chartfetch"},
 		peers: []string{"internal/render -> internal/chartfetch"}}, // render pulls charts by source as the agent does
-	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access", "internal/dashboard"}},
+	{name: "components", pkgs: []string{"internal/mirror", "internal/report", "internal/webhookcert", "internal/access", "internal/toggle", "internal/dashboard"},
+		peers: []string{"internal/dashboard -> internal/toggle"}}, // the view's switch is `hotplug enable|disable`'s write
 	{name: "controllers", pkgs: []string{"internal/agent", "internal/hub"}},
 	{name: "wiring and CLI logic", pkgs: []string{"internal/fleet", "internal/inprocess", "internal/testenv", "internal/devenv"},
 		peers: []string{"internal/testenv -> internal/inprocess", "internal/devenv -> internal/inprocess", "internal/devenv -> internal/fleet"}},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +23,11 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/dashboard"
-	"github.com/kubecube-io/hotplug/internal/fleet"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testbrowser"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
 	"github.com/kubecube-io/hotplug/internal/testenv"
+	"github.com/kubecube-io/hotplug/internal/toggle"
 )
 
 // TestDashboardInBrowser drives `hotplug dashboard`'s view in a real
@@ -59,13 +60,28 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	url := serveDashboard(t, f.ctx, f.pivot.cl.Config)
 	browser := newBrowser(t, f.ctx, chromium)
+	// Confirmations are accepted; their text is kept.
+	var confirmed []string
+	var confirmedMu sync.Mutex
+	dialogs := chromedp.Events(browser, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			confirmedMu.Lock()
+			confirmed = append(confirmed, ev.Message)
+			confirmedMu.Unlock()
+			_, _ = chromedp.Call(browser, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 	run(t, browser, "the matrix appears", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
 	if rows := eval[int](t, browser, `window.loadedOnce = true; document.querySelectorAll("#matrix-body tr").length`); rows != 3 {
 		t.Fatalf("the matrix shows %d clusters, want 3", rows)
 	}
 
 	// Disable audit in member-2 only, as `kubectl edit hotplug member-2` would.
-	if _, err := fleet.Switch(f.ctx, pc, "member-2", "audit", hotplugv1.StatusDisabled); err != nil {
+	if _, err := toggle.Switch(f.ctx, pc, "member-2", "audit", hotplugv1.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 2*time.Minute, "the pivot knows audit is uninstalled in member-2", func() (bool, string) {
@@ -99,16 +115,22 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Click(chromedp.CSS(`#detail-close`)))
 
+	// Enable it again from the page: previewed, confirmed, applied.
+	run(t, browser, "switch from the page",
+		chromedp.Click(chromedp.CSS(`.cell[data-cluster="member-2"][data-component="audit"]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`#switch[data-status="enabled"]`)),
+		chromedp.Click(chromedp.CSS(`#switch`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("switch-result").textContent.includes("set to enabled")`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.cell[data-cluster="member-2"][data-component="audit"]')?.dataset.phase === "ready"`,
+			chromedp.WithPollingTimeout(2*time.Minute)),
+		chromedp.Click(chromedp.CSS(`#detail-close`)))
+	confirmedMu.Lock()
+	if len(confirmed) != 1 || !strings.Contains(confirmed[0], "Hotplug member-2: audit will be set to enabled") {
+		t.Errorf("the switch's confirmation showed %q, want the dry run's preview", confirmed)
+	}
+	confirmedMu.Unlock()
+
 	// Pause from the page (the confirmation accepted).
-	dialogs := chromedp.Events(browser, page.JavascriptDialogOpening)
-	go func() {
-		for _, err := range dialogs {
-			if err != nil {
-				return
-			}
-			_, _ = chromedp.Call(browser, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
 	run(t, browser, "Pause pauses the rollout",
 		chromedp.WaitEnabled(chromedp.CSS(`#rollout-pause`)),
 		chromedp.Click(chromedp.CSS(`#rollout-pause`)),

@@ -113,6 +113,13 @@ function showDetail(cluster, component) {
   d.dataset.key = key(cluster, component);
   $("detail-title").textContent = component + " in " + cluster;
   const wasHidden = d.hidden;
+  const target = c.phase === "disabled" ? "enabled" : "disabled";
+  const sw = $("switch");
+  sw.textContent = (target === "enabled" ? "Enable " : "Disable ") + component + " in " + cluster;
+  sw.dataset.cluster = cluster; sw.dataset.component = component; sw.dataset.status = target;
+  sw.disabled = state.actions.switch !== true;
+  sw.title = sw.disabled ? "your identity may not update and create hotplugs" : "";
+  if (wasHidden || d.dataset.config !== d.dataset.key) $("switch-result").textContent = "";
   loadDetail(cluster, component);
   if (wasHidden || d.dataset.config !== d.dataset.key) {
     d.dataset.config = d.dataset.key;
@@ -156,6 +163,25 @@ async function loadConfig(cluster, component) {
   $("config-note").textContent = "Helm values not listed come from the chart's values.yaml; {{.cluster}} is shown rendered." +
     (state.rollout && cl && cl.commonRevision && cl.commonRevision !== state.rollout.targetRevision
       ? " This cluster runs revision " + cl.commonRevision + " of common, not the latest: during a rollout its values can differ." : "");
+}
+
+// switchComponent previews the switch (a dry run: the API server and the
+// webhook check it), asks for confirmation, then applies it.
+async function switchComponent() {
+  const sw = $("switch"), out = $("switch-result");
+  const body = { cluster: sw.dataset.cluster, component: sw.dataset.component, status: sw.dataset.status };
+  const send = async (dryRun) => {
+    const res = await fetch("api/switch", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...body, dryRun }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error("refused (" + res.status + "): " + text.trim());
+    return JSON.parse(text).message;
+  };
+  try {
+    const preview = await send(true);
+    if (!confirm("Preview (checked by the API server, nothing stored yet):\n" + preview + "\n\nApply?")) { out.textContent = "not applied"; return; }
+    out.textContent = await send(false);
+  } catch (e) { out.textContent = e.message; }
 }
 
 async function rolloutAction(op) {
@@ -204,6 +230,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("detail-close").addEventListener("click", () => { $("detail").hidden = true; });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("detail").hidden = true; });
   for (const op of ["pause", "resume", "undo"]) $("rollout-" + op).addEventListener("click", () => rolloutAction(op));
+  $("switch").addEventListener("click", switchComponent);
   $("login-form").addEventListener("submit", login);
   let who;
   try {

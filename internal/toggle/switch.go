@@ -1,4 +1,7 @@
-package fleet
+// Package toggle switches a component on or off in one Hotplug (common or
+// a cluster's own), the write behind `hotplug enable|disable` and the fleet
+// view's switch.
+package toggle
 
 import (
 	"context"
