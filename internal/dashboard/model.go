@@ -72,6 +72,8 @@ type ClusterView struct {
 	Labels         map[string]string `json:"labels,omitempty"`
 	// Failing counts the cells of the cluster that are failing.
 	Failing int `json:"failing"`
+	// Canary is the canary label (the rollout moves it first).
+	Canary bool `json:"canary,omitempty"`
 }
 
 // RolloutView is the rollout of common's revisions.
@@ -124,7 +126,7 @@ func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Tim
 	seen := map[string]bool{}
 	for _, cl := range clusters {
 		v := ClusterView{Name: cl.Name, State: string(cl.Status.State), Reason: cl.Status.Reason,
-			CommonRevision: cl.Status.CommonRevision, Labels: cl.Labels}
+			CommonRevision: cl.Status.CommonRevision, Labels: cl.Labels, Canary: cl.Labels[hotplugv1.CanaryLabel] == "true"}
 		if v.State == "" {
 			v.State = PhaseUnknown
 		}

@@ -64,6 +64,9 @@ func TestBuild(t *testing.T) {
 		cluster("a", clusterv1.ClusterAbnormal, old),
 		cluster("c", ""),
 	}, common, now)
+	if s.Clusters[0].Canary {
+		t.Error("a cluster without the label is a canary")
+	}
 	if len(s.Clusters) != 3 || s.Clusters[0].Name != "a" || s.Clusters[1].Name != "b" || s.Clusters[2].State != PhaseUnknown {
 		t.Fatalf("clusters %+v", s.Clusters)
 	}

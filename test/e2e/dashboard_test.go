@@ -79,6 +79,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if rows := eval[int](t, browser, `window.loadedOnce = true; document.querySelectorAll("#matrix-body tr").length`); rows != 3 {
 		t.Fatalf("the matrix shows %d clusters, want 3", rows)
 	}
+	canary := eval[string](t, browser, `[...document.querySelectorAll("#rollout-body tr")].filter((tr) => tr.querySelector(".mark")).map((tr) => tr.firstElementChild.firstChild.textContent).join(",")`)
+	if canary != "member-1" {
+		t.Errorf("the rollout marks %q as canary, want member-1", canary)
+	}
 
 	// Disable audit in member-2 only, as `kubectl edit hotplug member-2` would.
 	if _, err := toggle.Switch(f.ctx, pc, "member-2", "audit", hotplugv1.StatusDisabled); err != nil {

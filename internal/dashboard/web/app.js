@@ -54,6 +54,14 @@ function cellNode(c) {
   return td;
 }
 
+// headerCell is a cluster's row header: name, state, last heartbeat and
+// the revision of common it runs.
+function headerCell(cl) {
+  return el("th", { scope: "row", title: (cl.reason ? cl.reason + "; " : "") + "runs revision " + (cl.commonRevision || "?") + " of common" },
+    cl.name, el("span", { class: "state" }, cl.state + " · " + ago(cl.heartbeat) + (cl.commonRevision ? " · r" + cl.commonRevision : "")),
+    cl.state !== "normal" ? el("span", { class: "mark" }, "!") : null);
+}
+
 function render() {
   const comp = $("f-component").value, phase = $("f-phase").value;
   const comps = state.components.filter((n) => !comp || n === comp);
@@ -64,9 +72,7 @@ function render() {
   for (const cl of clusters) {
     const cells = comps.map((n) => state.cells.get(key(cl.name, n)));
     if (phase && !cells.some((c) => c && c.phase === phase)) continue;
-    const th = el("th", { scope: "row", title: "heartbeat " + ago(cl.heartbeat) + (cl.reason ? ": " + cl.reason : "") },
-      cl.name, el("span", { class: "state" }, cl.state), cl.state !== "normal" ? el("span", { class: "mark" }, "!") : null);
-    rows.push(el("tr", { class: cl.state === "normal" ? "" : "abnormal", id: "row-" + cl.name }, th, ...cells.map(cellNode)));
+    rows.push(el("tr", { class: cl.state === "normal" ? "" : "abnormal", id: "row-" + cl.name }, headerCell(cl), ...cells.map(cellNode)));
   }
   $("matrix-body").replaceChildren(...rows);
   $("empty").hidden = state.clusters.size > 0;
@@ -95,7 +101,8 @@ function renderRollout() {
   $("rollout-summary").textContent = "revision " + r.revision + " → " + r.targetRevision + ": " + r.phase +
     (r.paused ? " (paused: no further cluster moves)" : "") + (r.message ? ". " + r.message : "");
   $("rollout-body").replaceChildren(...(r.clusters || []).map((c) =>
-    el("tr", { class: c.state === "Failed" ? "failing" : "" }, el("td", {}, c.name), el("td", {}, String(c.revision)),
+    el("tr", { class: c.state === "Failed" ? "failing" : "" },
+      el("td", {}, c.name, isCanary(c.name) ? el("span", { class: "mark" }, "canary") : null), el("td", {}, String(c.revision)),
       el("td", {}, c.state), el("td", {}, c.since ? ago(c.since) : ""), el("td", {}, c.reason || ""))));
   const may = (op) => state.actions[op] === true;
   $("rollout-pause").disabled = !may("pause") || r.paused;
@@ -104,6 +111,12 @@ function renderRollout() {
   for (const op of ["pause", "resume", "undo"]) {
     $("rollout-" + op).title = may(op) ? "" : "your identity may not " + (op === "undo" ? "update" : "patch") + " hotplugs/common";
   }
+}
+
+// isCanary tells whether a cluster is the rollout's canary.
+function isCanary(name) {
+  const cl = state.clusters.get(name);
+  return !!cl && cl.canary === true;
 }
 
 function showDetail(cluster, component) {
@@ -220,7 +233,9 @@ function connect() {
   es.addEventListener("cluster", (e) => {
     const c = JSON.parse(e.data), old = state.clusters.get(c.name);
     state.clusters.set(c.name, c);
-    if (!old || old.failing !== c.failing || old.state !== c.state) render();
+    const row = document.getElementById("row-" + c.name);
+    if (!old || old.failing !== c.failing || old.state !== c.state || !row) render();
+    else row.firstElementChild.replaceWith(headerCell(c));
   });
   es.addEventListener("rollout", (e) => { state.rollout = JSON.parse(e.data); renderRollout(); });
 }
