@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Bounds of the broker.
@@ -32,7 +33,9 @@ type Broker struct {
 
 // NewBroker returns an empty broker.
 func NewBroker() *Broker {
-	return &Broker{subs: map[chan Event]struct{}{}, ready: make(chan struct{}),
+	// Numbers start at the start time in microseconds, so that an ID from
+	// another broker (another replica, a restart) is not one of ours.
+	return &Broker{seq: uint64(time.Now().UnixMicro()), subs: map[chan Event]struct{}{}, ready: make(chan struct{}),
 		snap: Snapshot{Clusters: []ClusterView{}, Components: []string{}, Cells: []Cell{}}}
 }
 
@@ -64,6 +67,10 @@ func (b *Broker) Publish(next Snapshot) error {
 	for _, e := range events {
 		b.seq++
 		e.ID = b.seq
+		if e.Type == EventSnapshot {
+			// It supersedes every earlier event: keep one snapshot at most.
+			b.log = b.log[:0:0]
+		}
 		b.log = append(b.log, e)
 		for ch := range b.subs {
 			select {

@@ -22,8 +22,9 @@ import (
 var webFiles embed.FS
 
 // keepAlive is how often an idle event stream sends a comment, so that
-// proxies keep it open and a dead browser is noticed.
-const keepAlive = 15 * time.Second
+// proxies keep it open and a dead browser is noticed, and asks again
+// whether the person is still admitted (a variable for tests).
+var keepAlive = 15 * time.Second
 
 // Actions are the changes the page can ask for, done with the identity of
 // the person using it. A nil Actions makes the view read-only.
@@ -195,11 +196,18 @@ func serveEvents(w http.ResponseWriter, r *http.Request, b *Broker) {
 	flusher.Flush()
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
+	rc := http.NewResponseController(w)
 	for {
+		// A browser that stops reading is let go instead of holding the
+		// handler (and shutdown) for ever.
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * keepAlive))
 		select {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
+			if !stillAdmitted(r.Context()) {
+				return // the token or the right was revoked
+			}
 			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
 		case e, open := <-ch:
 			if !open {
@@ -207,7 +215,9 @@ func serveEvents(w http.ResponseWriter, r *http.Request, b *Broker) {
 			}
 			writeEvent(w, e)
 		}
-		flusher.Flush()
+		if rc.Flush() != nil {
+			return // gone, or stopped reading past the deadline
+		}
 	}
 }
 

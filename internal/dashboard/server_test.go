@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,5 +205,39 @@ func TestCellDetail(t *testing.T) {
 	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/api/cell?cluster=member-000&component=nothing", nil)
 	if code, _ := do(t, req); code != http.StatusNotFound {
 		t.Errorf("unknown cell: %d", code)
+	}
+}
+
+// TestStreamEndsWhenRevoked: an open event stream asks at each keep-alive
+// whether its person is still admitted, and ends once they are not.
+func TestStreamEndsWhenRevoked(t *testing.T) {
+	defer func(d time.Duration) { keepAlive = d }(keepAlive)
+	keepAlive = 50 * time.Millisecond
+	b := NewBroker()
+	if err := b.Publish(fleet(1, metav1.ConditionTrue)); err != nil {
+		t.Fatal(err)
+	}
+	var admitted atomic.Bool
+	admitted.Store(true)
+	h := NewHandler(Options{Broker: b, Log: logr.Discard()})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(withRecheck(r.Context(), func(context.Context) bool { return admitted.Load() })))
+	}))
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	r := bufio.NewReader(res.Body)
+	readEvents(t, r, 1)
+	time.Sleep(200 * time.Millisecond) // keep-alives while admitted: the stream stays
+	admitted.Store(false)
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, r); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream stayed open after the person was no longer admitted")
 	}
 }

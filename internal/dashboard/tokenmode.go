@@ -46,7 +46,7 @@ func requireToken(auth *TokenAuth, log logr.Logger, next http.Handler) http.Hand
 			login(w, r, auth)
 			return
 		case r.URL.Path == "/api/logout" && r.Method == http.MethodPost:
-			http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
@@ -56,31 +56,61 @@ func requireToken(auth *TokenAuth, log logr.Logger, next http.Handler) http.Hand
 			http.Error(w, "no token: send Authorization: Bearer <token> or log in with a token on the page", http.StatusUnauthorized)
 			return
 		}
-		id, ok, err := auth.Authenticate(r.Context(), token)
-		switch {
-		case err != nil:
-			log.Error(err, "dashboard: reviewing a token")
-			http.Error(w, "the token could not be reviewed: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		case !ok:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hotplug", error="invalid_token"`)
-			http.Error(w, "the API server does not accept this token", http.StatusUnauthorized)
+		id, code, msg := admit(r.Context(), auth, log, token)
+		if code != http.StatusOK {
+			if code == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="hotplug", error="invalid_token"`)
+			}
+			http.Error(w, msg, code)
 			return
 		}
-		for _, need := range readAccess {
-			allowed, err := auth.Authorize(r.Context(), id, need)
-			if err != nil {
-				log.Error(err, "dashboard: reviewing an access", "user", id.User)
-				http.Error(w, "the access could not be reviewed: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			if !allowed {
-				http.Error(w, fmt.Sprintf("user %q may not %s", id.User, need), http.StatusForbidden)
-				return
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
+		// A long event stream asks again now and then: a revoked token or
+		// binding ends it.
+		ctx := withRecheck(WithIdentity(r.Context(), id), func(ctx context.Context) bool {
+			_, code, _ := admit(ctx, auth, log, token)
+			return code == http.StatusOK
+		})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// admit reviews token and the read access: the identity, or the HTTP
+// status and message of the refusal.
+func admit(ctx context.Context, auth *TokenAuth, log logr.Logger, token string) (Identity, int, string) {
+	id, ok, err := auth.Authenticate(ctx, token)
+	switch {
+	case err != nil:
+		log.Error(err, "dashboard: reviewing a token")
+		return id, http.StatusServiceUnavailable, "the token could not be reviewed: " + err.Error()
+	case !ok:
+		return id, http.StatusUnauthorized, "the API server does not accept this token"
+	}
+	for _, need := range readAccess {
+		allowed, err := auth.Authorize(ctx, id, need)
+		if err != nil {
+			log.Error(err, "dashboard: reviewing an access", "user", id.User)
+			return id, http.StatusServiceUnavailable, "the access could not be reviewed: " + err.Error()
+		}
+		if !allowed {
+			return id, http.StatusForbidden, fmt.Sprintf("user %q may not %s", id.User, need)
+		}
+	}
+	return id, http.StatusOK, ""
+}
+
+type recheckKey struct{}
+
+// withRecheck returns ctx carrying a check that the request is still
+// admitted.
+func withRecheck(ctx context.Context, f func(context.Context) bool) context.Context {
+	return context.WithValue(ctx, recheckKey{}, f)
+}
+
+// stillAdmitted tells whether the request of ctx is still admitted (true
+// where nothing is checked: the operator's own machine).
+func stillAdmitted(ctx context.Context) bool {
+	f, ok := ctx.Value(recheckKey{}).(func(context.Context) bool)
+	return !ok || f(ctx)
 }
 
 // tokenOf is the request's bearer token, else the login cookie's.
@@ -113,7 +143,9 @@ func login(w http.ResponseWriter, r *http.Request, auth *TokenAuth) {
 		http.Error(w, "the API server does not accept this token", http.StatusUnauthorized)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	// No Path: the browser scopes it to this view's api/ directory, so
+	// behind a proxy prefix the token goes to no other application.
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(id)
 }
@@ -135,7 +167,9 @@ func (a ImpersonatingActions) as(ctx context.Context) (ClientActions, error) {
 		return ClientActions{}, httpError{http.StatusUnauthorized, fmt.Errorf("no identity to act as")}
 	}
 	cfg := rest.CopyConfig(a.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: id.User, UID: id.UID, Groups: id.Groups, Extra: id.Extra}
+	// Extras are not forwarded: impersonating them takes a right per key
+	// (the chart grants none), and RBAC decides on user and groups.
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: id.User, UID: id.UID, Groups: id.Groups}
 	c, err := client.New(cfg, client.Options{Scheme: kube.Scheme})
 	if err != nil {
 		return ClientActions{}, err

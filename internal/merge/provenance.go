@@ -63,7 +63,14 @@ func Provenance(ctx context.Context, lim limits.Limits, cluster, component strin
 	}
 	element("namespace", func(c *hotplugv1.ComponentSpec) string { return c.Namespace }, defaultNamespace)
 	element("status", func(c *hotplugv1.ComponentSpec) string { return c.Status }, "")
-	element("pkgName", func(c *hotplugv1.ComponentSpec) string { return c.PkgName }, "")
+	if pkg := res.Components[i].PkgName; pkg != "" {
+		// The layer that sets a package (pkgName or chart) decides it.
+		from := base.object
+		if setsPackage(over) {
+			from = over.object
+		}
+		out = append(out, Origin{Path: "pkgName", Value: quote(pkg), From: from})
+	}
 	if res.Components[i].Chart != nil {
 		for _, f := range []struct {
 			path string

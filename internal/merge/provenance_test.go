@@ -54,3 +54,28 @@ func TestProvenance(t *testing.T) {
 		t.Error("an unknown component has a provenance")
 	}
 }
+
+// TestProvenancePackage: the layer that sets a package decides it, so a
+// cluster that names a chart has no pkgName inherited from common.
+func TestProvenancePackage(t *testing.T) {
+	common := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{
+		{Name: "web", PkgName: "web-1.0.0.tgz", Status: hotplugv1.StatusEnabled}}}}
+	own := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: "member-1"}, Spec: hotplugv1.HotplugSpec{Component: []hotplugv1.ComponentSpec{
+		{Name: "web", Chart: &hotplugv1.ChartSource{Repository: "oci://r.example.com/charts", Name: "web", Version: "1.1.0"}}}}}
+	got, err := Provenance(context.Background(), limits.Default(), "member-1", "web", common, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range got {
+		if o.Path == "pkgName" {
+			t.Errorf("pkgName %s from %s shown, but member-1's chart replaces it", o.Value, o.From)
+		}
+		if o.Path == "chart.version" && (o.Value != `"1.1.0"` || o.From != "member-1") {
+			t.Errorf("chart.version %s from %s", o.Value, o.From)
+		}
+	}
+	got, _ = Provenance(context.Background(), limits.Default(), "member-2", "web", common, nil)
+	if len(got) < 3 || got[2].Path != "pkgName" || got[2].From != "common" {
+		t.Errorf("common's pkgName: %+v", got)
+	}
+}

@@ -18,6 +18,8 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// cellId is a cell's element id: "/" is in no cluster or component name.
+function cellId(cluster, component) { return "cell/" + cluster + "/" + component; }
 function shortDigest(d) { return d ? d.replace(/^sha256:/, "").slice(0, 12) : ""; }
 function ago(t) {
   if (!t) return "never";
@@ -43,7 +45,7 @@ function matches(cl) {
 function cellNode(c) {
   const td = el("td", { class: c ? c.phase : "unknown" });
   if (!c) { td.append(el("span", { class: "cell" }, "–")); return td; }
-  td.id = "cell-" + c.cluster + "-" + c.component;
+  td.id = cellId(c.cluster, c.component);
   const meta = [c.version, shortDigest(c.digest), c.revision ? "r" + c.revision : ""].filter(Boolean).join(" ");
   const b = el("button", { class: "cell", type: "button", title: c.message || c.phase,
     "data-cluster": c.cluster, "data-component": c.component, "data-phase": c.phase },
@@ -89,7 +91,7 @@ function render() {
 // count reorders rows through the cluster event that follows.
 function updateCell(c) {
   state.cells.set(key(c.cluster, c.component), c);
-  const old = document.getElementById("cell-" + c.cluster + "-" + c.component);
+  const old = document.getElementById(cellId(c.cluster, c.component));
   if (old) old.replaceWith(cellNode(c)); else render();
   if (!$("detail").hidden && $("detail").dataset.key === key(c.cluster, c.component)) showDetail(c.cluster, c.component);
 }
