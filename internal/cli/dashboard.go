@@ -24,7 +24,9 @@ func newDashboardCommand() *cobra.Command {
 		Short: "Serve the live fleet view in your browser, with your own kubeconfig identity",
 		Long: `dashboard serves the fleet view on this machine: every cluster × component with its
 phase, chart version and digest, Helm revision and drift mark, failing first, each
-cell's message and conditions, and the rollout of common with Pause, Resume and
+cell's message, conditions and where each value of its configuration comes from,
+a switch to enable or disable the component in that cluster (previewed by an API
+server dry run, then confirmed), and the rollout of common with Pause, Resume and
 Undo. It watches the pivot's Cluster objects and common (one watch, whatever the
 number of browsers) and pushes each change to the page as it happens.
 
