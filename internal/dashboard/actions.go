@@ -55,7 +55,9 @@ func (a ClientActions) Rollout(ctx context.Context, op string) (string, error) {
 }
 
 // Switch implements Actions with toggle.Switch (a dry run through a
-// dry-run client: the API server and the webhook check, nothing is kept).
+// dry-run client: the API server and the webhook check, nothing is kept,
+// and the message adds what the cluster's agent will then do, as
+// `hotplug diff` would say it: switchPlan).
 func (a ClientActions) Switch(ctx context.Context, cluster, component, status string, dryRun bool) (string, error) {
 	c := a.Client
 	if dryRun {
@@ -65,7 +67,15 @@ func (a ClientActions) Switch(ctx context.Context, cluster, component, status st
 	if err != nil {
 		return "", apiError(err)
 	}
-	return switchMessage(res, component, status, dryRun), nil
+	msg := switchMessage(res, component, status, dryRun)
+	if !dryRun || !res.Changed {
+		return msg, nil
+	}
+	plan, err := previewSwitch(ctx, a.Client, cluster, component, status)
+	if err != nil {
+		return "", apiError(err)
+	}
+	return msg + "\n" + plan, nil
 }
 
 // switchMessage says what a switch changes (dry run) or changed.

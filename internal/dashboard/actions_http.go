@@ -73,8 +73,8 @@ func serveConfig(w http.ResponseWriter, r *http.Request, o Options) {
 		return
 	}
 	q := r.URL.Query()
-	origins, err := o.Explain(r.Context(), q.Get("cluster"), q.Get("component"))
-	body := map[string]any{"origins": origins}
+	ex, err := o.Explain(r.Context(), q.Get("cluster"), q.Get("component"))
+	var body any = ex
 	if err != nil {
 		body = map[string]any{"error": err.Error()}
 	}

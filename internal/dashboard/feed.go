@@ -12,8 +12,6 @@ import (
 
 	clusterv1 "github.com/kubecube-io/hotplug/api/cluster/v1"
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
-	"github.com/kubecube-io/hotplug/internal/limits"
-	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
 // Timing of the feed.
@@ -92,32 +90,5 @@ func notify(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
-	}
-}
-
-// CacheExplainer explains a component's configuration in a cluster from
-// the Hotplugs in r (common and the cluster's own), as the agent merges
-// them: no request to the API server.
-func CacheExplainer(r client.Reader) func(ctx context.Context, cluster, component string) ([]merge.Origin, error) {
-	return func(ctx context.Context, cluster, component string) ([]merge.Origin, error) {
-		get := func(name string) (*hotplugv1.Hotplug, error) {
-			hp := &hotplugv1.Hotplug{}
-			if err := r.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
-				if client.IgnoreNotFound(err) == nil {
-					return nil, nil
-				}
-				return nil, fmt.Errorf("reading Hotplug %s: %w", name, err)
-			}
-			return hp, nil
-		}
-		common, err := get(hotplugv1.CommonName)
-		if err != nil {
-			return nil, err
-		}
-		own, err := get(cluster)
-		if err != nil {
-			return nil, err
-		}
-		return merge.Provenance(ctx, limits.Default(), cluster, component, common, own)
 	}
 }

@@ -64,12 +64,14 @@ type Condition struct {
 
 // ClusterView is one cluster's row header.
 type ClusterView struct {
-	Name           string            `json:"name"`
-	State          string            `json:"state"`
-	Reason         string            `json:"reason,omitempty"`
-	Heartbeat      *time.Time        `json:"heartbeat,omitempty"`
-	CommonRevision int64             `json:"commonRevision,omitempty"`
-	Labels         map[string]string `json:"labels,omitempty"`
+	Name           string     `json:"name"`
+	State          string     `json:"state"`
+	Reason         string     `json:"reason,omitempty"`
+	Heartbeat      *time.Time `json:"heartbeat,omitempty"`
+	CommonRevision int64      `json:"commonRevision,omitempty"`
+	// AgentVersion is the version the cluster's agent reports.
+	AgentVersion string            `json:"agentVersion,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
 	// Failing counts the cells of the cluster that are failing.
 	Failing int `json:"failing"`
 	// Canary is the canary label (the rollout moves it first).
@@ -126,7 +128,7 @@ func Build(clusters []clusterv1.Cluster, common *hotplugv1.Hotplug, now time.Tim
 	seen := map[string]bool{}
 	for _, cl := range clusters {
 		v := ClusterView{Name: cl.Name, State: string(cl.Status.State), Reason: cl.Status.Reason,
-			CommonRevision: cl.Status.CommonRevision, Labels: cl.Labels, Canary: cl.Labels[hotplugv1.CanaryLabel] == "true"}
+			CommonRevision: cl.Status.CommonRevision, AgentVersion: cl.Status.AgentVersion, Labels: cl.Labels, Canary: cl.Labels[hotplugv1.CanaryLabel] == "true"}
 		if v.State == "" {
 			v.State = PhaseUnknown
 		}

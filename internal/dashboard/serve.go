@@ -46,7 +46,7 @@ func (l Local) Serve(ctx context.Context) error {
 	}
 	broker := NewBroker()
 	handler := NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
-		Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca), Log: l.Log})
+		Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca, cl, l.Namespace), Log: l.Log})
 	return Serve(ctx, l.Listener, handler, Feed{Cache: ca, Broker: broker, Log: l.Log}, ca.Start)
 }
 

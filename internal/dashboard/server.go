@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-
-	"github.com/kubecube-io/hotplug/internal/merge"
 )
 
 //go:embed web
@@ -57,7 +55,7 @@ type Options struct {
 	Actions Actions
 	// Explain, when set, serves /api/config: a component's effective
 	// configuration in a cluster with the layer that set each value.
-	Explain func(ctx context.Context, cluster, component string) ([]merge.Origin, error)
+	Explain Explainer
 	// Auth, when set, requires a bearer token on every /api/ request
 	// (the hub's mode); nil trusts whoever reaches the loopback address
 	// (the operator's own machine).

@@ -30,7 +30,7 @@ func newDashboardServer(mgr manager.Manager, cfg *rest.Config, direct client.Cli
 	return &dashboardServer{mgr: mgr, address: opts.DashboardBindAddress, broker: broker, log: log.WithName("dashboard"),
 		handler: dashboard.NewHandler(dashboard.Options{Broker: broker, Auth: auth, Log: log.WithName("dashboard"),
 			Actions: dashboard.ImpersonatingActions{Config: cfg, Namespace: opts.Namespace, Auth: auth},
-			Explain: dashboard.CacheExplainer(mgr.GetCache())})}
+			Explain: dashboard.CacheExplainer(mgr.GetCache(), mgr.GetAPIReader(), opts.Namespace)})}
 }
 
 // NeedLeaderElection is false: every replica serves the view.

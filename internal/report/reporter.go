@@ -149,6 +149,7 @@ func (r *Reporter) push(ctx context.Context, bump bool) error {
 		c.Status.State, c.Status.Reason = clusterv1.ClusterNormal, ""
 		c.Status.HotplugPhase = st.Phase
 		c.Status.CommonRevision = commonRev
+		c.Status.AgentVersion = Version()
 		c.Status.Components = st.Components
 		clusterConditions(&c.Status.Conditions, st.Conditions, c.Generation)
 		if !bump && sameReport(*before, c.Status) {

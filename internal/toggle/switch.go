@@ -74,18 +74,7 @@ func Switch(ctx context.Context, c client.Client, object, component, status stri
 		case err != nil:
 			return fmt.Errorf("reading Hotplug %s: %w", object, err)
 		}
-		res.Added = true
-		for i := range hp.Spec.Component {
-			if hp.Spec.Component[i].Name == component {
-				res.Added = false
-				res.Changed = hp.Spec.Component[i].Status != status
-				hp.Spec.Component[i].Status = status
-			}
-		}
-		if res.Added {
-			hp.Spec.Component = append(hp.Spec.Component, hotplugv1.ComponentSpec{Name: component, Status: status})
-			res.Changed = true
-		}
+		res.Added, res.Changed = Set(hp, component, status)
 		if !res.Changed {
 			res.Generation = hp.Generation
 			return nil
@@ -106,6 +95,27 @@ func Switch(ctx context.Context, c client.Client, object, component, status stri
 		res.Overrides, err = overrides(ctx, c, component)
 	}
 	return res, err
+}
+
+// Set sets component's status in hp's spec, adding the component with its
+// name and status only when hp does not list it (everything else then
+// still comes from common). It reports whether it added the component and
+// whether hp changed. Pure: Switch's edit, and the fleet view's preview of
+// it.
+func Set(hp *hotplugv1.Hotplug, component, status string) (added, changed bool) {
+	added = true
+	for i := range hp.Spec.Component {
+		if hp.Spec.Component[i].Name == component {
+			added = false
+			changed = changed || hp.Spec.Component[i].Status != status
+			hp.Spec.Component[i].Status = status
+		}
+	}
+	if added {
+		hp.Spec.Component = append(hp.Spec.Component, hotplugv1.ComponentSpec{Name: component, Status: status})
+		changed = true
+	}
+	return added, changed
 }
 
 // overrides lists the Hotplugs other than common that set component's status.

@@ -23,6 +23,7 @@ import (
 	hotplugv1 "github.com/kubecube-io/hotplug/api/hotplug/v1"
 	"github.com/kubecube-io/hotplug/internal/agent"
 	"github.com/kubecube-io/hotplug/internal/dashboard"
+	"github.com/kubecube-io/hotplug/internal/report"
 	"github.com/kubecube-io/hotplug/internal/rollout"
 	"github.com/kubecube-io/hotplug/internal/testbrowser"
 	"github.com/kubecube-io/hotplug/internal/testcharts"
@@ -79,6 +80,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if rows := eval[int](t, browser, `window.loadedOnce = true; document.querySelectorAll("#matrix-body tr").length`); rows != 3 {
 		t.Fatalf("the matrix shows %d clusters, want 3", rows)
 	}
+	// Each row names the version of the agent that reports it.
+	if agents := eval[string](t, browser, `[...document.querySelectorAll("#matrix-body th .agent")].map((s) => s.textContent).join(",")`); agents != strings.TrimSuffix(strings.Repeat("agent "+report.Version()+",", 3), ",") {
+		t.Errorf("the row headers name the agents %q, want agent %s on each of 3 rows", agents, report.Version())
+	}
 	canary := eval[string](t, browser, `[...document.querySelectorAll("#rollout-body tr")].filter((tr) => tr.querySelector(".mark")).map((tr) => tr.firstElementChild.firstChild.textContent).join(",")`)
 	if canary != "member-1" {
 		t.Errorf("the rollout marks %q as canary, want member-1", canary)
@@ -112,6 +117,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	if from := eval[string](t, browser, `document.querySelector('#detail-config tr[data-path="status"] td.from').textContent`); from != "Hotplug member-2" {
 		t.Errorf("member-2's audit status is set by %q, want Hotplug member-2", from)
 	}
+	// ... computed from the revision of common member-2 runs.
+	runs := clusterCommonRevision(t, pc, "member-2")
+	if note := eval[string](t, browser, `document.getElementById("config-note").textContent`); !strings.Contains(note, fmt.Sprintf("revision %d of common, the one this cluster runs", runs)) {
+		t.Errorf("the configuration's note is %q, want it to name revision %d of common", note, runs)
+	}
 	shot(t, browser, "dashboard-detail.png")
 	run(t, browser, "provenance in another cell",
 		chromedp.Click(chromedp.CSS(`.cell[data-cluster="member-1"][data-component="audit"]`)),
@@ -129,8 +139,9 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.WithPollingTimeout(2*time.Minute)),
 		chromedp.Click(chromedp.CSS(`#detail-close`)))
 	confirmedMu.Lock()
-	if len(confirmed) != 1 || !strings.Contains(confirmed[0], "Hotplug member-2: audit will be set to enabled") {
-		t.Errorf("the switch's confirmation showed %q, want the dry run's preview", confirmed)
+	if len(confirmed) != 1 || !strings.Contains(confirmed[0], "Hotplug member-2: audit will be set to enabled") ||
+		!strings.Contains(confirmed[0], "install: the agent of member-2 will install audit into namespace audit from package audit-1.0.0.tgz") {
+		t.Errorf("the switch's confirmation showed %q, want the dry run's preview and the agent's plan", confirmed)
 	}
 	confirmedMu.Unlock()
 
@@ -307,4 +318,17 @@ func shot(t *testing.T, browser context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+}
+
+// clusterCommonRevision is the revision of common a Cluster reports it runs.
+func clusterCommonRevision(t *testing.T, c client.Client, name string) int64 {
+	t.Helper()
+	cl := &clusterv1.Cluster{}
+	if err := c.Get(context.Background(), client.ObjectKey{Name: name}, cl); err != nil {
+		t.Fatal(err)
+	}
+	if cl.Status.CommonRevision == 0 {
+		t.Fatalf("Cluster %s reports no revision of common", name)
+	}
+	return cl.Status.CommonRevision
 }

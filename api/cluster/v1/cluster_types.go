@@ -64,6 +64,11 @@ type ClusterStatus struct {
 	// that the cluster's agent runs and that Conditions describe.
 	// +optional
 	CommonRevision int64 `json:"commonRevision,omitempty"`
+	// AgentVersion is the version of the hotplug agent that reports: a
+	// release version, or the source revision it was built from.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	AgentVersion string `json:"agentVersion,omitempty"`
 	// HotplugPhase is the phase of the cluster's effective configuration.
 	// +kubebuilder:validation:MaxLength=32
 	// +optional

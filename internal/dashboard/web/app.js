@@ -56,11 +56,12 @@ function cellNode(c) {
   return td;
 }
 
-// headerCell is a cluster's row header: name, state, last heartbeat and
-// the revision of common it runs.
+// headerCell is a cluster's row header: name, state, last heartbeat, the
+// revision of common it runs and its agent's version.
 function headerCell(cl) {
-  return el("th", { scope: "row", title: (cl.reason ? cl.reason + "; " : "") + "runs revision " + (cl.commonRevision || "?") + " of common" },
+  return el("th", { scope: "row", title: (cl.reason ? cl.reason + "; " : "") + "runs revision " + (cl.commonRevision || "?") + " of common with agent " + (cl.agentVersion || "?") },
     cl.name, el("span", { class: "state" }, cl.state + " · " + ago(cl.heartbeat) + (cl.commonRevision ? " · r" + cl.commonRevision : "")),
+    cl.agentVersion ? el("span", { class: "agent" }, "agent " + cl.agentVersion) : null,
     cl.state !== "normal" ? el("span", { class: "mark" }, "!") : null);
 }
 
@@ -174,10 +175,8 @@ async function loadConfig(cluster, component) {
   const layer = (from) => from === "default" ? "default" : from === "common" ? "common" : "Hotplug " + from;
   body.replaceChildren(...(res.origins || []).map((o) =>
     el("tr", { "data-path": o.path }, el("td", {}, o.path), el("td", {}, o.value), el("td", { class: "from" }, layer(o.from)))));
-  const cl = state.clusters.get(cluster);
-  $("config-note").textContent = "Helm values not listed come from the chart's values.yaml; {{.cluster}} is shown rendered." +
-    (state.rollout && cl && cl.commonRevision && cl.commonRevision !== state.rollout.targetRevision
-      ? " This cluster runs revision " + cl.commonRevision + " of common, not the latest: during a rollout its values can differ." : "");
+  $("config-note").textContent = (res.revision ? "Computed from revision " + res.revision + " of common, the one this cluster runs. " : "") +
+    (res.note ? res.note + ". " : "") + "Helm values not listed come from the chart's values.yaml; {{.cluster}} is shown rendered.";
 }
 
 // switchComponent previews the switch (a dry run: the API server and the
