@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -64,7 +65,7 @@ func BenchmarkStreams20(b *testing.B) {
 				sawSnapshot, sawCell := false, false
 				for !sawCell {
 					line, err := r.ReadSlice('\n')
-					if err == bufio.ErrBufferFull {
+					if errors.Is(err, bufio.ErrBufferFull) {
 						continue // a long data line: read on
 					}
 					if err != nil {
