@@ -1,7 +1,7 @@
 // Package access builds the least-privilege RBAC that a member cluster's
 // agent gets on the pivot: read `common`, its own Hotplug and its own
 // assignment of a revision of `common`, write only its own Cluster's and own
-// Hotplug's status, and renew its own heartbeat Lease.
+// Hotplug's status, renew its own heartbeat Lease, and record events.
 package access
 
 import (
@@ -36,6 +36,10 @@ func MemberOnPivot(cluster string, subject rbacv1.Subject) (*rbacv1.ClusterRole,
 			{APIGroups: []string{appsv1.GroupName}, Resources: []string{"controllerrevisions"},
 				ResourceNames: []string{rollout.AssignmentName(cluster)}, Verbs: []string{"get", "list", "watch"}},
 			leaseRule(cluster),
+			// Its component events, regarding its own Hotplug (the fleet
+			// view shows them): create cannot be limited to names, and the
+			// events API updates and patches a series.
+			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "update", "patch"}},
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

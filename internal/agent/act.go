@@ -94,7 +94,7 @@ func (r *Reconciler) run(ctx context.Context, p *pass, steps []Step) error {
 		if err := r.status.write(ctx, p.common, p.own, p.eff); err != nil {
 			log.Error(err, "writing progress status")
 		}
-		err := r.perform(ctx, name, s, p.d, p.chart)
+		rel, err := r.perform(ctx, name, s, p.d, p.chart)
 		r.outs.update(name, func(o *Outcome) { o.InFlight = "" })
 		if s.Action == ActionRecover && errors.Is(err, helm.ErrHeld) {
 			// Someone started a new action since we looked: plan again.
@@ -114,7 +114,7 @@ func (r *Reconciler) run(ctx context.Context, p *pass, steps []Step) error {
 			return err
 		}
 		r.event(p.common, p.own, name, s.Namespace, corev1.EventTypeNormal, eventReason(s.Action), string(s.Action),
-			fmt.Sprintf("component %s: %s in namespace %s (%s)", name, s.Action, s.Namespace, s.Reason))
+			fmt.Sprintf("component %s: %s in namespace %s%s (%s)", name, s.Action, s.Namespace, revisionNote(rel), s.Reason))
 		if s.Action == ActionUninstall && s.Namespace != desiredNamespaceIfWanted(p.d) {
 			if err := r.inv.forget(ctx, name, s.Namespace); err != nil {
 				return err
@@ -144,6 +144,15 @@ func eventReason(a Action) string {
 	}
 }
 
+// revisionNote names the Helm revision and chart an action left, so that a
+// component's events read as its recent release history.
+func revisionNote(rel *helm.Release) string {
+	if rel == nil || rel.Revision == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": revision %d, chart %s %s", rel.Revision, rel.Chart, rel.ChartVersion)
+}
+
 // event records an event on the cluster's own Hotplug, or on common. The
 // events API folds events that share regarding, related, reason and action
 // into one series whatever their note, so the related reference names the
@@ -160,5 +169,9 @@ func (r *Reconciler) event(common, own *hotplugv1.Hotplug, component, namespace,
 	// The note may quote an error: redacted of the component's values. The
 	// API server refuses a longer note, and the event would be lost.
 	note = r.secrets.redactor(component).String(note)
-	r.recorder.Eventf(obj, related, kind, reason, action, "%s", limits.Message(note, limits.MaxEventBytes))
+	note = limits.Message(note, limits.MaxEventBytes)
+	r.recorder.Eventf(obj, related, kind, reason, action, "%s", note)
+	if r.pivotEvents != nil {
+		r.pivotEvents.record(related, kind, reason, action, note)
+	}
 }

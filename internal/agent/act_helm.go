@@ -11,14 +11,14 @@ import (
 
 // perform runs one step through the Helm wrapper (internal/helm), the one
 // place the agent calls Helm to change a release, and counts it.
-func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired, ch *chartv2.Chart) error {
+func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired, ch *chartv2.Chart) (*helm.Release, error) {
 	start := time.Now()
 	var err error
+	var rel *helm.Release
 	switch s.Action {
 	case ActionInstall, ActionUpgrade:
 		req := helm.Request{Name: name, Namespace: s.Namespace, Chart: ch, Values: d.Component.Values,
 			Labels: map[string]string{LabelManagedBy: ManagedByValue, LabelCluster: r.opts.ClusterName, LabelDigest: d.Digest}}
-		var rel *helm.Release
 		if s.Action == ActionInstall {
 			rel, err = r.helm.Install(ctx, req)
 		} else {
@@ -30,7 +30,7 @@ func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired
 	case ActionUninstall:
 		err = r.helm.Uninstall(ctx, s.Namespace, name)
 	case ActionRecover:
-		_, err = r.helm.Recover(ctx, s.Namespace, name)
+		rel, err = r.helm.Recover(ctx, s.Namespace, name)
 	case ActionNone, ActionWait, ActionRepair, ActionBlocked, ActionHoldUninstall:
 	}
 	result := "success"
@@ -39,5 +39,5 @@ func (r *Reconciler) perform(ctx context.Context, name string, s Step, d Desired
 	}
 	helmActions.WithLabelValues(name, string(s.Action), result).Inc()
 	helmActionDuration.WithLabelValues(name, string(s.Action)).Observe(time.Since(start).Seconds())
-	return err
+	return rel, err
 }

@@ -142,6 +142,12 @@ func (r *Reconciler) setupFleet(ctx context.Context, mgr manager.Manager, direct
 		if err := mgr.Add(m); err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
+		if r.pivotEvents, err = newPivotEvents(r.opts.PivotConfig, mgr.GetScheme(), r.opts.ClusterName); err != nil {
+			return err
+		}
+		if err := mgr.Add(manager.RunnableFunc(r.pivotEvents.start)); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
 	}
 	r.status.reporter = report.New(report.Options{Cluster: r.opts.ClusterName, Pivot: target, Member: member,
 		Interval: r.opts.HeartbeatInterval, PivotNamespace: r.opts.PivotNamespace, Log: log})

@@ -33,17 +33,19 @@ type Reconciler struct {
 	reader   client.Reader // direct: ConfigMaps, statuses before update
 	helm     helmClient
 	recorder recorder.EventRecorder
-	opts     Options
-	outs     *outcomes
-	wake     *wakeups // nil: no dependency wake-ups (tests)
-	inv      *inventory
-	status   *statusWriter
-	fetch    *chartfetch.Fetcher // packages by pkgName or pulled by chart; bounded, cached by content
-	checker  healthChecker       // reads release objects past the cache; nil: no health check
-	drift    *driftKeeper        // nil when drift repair is off
-	assigned *assignments        // the pivot only: revisions of a Progressive common
-	effMemo  effectiveMemo       // the last merge, by generations
-	secrets  *secrets            // each component's values, to redact what leaves its reconcile
+	// pivotEvents, in a member, records the same events on the pivot.
+	pivotEvents *pivotEvents
+	opts        Options
+	outs        *outcomes
+	wake        *wakeups // nil: no dependency wake-ups (tests)
+	inv         *inventory
+	status      *statusWriter
+	fetch       *chartfetch.Fetcher // packages by pkgName or pulled by chart; bounded, cached by content
+	checker     healthChecker       // reads release objects past the cache; nil: no health check
+	drift       *driftKeeper        // nil when drift repair is off
+	assigned    *assignments        // the pivot only: revisions of a Progressive common
+	effMemo     effectiveMemo       // the last merge, by generations
+	secrets     *secrets            // each component's values, to redact what leaves its reconcile
 	// kind reads the cluster's discovery of the Hotplug kind (nil in unit
 	// tests: served); kindVanishedAt is when it last answered KindVanished.
 	kind           kube.KindReader

@@ -45,8 +45,9 @@ func (l Local) Serve(ctx context.Context) error {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	broker := NewBroker()
+	acts := ClientActions{Client: cl, Namespace: l.Namespace}
 	handler := NewHandler(Options{Broker: broker, Hosts: hostsOf(l.Listener.Addr()),
-		Actions: ClientActions{Client: cl, Namespace: l.Namespace}, Explain: CacheExplainer(ca, cl, l.Namespace), Log: l.Log})
+		Actions: acts, Explain: CacheExplainer(ca, cl, l.Namespace), Events: acts.Events, Log: l.Log})
 	return Serve(ctx, l.Listener, handler, Feed{Cache: ca, Broker: broker, Log: l.Log}, ca.Start)
 }
 

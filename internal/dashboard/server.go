@@ -56,6 +56,8 @@ type Options struct {
 	// Explain, when set, serves /api/config: a component's effective
 	// configuration in a cluster with the layer that set each value.
 	Explain Explainer
+	// Events, when set, serves /api/cell/events: a cell's recent events.
+	Events EventReader
 	// Auth, when set, requires a bearer token on every /api/ request
 	// (the hub's mode); nil trusts whoever reaches the loopback address
 	// (the operator's own machine).
@@ -104,6 +106,7 @@ func NewHandler(o Options) http.Handler {
 		_ = json.NewEncoder(w).Encode(d)
 	})
 	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, r *http.Request) { serveConfig(w, r, o) })
+	mux.HandleFunc("GET /api/cell/events", func(w http.ResponseWriter, r *http.Request) { serveCellEvents(w, r, o) })
 	mux.HandleFunc("POST /api/switch", func(w http.ResponseWriter, r *http.Request) { serveSwitch(w, r, o) })
 	mux.HandleFunc("POST /api/rollout/{op}", func(w http.ResponseWriter, r *http.Request) { serveRollout(w, r, o) })
 	if o.Auth != nil {

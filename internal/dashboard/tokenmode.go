@@ -195,6 +195,16 @@ func (a ImpersonatingActions) Switch(ctx context.Context, cluster, component, st
 	return act.Switch(ctx, cluster, component, status, dryRun)
 }
 
+// Events implements EventReader as the person: RBAC decides whether they
+// may list the pivot's events.
+func (a ImpersonatingActions) Events(ctx context.Context, cluster, component string) ([]EventView, error) {
+	act, err := a.as(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return act.Events(ctx, cluster, component)
+}
+
 // Allowed implements Actions with SubjectAccessReviews for the person.
 func (a ImpersonatingActions) Allowed(ctx context.Context) map[string]bool {
 	id, ok := IdentityFrom(ctx)

@@ -27,9 +27,10 @@ type dashboardServer struct {
 func newDashboardServer(mgr manager.Manager, cfg *rest.Config, direct client.Client, opts Options, log logr.Logger) *dashboardServer {
 	auth := &dashboard.TokenAuth{Client: direct}
 	broker := dashboard.NewBroker()
+	acts := dashboard.ImpersonatingActions{Config: cfg, Namespace: opts.Namespace, Auth: auth}
 	return &dashboardServer{mgr: mgr, address: opts.DashboardBindAddress, broker: broker, log: log.WithName("dashboard"),
 		handler: dashboard.NewHandler(dashboard.Options{Broker: broker, Auth: auth, Log: log.WithName("dashboard"),
-			Actions: dashboard.ImpersonatingActions{Config: cfg, Namespace: opts.Namespace, Auth: auth},
+			Actions: acts, Events: acts.Events,
 			Explain: dashboard.CacheExplainer(mgr.GetCache(), mgr.GetAPIReader(), opts.Namespace)})}
 }
 

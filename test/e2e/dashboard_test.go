@@ -137,6 +137,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.getElementById("switch-result").textContent.includes("set to enabled")`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Poll[chromedp.Void](`document.querySelector('.cell[data-cluster="member-2"][data-component="audit"]')?.dataset.phase === "ready"`,
 			chromedp.WithPollingTimeout(2*time.Minute)),
+		// member-2's agent sent its events to the pivot: the detail lists
+		// the uninstall and the install, which names the revision it left.
+		chromedp.Poll[chromedp.Void](`(loadEvents("member-2", "audit"), /Installed.*component audit: install in namespace audit: revision 1, chart audit 1\.0\.0/.test(document.getElementById("detail-events").innerText) &&
+			document.getElementById("detail-events").innerText.includes("Uninstalled"))`,
+			chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(500*time.Millisecond)),
 		chromedp.Click(chromedp.CSS(`#detail-close`)))
 	confirmedMu.Lock()
 	if len(confirmed) != 1 || !strings.Contains(confirmed[0], "Hotplug member-2: audit will be set to enabled") ||

@@ -159,6 +159,18 @@ async function loadDetail(cluster, component) {
   $("detail-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   $("detail-conditions").replaceChildren(...(c.conditions || []).map((x) =>
     el("tr", {}, el("td", {}, x.type), el("td", {}, x.status), el("td", {}, x.reason || ""), el("td", {}, ago(x.since)), el("td", {}, x.message || ""))));
+  loadEvents(cluster, component);
+}
+
+// loadEvents lists the cell's recent events, newest first.
+async function loadEvents(cluster, component) {
+  const body = $("detail-events");
+  const res = await fetch("api/cell/events?cluster=" + encodeURIComponent(cluster) + "&component=" + encodeURIComponent(component));
+  if (!res.ok) { body.replaceChildren(el("tr", {}, el("td", { colSpan: 4 }, "events: " + (await res.text()).trim()))); return; }
+  const evs = await res.json();
+  body.replaceChildren(...(evs.length ? evs.map((e) => el("tr", { class: e.type === "Warning" ? "warning" : "" },
+    el("td", {}, ago(e.time) + (e.count > 1 ? " (×" + e.count + ")" : "")), el("td", {}, e.type), el("td", {}, e.reason), el("td", {}, e.note)))
+    : [el("tr", {}, el("td", { colSpan: 4 }, "no recent events"))]));
 }
 
 // loadConfig shows the component's effective configuration in the cluster,
