@@ -45,8 +45,8 @@ bench-quick: ## `make bench` with a 1-minute idle period and short Go benchmarks
 bench-fleet: ## Fleet run (part 3 of bench): pivot + hub + 10/50/200 simulated members; writes bench/fleet.md and hub profiles (HOTPLUG_BENCH_FLEET_IDLE=2m, _SIZES, _INTERVAL, _ROUNDS).
 	go run ./hack/benchfleet
 
-browser: ## Install Debian's chromium for the browser tests when it is missing (hack/ensure-chromium.sh).
-	./hack/ensure-chromium.sh
+browser: ## Install Debian's chromium and firefox-esr for the browser tests when they are missing (hack/ensure-browsers.sh).
+	./hack/ensure-browsers.sh
 
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok into bin/ (once).
 	BIN_DIR=$(BIN) ./hack/build-controlplane.sh

@@ -1,4 +1,5 @@
-// Package testbrowser finds the Chromium that browser tests drive.
+// Package testbrowser finds the browsers that browser tests drive (Chromium
+// for chromedp, Firefox) and drives Firefox over WebDriver BiDi.
 package testbrowser
 
 import (
