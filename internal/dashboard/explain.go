@@ -37,21 +37,7 @@ type Explainer func(ctx context.Context, cluster, component string) (Explanation
 // cluster behind.
 func CacheExplainer(r, history client.Reader, namespace string) Explainer {
 	return func(ctx context.Context, cluster, component string) (Explanation, error) {
-		get := func(name string) (*hotplugv1.Hotplug, error) {
-			hp := &hotplugv1.Hotplug{}
-			if err := r.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
-				if client.IgnoreNotFound(err) == nil {
-					return nil, nil
-				}
-				return nil, fmt.Errorf("reading Hotplug %s: %w", name, err)
-			}
-			return hp, nil
-		}
-		common, err := get(hotplugv1.CommonName)
-		if err != nil {
-			return Explanation{}, err
-		}
-		own, err := get(cluster)
+		common, own, err := hotplugsOf(ctx, r, cluster)
 		if err != nil {
 			return Explanation{}, err
 		}
@@ -82,4 +68,24 @@ func commonAsRun(common *hotplugv1.Hotplug, runs int64, read func(int64) (rollou
 		return common, common.Generation, fmt.Sprintf("the cluster runs revision %d of common, which could not be read (%v): shown is revision %d", runs, err, common.Generation)
 	}
 	return rollout.AtRevision(common, rev.Spec, rev.Number), rev.Number, ""
+}
+
+// hotplugsOf reads common and the cluster's own Hotplug from r, either
+// nil when it does not exist.
+func hotplugsOf(ctx context.Context, r client.Reader, cluster string) (common, own *hotplugv1.Hotplug, err error) {
+	get := func(name string) (*hotplugv1.Hotplug, error) {
+		hp := &hotplugv1.Hotplug{}
+		if err := r.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
+			if client.IgnoreNotFound(err) == nil {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("reading Hotplug %s: %w", name, err)
+		}
+		return hp, nil
+	}
+	if common, err = get(hotplugv1.CommonName); err != nil {
+		return nil, nil, err
+	}
+	own, err = get(cluster)
+	return common, own, err
 }

@@ -113,21 +113,7 @@ func valuesPreview(v map[string]any) string {
 // switch: common and the cluster's Hotplug (the switch applied to a copy),
 // and the cluster's last report.
 func previewSwitch(ctx context.Context, r client.Reader, cluster, component, status string) (string, error) {
-	get := func(name string) (*hotplugv1.Hotplug, error) {
-		hp := &hotplugv1.Hotplug{}
-		if err := r.Get(ctx, client.ObjectKey{Name: name}, hp); err != nil {
-			if client.IgnoreNotFound(err) == nil {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("reading Hotplug %s: %w", name, err)
-		}
-		return hp, nil
-	}
-	common, err := get(hotplugv1.CommonName)
-	if err != nil {
-		return "", err
-	}
-	own, err := get(cluster)
+	common, own, err := hotplugsOf(ctx, r, cluster)
 	if err != nil {
 		return "", err
 	}
