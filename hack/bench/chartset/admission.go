@@ -42,20 +42,20 @@ func admissionHookMeta(name, hooks, weight string, namespaced bool) string {
 // its CA into the webhook configurations). On the simulated cluster kwok
 // completes the Jobs' pods (restartPolicy Never, owned by a Job).
 func admissionHooks() string {
-	rbacMeta := func(name string, namespaced bool) string {
-		return admissionHookMeta(name, AdmissionRBACHooks, AdmissionRBACWeight, namespaced)
+	rbacMeta := func(namespaced bool) string {
+		return admissionHookMeta("admission", AdmissionRBACHooks, AdmissionRBACWeight, namespaced)
 	}
-	return "apiVersion: v1\nkind: ServiceAccount\n" + rbacMeta("admission", true) + `---
+	return "apiVersion: v1\nkind: ServiceAccount\n" + rbacMeta(true) + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-` + rbacMeta("admission", false) + `rules:
+` + rbacMeta(false) + `rules:
 - apiGroups: [admissionregistration.k8s.io]
   resources: [validatingwebhookconfigurations, mutatingwebhookconfigurations]
   verbs: [get, update]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-` + rbacMeta("admission", false) + `roleRef:
+` + rbacMeta(false) + `roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: {{ .Release.Name }}-admission
@@ -66,14 +66,14 @@ subjects:
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
-` + rbacMeta("admission", true) + `rules:
+` + rbacMeta(true) + `rules:
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, create]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-` + rbacMeta("admission", true) + `roleRef:
+` + rbacMeta(true) + `roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: Role
   name: {{ .Release.Name }}-admission

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"testing"
 
 	"github.com/kubecube-io/hotplug/internal/chartpkg"
 	"github.com/kubecube-io/hotplug/internal/limits"
