@@ -33,7 +33,7 @@ fuzz: ## Every fuzz target for FUZZTIME (default 1m) each.
 unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...
 
-bench: controlplane ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (idle BENCH_IDLE, default 5m), the fleet run (10/50/200 members), agent and hub profiles.
+bench: controlplane ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (heavy then light set, BENCH_SETS; idle BENCH_IDLE, default 5m), the fleet run (10/50/200 members), agent and hub profiles.
 	go run ./hack/bench go
 	go run ./hack/bench charts
 	go run ./hack/benchfleet

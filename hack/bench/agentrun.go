@@ -42,10 +42,10 @@ type agentResult struct {
 	Load          string // load average when the install started
 }
 
-// components returns the Hotplug components of round n.
-func components(round int, edited map[string]bool) []hotplugv1.ComponentSpec {
+// components returns the Hotplug components of set for round n.
+func components(set chartset.Set, round int, edited map[string]bool) []hotplugv1.ComponentSpec {
 	var out []hotplugv1.ComponentSpec
-	for _, c := range chartset.Components {
+	for _, c := range set.Components() {
 		r := 1
 		if edited[c.Name] || edited["*"] {
 			r = round
@@ -56,30 +56,45 @@ func components(round int, edited map[string]bool) []hotplugv1.ComponentSpec {
 	return out
 }
 
+// agentRun is what one run of the agent measures besides install and
+// edit: the background before it, the idle period after (none when Idle is
+// 0) and the profiles (none when ProfDir is empty).
+type agentRun struct {
+	Set        chartset.Set
+	Background time.Duration
+	Idle       time.Duration
+	ProfDir    string
+	Log        string // the agent's log file name in the work directory
+}
+
 // runAgentSystem measures the hotplug agent, a process of bin/hotplug, on
 // a fresh cluster: install of the set, edit of two components, idle.
-func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, idle time.Duration) (agentResult, error) {
+func runAgentSystem(ctx context.Context, work, chartDir, bin string, run agentRun) (agentResult, error) {
 	var res agentResult
-	env, cl, err := startCluster(ctx, filepath.Join(work, "agent"))
+	env, cl, err := startCluster(ctx, filepath.Join(work, string(run.Set), "agent"))
 	if err != nil {
 		return res, err
 	}
 	defer func() { _ = env.Stop() }()
-	if res.Background, err = background(ctx, cl, 30*time.Second); err != nil {
+	if res.Background, err = background(ctx, cl, run.Background); err != nil {
 		return res, err
 	}
 	c, err := newClient(cl)
 	if err != nil {
 		return res, err
 	}
-	ap, err := startAgent(ctx, cl, work, "agent.log", bin, chartDir, filepath.Join(profDir, "agent-cpu.pprof"))
+	cpuProfile := ""
+	if run.ProfDir != "" {
+		cpuProfile = filepath.Join(run.ProfDir, "agent-cpu.pprof")
+	}
+	ap, err := startAgent(ctx, cl, work, run.Log, bin, chartDir, cpuProfile)
 	if err != nil {
 		return res, err
 	}
 	defer ap.kill()
 	cmd, metricsURL, pprofPort := ap.cmd, ap.metricsURL, ap.pprofPort
 
-	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: components(1, nil)}}
+	hp := &hotplugv1.Hotplug{ObjectMeta: metav1.ObjectMeta{Name: hotplugv1.CommonName}, Spec: hotplugv1.HotplugSpec{Component: components(run.Set, 1, nil)}}
 	res.Load = loadAverage()
 	if res.Install, err = measure(ctx, cl, func() error {
 		if err := c.Create(ctx, hp); err != nil {
@@ -89,7 +104,7 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	}); err != nil {
 		return res, fmt.Errorf("agent install: %w", err)
 	}
-	logf("agent: install %.1fs", res.Install.Seconds)
+	logf("agent, %s set: install %.1fs", run.Set, res.Install.Seconds)
 
 	edited := map[string]bool{}
 	for _, n := range chartset.Edited {
@@ -99,14 +114,14 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 		if err := c.Get(ctx, client.ObjectKeyFromObject(hp), hp); err != nil {
 			return err
 		}
-		hp.Spec.Component = components(2, edited)
+		hp.Spec.Component = components(run.Set, 2, edited)
 		if err := c.Update(ctx, hp); err != nil {
 			return err
 		}
 		if err := waitRunning(ctx, c, hp.Generation); err != nil {
 			return err
 		}
-		want := len(chartset.Components) + len(chartset.Edited)
+		want := len(run.Set.Components()) + len(chartset.Edited)
 		return poll(ctx, 200*time.Millisecond, 5*time.Minute, "edit revisions", func() (bool, string, error) {
 			n, err := helmRevisions(ctx, c)
 			return n >= want, fmt.Sprintf("%d of %d Helm revisions", n, want), err
@@ -114,17 +129,47 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 	}); err != nil {
 		return res, fmt.Errorf("agent edit: %w", err)
 	}
-	logf("agent: edit %.1fs", res.Edit.Seconds)
-	if err := fetch(ctx, "http://127.0.0.1:"+pprofPort+"/debug/pprof/heap", filepath.Join(profDir, "agent-heap.pprof")); err != nil {
-		return res, err
+	logf("agent, %s set: edit %.1fs", run.Set, res.Edit.Seconds)
+	if run.ProfDir != "" {
+		if err := fetch(ctx, "http://127.0.0.1:"+pprofPort+"/debug/pprof/heap", filepath.Join(run.ProfDir, "agent-heap.pprof")); err != nil {
+			return res, err
+		}
 	}
 	if res.Revisions, err = helmRevisions(ctx, c); err != nil {
 		return res, err
 	}
+	if run.Idle > 0 {
+		if err := measureIdle(ctx, cl, c, metricsURL, run.Idle, &res); err != nil {
+			return res, err
+		}
+	}
+	if res.Usage, err = procUsage(strconv.Itoa(cmd.Process.Pid)); err != nil {
+		return res, err
+	}
+	ap.sampler.finish(&res.Usage)
+	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid)); err == nil {
+		logf("agent memory at the end:\n%s", rollup)
+	}
+	// A clean stop writes the CPU profile.
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case werr := <-done:
+		logf("agent stopped (%v)", werr)
+	case <-time.After(30 * time.Second):
+		return res, fmt.Errorf("agent did not stop on SIGTERM")
+	}
+	return res, nil
+}
 
+// measureIdle leaves the agent idle for idle after the edit converged and
+// records the API server's and the agent's own requests and the Helm
+// revisions made meanwhile.
+func measureIdle(ctx context.Context, cl *controlplane.Cluster, c client.Client, metricsURL string, idle time.Duration, res *agentResult) error {
 	clientBefore, err := apimetrics.ScrapeClient(ctx, metricsURL)
 	if err != nil {
-		return res, err
+		return err
 	}
 	logf("agent: idle for %s", idle)
 	var settled apimetrics.Counts
@@ -149,38 +194,21 @@ func runAgentSystem(ctx context.Context, work, chartDir, bin, profDir string, id
 			return nil
 		}
 	}); err != nil {
-		return res, err
+		return err
 	}
 	res.IdleMinutes = idle.Minutes()
 	clientAfter, err := apimetrics.ScrapeClient(ctx, metricsURL)
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.IdleClient = clientAfter.Sub(clientBefore)
 	res.SettledClient = clientAfter.Sub(settled)
 	revs, err := helmRevisions(ctx, c)
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.IdleRevisions = revs - res.Revisions
-	if res.Usage, err = procUsage(strconv.Itoa(cmd.Process.Pid)); err != nil {
-		return res, err
-	}
-	ap.sampler.finish(&res.Usage)
-	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid)); err == nil {
-		logf("agent memory at the end:\n%s", rollup)
-	}
-	// A clean stop writes the CPU profile.
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case werr := <-done:
-		logf("agent stopped (%v)", werr)
-	case <-time.After(30 * time.Second):
-		return res, fmt.Errorf("agent did not stop on SIGTERM")
-	}
-	return res, nil
+	return nil
 }
 
 // measure runs fn and returns its duration and the API server's requests
@@ -316,7 +344,7 @@ func runAgentSmall(ctx context.Context, work, chartDir, bin string) (phase, usag
 		return phase{}, usage{}, err
 	}
 	defer ap.kill()
-	small := chartset.Components[3]
+	small := chartset.Light.Components()[3] // loggie, the same in both sets
 	var comps []hotplugv1.ComponentSpec
 	for i := range smallComponents {
 		comps = append(comps, hotplugv1.ComponentSpec{Name: fmt.Sprintf("%s-%02d", small.Name, i), Namespace: fmt.Sprintf("%s-%02d", small.Namespace, i),

@@ -11,7 +11,9 @@
 //	bench all       go, charts, assemble
 //
 // Environment: BENCH_OUT (default bench), BENCH_IDLE (idle period of the
-// chart-set run, default 5m), BENCH_GO_TIME (-benchtime, default 1s),
+// chart-set run, default 5m), BENCH_SETS (the chart sets measured, in
+// order, default heavy,light: the first gets the background, idle and
+// profile measures), BENCH_GO_TIME (-benchtime, default 1s),
 // BENCH_AGENT_ONLY (set: the chart-set run measures the agent only and
 // writes no fragment, for quick iterations), HOTPLUG_BIN_DIR (control-plane
 // binaries, default ./bin).

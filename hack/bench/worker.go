@@ -54,17 +54,22 @@ func runWorker(ctx context.Context, args []string) error {
 	kubeconfig := fs.String("kubeconfig", "", "")
 	chartDir := fs.String("chart-dir", "", "")
 	round := fs.Int("round", 1, "")
+	setName := fs.String("set", string(chartset.Heavy), "heavy or light")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set, err := chartset.ParseSet(*setName)
+	if err != nil {
 		return err
 	}
 	cfg, err := kube.LoadConfig(*kubeconfig)
 	if err != nil {
 		return err
 	}
-	comps := chartset.Components
+	comps := set.Components()
 	if *round > 1 {
 		comps = nil
-		for _, c := range chartset.Components {
+		for _, c := range set.Components() {
 			for _, e := range chartset.Edited {
 				if c.Name == e {
 					comps = append(comps, c)
@@ -238,7 +243,7 @@ func deleteHookJobs(ctx context.Context, c client.Client, text string) error {
 
 // runWorkerProcess runs one worker phase as a child process of this
 // binary and returns what it measured.
-func runWorkerProcess(ctx context.Context, mode, kubeconfig, chartDir string, round int, logPath string) (workerResult, error) {
+func runWorkerProcess(ctx context.Context, mode string, set chartset.Set, kubeconfig, chartDir string, round int, logPath string) (workerResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return workerResult{}, err
@@ -248,11 +253,11 @@ func runWorkerProcess(ctx context.Context, mode, kubeconfig, chartDir string, ro
 		return workerResult{}, err
 	}
 	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, self, workerCommand, "-mode", mode, "-kubeconfig", kubeconfig, "-chart-dir", chartDir, "-round", strconv.Itoa(round))
+	cmd := exec.CommandContext(ctx, self, workerCommand, "-mode", mode, "-set", string(set), "-kubeconfig", kubeconfig, "-chart-dir", chartDir, "-round", strconv.Itoa(round))
 	cmd.Stderr = logFile
 	out, err := cmd.Output()
 	if err != nil {
-		return workerResult{}, fmt.Errorf("%s worker, round %d: %w (log: %s)", mode, round, err, logPath)
+		return workerResult{}, fmt.Errorf("%s worker, %s set, round %d: %w (log: %s)", mode, set, round, err, logPath)
 	}
 	var res workerResult
 	if err := json.Unmarshal([]byte(strings.TrimSpace(string(out))), &res); err != nil {

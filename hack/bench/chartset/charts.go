@@ -10,7 +10,7 @@ import (
 // crdProperties sizes each CRD's schema (about 28 KB each, 12 CRDs).
 const crdProperties = 50
 
-// Monitoring returns the monitoring-shaped chart: 12 CRDs in crds/, an
+// Monitoring returns the light set's monitoring chart: 12 CRDs in crds/, an
 // operator, Prometheus and Alertmanager StatefulSets, dashboards and rules
 // as ConfigMaps, custom resources of its own CRDs, a post-install hook Job,
 // and three subcharts (kube-state-metrics, node-exporter, grafana).

@@ -1,10 +1,27 @@
-// Package chartset writes the benchmark's chart set: a chart with the shape
-// of KubeCube's monitoring chart (three subcharts, a dozen large CRDs, about
-// 170 objects, a hook Job, custom resources of its own CRDs) and three
-// smaller charts, one of which uses a kind the monitoring chart's CRDs
-// bring (the cross-chart CRD race of concurrent installs) and one with a
-// hook. The charts are built in memory and packaged with Helm's own Save,
+// Package chartset writes the benchmark's chart sets: four charts shaped
+// like KubeCube's monitoring, thanos, logseer and logagent add-ons, one of
+// which (thanos) uses a kind the monitoring chart's CRDs bring (the
+// cross-chart CRD race of concurrent installs) and two of which have hook
+// Jobs. The charts are built in memory and packaged with Helm's own Save,
 // so the bench needs no chart sources on disk.
+//
+// The sets differ in the monitoring chart:
+//
+//   - Heavy is shaped like KubeCube's published kubecube-monitoring 15.4.7
+//     as issue 21 measured it: 5.0 MB unpacked; ten prometheus-operator
+//     CRDs of 3.8 to 328 KB, about 1.3 MB in all (prometheuses 328 KB,
+//     thanosrulers 254 KB, alertmanagers 247 KB, alertmanagerconfigs 122 KB;
+//     HeavyCRDs), their schemas generated as large structural trees; 30
+//     Grafana dashboards as ConfigMaps of 18 to 200 KiB of JSON (HeavyDashboards);
+//     PrometheusRules, ServiceMonitors and PodMonitors of its own CRDs; and
+//     kube-prometheus-stack's admission webhook hooks: ServiceAccount, Role,
+//     ClusterRole and bindings in pre-install, pre-upgrade, post-install and
+//     post-upgrade, a create Job before install and upgrade, a patch Job
+//     after them, deleted before creation and on success. With thanos
+//     3.18.0, logseer and the logagent (loggie) about 188 objects, as the
+//     real set has.
+//   - Light is the earlier, lighter monitoring chart: 12 CRDs of about 28 KB,
+//     171 objects, one post-install hook Job; 198 objects in the set.
 package chartset
 
 import (
@@ -29,51 +46,83 @@ type Component struct {
 	Pkg string
 }
 
-// CRDGroup is the API group of the monitoring chart's CRDs.
+// Set names one of the chart sets; both are written to the same chart
+// directory and differ in the monitoring chart's package.
+type Set string
+
+// The chart sets.
+const (
+	Heavy Set = "heavy"
+	Light Set = "light"
+)
+
+// Sets are the chart sets in the order the bench measures them.
+var Sets = []Set{Heavy, Light}
+
+// ParseSet returns the set named s.
+func ParseSet(s string) (Set, error) {
+	for _, set := range Sets {
+		if string(set) == s {
+			return set, nil
+		}
+	}
+	return "", fmt.Errorf("unknown chart set %q (want heavy or light)", s)
+}
+
+// CRDGroup is the API group of the monitoring charts' CRDs.
 const CRDGroup = "monitoring.bench.hotplug.io"
 
-// CRDKinds are the kinds the monitoring chart defines (12 CRDs).
+// CRDKinds are the kinds the light monitoring chart defines (12 CRDs).
 var CRDKinds = []string{
 	"Prometheus", "Alertmanager", "ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe",
 	"ThanosRuler", "AlertmanagerConfig", "ScrapeConfig", "PrometheusAgent", "Dashboard", "DashboardSource",
 }
 
-// Components are the four components in install order (the order the
-// one-after-another baseline uses: the CRDs' chart first).
-var Components = []Component{
-	{Name: "monitoring", Namespace: "bench-monitoring", Pkg: "monitoring-15.4.12.tgz"},
-	{Name: "thanos", Namespace: "bench-thanos", Pkg: "thanos-3.18.0.tgz"},
-	{Name: "logseer", Namespace: "bench-logseer", Pkg: "logseer-2.3.0.tgz"},
-	{Name: "loggie", Namespace: "bench-loggie", Pkg: "loggie-1.3.0.tgz"},
+// Components are the set's four components in install order (the order
+// the one-after-another baseline uses: the CRDs' chart first).
+func (s Set) Components() []Component {
+	mon := Component{Name: "monitoring", Namespace: "bench-monitoring", Pkg: "monitoring-15.4.12.tgz"}
+	if s == Heavy {
+		mon.Pkg = "kubecube-monitoring-15.4.7.tgz"
+	}
+	return []Component{
+		mon,
+		{Name: "thanos", Namespace: "bench-thanos", Pkg: "thanos-3.18.0.tgz"},
+		{Name: "logseer", Namespace: "bench-logseer", Pkg: "logseer-2.3.0.tgz"},
+		{Name: "loggie", Namespace: "bench-loggie", Pkg: "loggie-1.3.0.tgz"},
+	}
 }
 
 // Edited are the components the bench's edit phase changes.
 var Edited = []string{"monitoring", "thanos"}
 
 // Values returns a component's values for round n of the bench: a change
-// of round changes ConfigMap data and a pod template annotation of every
-// workload, so an edit rolls the workloads out.
+// of round changes a pod template annotation of every workload (and the
+// light set's ConfigMap data), so an edit rolls the workloads out.
 func Values(round int) map[string]any { return map[string]any{"round": round} }
 
 // modTime fixes the packages' timestamps: the same set gives the same bytes.
 var modTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Write packages the four charts into dir and returns their paths.
+// Write packages the charts of every set into dir (the monitoring chart
+// in both shapes, the three others once) and returns their paths.
 func Write(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("chart directory: %w", err)
 	}
 	var out []string
-	for _, ch := range []*chartv2.Chart{Monitoring(), Thanos(), Logseer(), Loggie()} {
+	for _, ch := range []*chartv2.Chart{HeavyMonitoring(), Monitoring(), Thanos(), Logseer(), Loggie()} {
 		p, err := chartutil.Save(ch, dir)
 		if err != nil {
 			return nil, fmt.Errorf("packaging %s: %w", ch.Name(), err)
 		}
 		out = append(out, p)
 	}
-	for i, c := range Components {
-		if filepath.Base(out[i]) != c.Pkg {
-			return nil, fmt.Errorf("package %s written as %s", c.Pkg, out[i])
+	for _, set := range Sets {
+		for _, c := range set.Components() {
+			if _, err := os.Stat(filepath.Join(dir, c.Pkg)); err != nil {
+				return nil, fmt.Errorf("package %s of the %s set: %w", c.Pkg, set, err)
+			}
 		}
 	}
 	return out, nil
@@ -284,10 +333,7 @@ spec:
 // crd returns a CRD of kind in CRDGroup whose schema has about props
 // documented properties nested three deep, like the prometheus-operator's.
 func crd(kind string, props int) string {
-	plural := strings.ToLower(kind) + "s"
-	if strings.HasSuffix(kind, "s") {
-		plural = strings.ToLower(kind) + "es"
-	}
+	plural := pluralOf(kind)
 	var b strings.Builder
 	fmt.Fprintf(&b, `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
