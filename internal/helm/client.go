@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	"helm.sh/helm/v4/pkg/action"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -77,6 +80,15 @@ func (c *Client) configuration(namespace string, red ...*redact.Redactor) (*acti
 	}
 	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
 		kc.Namespace = namespace
+		if sec, ok := cfg.Releases.Driver.(*driver.Secrets); ok {
+			cfg.Releases.Driver = newReleaseStore(sec, sync.OnceValues(func() (corev1client.SecretInterface, error) {
+				cs, err := kc.Factory.KubernetesClientSet()
+				if err != nil {
+					return nil, fmt.Errorf("release storage: %w", err)
+				}
+				return cs.CoreV1().Secrets(namespace), nil
+			}))
+		}
 		kc.Factory = serverValidated{kc.Factory}
 	}
 	return cfg, nil
