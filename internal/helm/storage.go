@@ -178,33 +178,32 @@ func recordSecret(key string, rls *rspb.Release, stamp string) (*corev1.Secret, 
 }
 
 // encodeRecord is Helm's record encoding (base64 of gzipped JSON) at the
-// default level, or the best when that does not fit a Secret.
+// default level, or the best when that does not fit a Secret. The JSON is
+// streamed into gzip: a 10 MB release is not copied out whole first.
 func encodeRecord(rls *rspb.Release) ([]byte, error) {
-	raw, err := json.Marshal(rls)
-	if err != nil {
-		return nil, err
-	}
-	out, err := gzipBase64(raw, gzip.DefaultCompression)
+	out, err := gzipBase64(rls, gzip.DefaultCompression)
 	if err == nil && len(out) > maxRecordBytes {
-		out, err = gzipBase64(raw, gzip.BestCompression)
+		out, err = gzipBase64(rls, gzip.BestCompression)
 	}
 	return out, err
 }
 
-func gzipBase64(raw []byte, level int) ([]byte, error) {
+func gzipBase64(rls *rspb.Release, level int) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := gzip.NewWriterLevel(&buf, level)
+	b64 := base64.NewEncoder(base64.StdEncoding, &buf)
+	w, err := gzip.NewWriterLevel(b64, level)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.Write(raw); err != nil {
+	if err := json.NewEncoder(w).Encode(rls); err != nil {
 		_ = w.Close()
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	out := make([]byte, base64.StdEncoding.EncodedLen(buf.Len()))
-	base64.StdEncoding.Encode(out, buf.Bytes())
-	return out, nil
+	if err := b64.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
