@@ -90,6 +90,7 @@ func (c *Client) configuration(namespace string, red ...*redact.Redactor) (*acti
 			}))
 		}
 		kc.Factory = serverValidated{kc.Factory}
+		cfg.KubeClient = &absentFirst{Interface: kc, meta: c.meta}
 	}
 	return cfg, nil
 }
