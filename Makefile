@@ -33,9 +33,10 @@ fuzz: ## Every fuzz target for FUZZTIME (default 1m) each.
 unit: ## Pure-logic tests only (no control plane).
 	go test -count=1 -short ./...
 
-bench: controlplane ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (heavy then light set, BENCH_SETS; idle BENCH_IDLE, default 5m), the fleet run (10/50/200 members), agent and hub profiles.
+bench: controlplane ## Benchmarks into bench/RESULTS.md: Go benchmarks, the chart-set run on a simulated cluster (heavy then light set, BENCH_SETS; idle BENCH_IDLE, default 5m), the timeline of one install and upgrade of the heavy monitoring chart, the fleet run (10/50/200 members), agent and hub profiles.
 	go run ./hack/bench go
 	go run ./hack/bench charts
+	go run ./hack/bench timeline
 	go run ./hack/benchfleet
 	go run ./hack/bench assemble
 

@@ -7,8 +7,9 @@
 //
 //	bench go        Go benchmarks with -benchmem  -> go.md
 //	bench charts    the chart-set run             -> charts.md, profiles/
+//	bench timeline  one install and upgrade of the heavy monitoring chart, phase by phase -> timeline.md
 //	bench assemble  header + fragments            -> RESULTS.md
-//	bench all       go, charts, assemble
+//	bench all       go, charts, timeline, assemble
 //
 // Environment: BENCH_OUT (default bench), BENCH_IDLE (idle period of the
 // chart-set run, default 5m), BENCH_SETS (the chart sets measured, in
@@ -33,11 +34,11 @@ import (
 
 // fragments are the parts assemble joins, in this order; a missing one is
 // left out.
-var fragments = []string{"go.md", "charts.md", "fleet.md"}
+var fragments = []string{"go.md", "charts.md", "timeline.md", "fleet.md"}
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench go|charts|assemble|all")
+		fmt.Fprintln(os.Stderr, "usage: bench go|charts|timeline|assemble|all")
 		os.Exit(2)
 	}
 	ctrllog.SetLogger(logr.Discard())
@@ -50,12 +51,16 @@ func main() {
 		err = runGo(ctx, out)
 	case "charts":
 		err = runCharts(ctx, out)
+	case "timeline":
+		err = runTimeline(ctx, out)
 	case "assemble":
 		err = assemble(ctx, out)
 	case "all":
 		if err = runGo(ctx, out); err == nil {
 			if err = runCharts(ctx, out); err == nil {
-				err = assemble(ctx, out)
+				if err = runTimeline(ctx, out); err == nil {
+					err = assemble(ctx, out)
+				}
 			}
 		}
 	case workerCommand:

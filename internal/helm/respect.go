@@ -80,6 +80,10 @@ type respectingKube struct {
 
 var _ kube.InterfaceWaitOptions = (*respectingKube)(nil)
 
+// msgReadingManagers is logged when Update starts reading the live
+// objects' field managers (hack/bench's timeline times that step by it).
+const msgReadingManagers = "reading the field managers of the live objects"
+
 // GetWaiterWithOptions passes Helm's wait options through (Helm looks for
 // this method on its kube client, and without it would drop them).
 func (r *respectingKube) GetWaiterWithOptions(ws kube.WaitStrategy, opts ...kube.WaitOption) (kube.Waiter, error) {
@@ -93,6 +97,7 @@ func (r *respectingKube) GetWaiterWithOptions(ws kube.WaitStrategy, opts ...kube
 // object cannot be read fails the update before anything is applied: applied
 // whole and forced, it would take fields from their managers.
 func (r *respectingKube) Update(original, target kube.ResourceList, options ...kube.ClientUpdateOption) (*kube.Result, error) {
+	r.log.V(1).Info(msgReadingManagers, "objects", len(target))
 	for _, info := range target {
 		if err := r.strip(info); err != nil {
 			return &kube.Result{}, err
