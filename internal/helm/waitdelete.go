@@ -16,11 +16,13 @@ const goneCheckTimeout = 5 * time.Second
 // absentFirst is Helm's kube client whose waiters, asked to wait until
 // objects are deleted, first read each object (a metadata GET, a few
 // milliseconds) and return at once when none exists any more; otherwise
-// Helm's waiter waits as before. Why: Helm's status watcher starts
-// informers (a LIST and a WATCH per kind) for every wait, about 0.1 s,
-// and Helm waits so after each hook object it deletes, whether it existed
-// or not (before-hook-creation, hook-succeeded): 24 waits in one install
-// of a chart with 12 hook objects, 2.4 s of nothing.
+// Helm's waiter waits as before. Why: with Helm's wait on (the agent's
+// --wait, Options.Wait) Helm's status watcher starts informers (a LIST and
+// a WATCH per kind) for every wait, about 0.1 s, and Helm waits so after
+// each hook object it deletes, whether it existed or not
+// (before-hook-creation, hook-succeeded): 24 waits in one install of a
+// chart with 12 hook objects, 2.4 s of nothing. (Without the wait, Helm's
+// hook-only waiter does not wait for deletions at all.)
 type absentFirst struct {
 	kube.Interface
 	meta metadata.Interface
