@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/go-logr/logr"
+	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/kube"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -98,13 +99,21 @@ func (r *respectingKube) GetWaiterWithOptions(ws kube.WaitStrategy, opts ...kube
 // whole and forced, it would take fields from their managers.
 func (r *respectingKube) Update(original, target kube.ResourceList, options ...kube.ClientUpdateOption) (*kube.Result, error) {
 	r.log.V(1).Info(msgReadingManagers, "objects", len(target))
+	// The reads are independent (each strip changes only its own info):
+	// several at once, as 154 sequential GETs took half a second.
+	g := errgroup.Group{}
+	g.SetLimit(stripReaders)
 	for _, info := range target {
-		if err := r.strip(info); err != nil {
-			return &kube.Result{}, err
-		}
+		g.Go(func() error { return r.strip(info) })
+	}
+	if err := g.Wait(); err != nil {
+		return &kube.Result{}, err
 	}
 	return r.Interface.Update(original, target, options...)
 }
+
+// stripReaders is how many live objects respectingKube reads at once.
+const stripReaders = 8
 
 // strip replaces info's object by its stripped copy when a respected manager
 // owns any of its fields.
