@@ -48,7 +48,7 @@ func TestInstallCRDsConcurrently(t *testing.T) {
 	parent := &chartv2.Chart{
 		Metadata: &chartv2.Metadata{APIVersion: chartv2.APIVersionV2, Name: "parent", Version: "0.1.0",
 			Dependencies: []*chartv2.Dependency{{Name: "on", Version: "0.1.0", Condition: "on.enabled"}, {Name: "off", Version: "0.1.0", Condition: "off.enabled"}}},
-		Values: map[string]any{"on": map[string]any{"enabled": true}, "off": map[string]any{"enabled": false}},
+		Values:    map[string]any{"on": map[string]any{"enabled": true}, "off": map[string]any{"enabled": false}},
 		Templates: []*common.File{{Name: "templates/gadget.yaml", Data: []byte("apiVersion: " + group + "/v1\nkind: Gadget\nmetadata:\n  name: one\nspec: {size: 3}\n")}},
 	}
 	for i := range 6 {
