@@ -76,10 +76,6 @@ func (c *Client) Install(ctx context.Context, req Request) (*Release, error) {
 		if c.opts.Policy != nil {
 			act.PostRenderer = policyRenderer{c.opts.Policy}
 		}
-		if err := c.installCRDs(ctx, cfg, req.Chart, req.Values); err != nil {
-			return err
-		}
-		act.SkipCRDs = true
 		res, err = act.RunWithContext(ctx, cloneChart(req.Chart), cloneValues(req.Values))
 		return err
 	})
