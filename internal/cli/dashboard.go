@@ -23,11 +23,13 @@ func newDashboardCommand() *cobra.Command {
 		Use:   "dashboard [--kubeconfig PIVOT] [--address 127.0.0.1:0] [--open]",
 		Short: "Serve the live fleet view in your browser, with your own kubeconfig identity",
 		Long: `dashboard serves the fleet view on this machine: every cluster × component with its
-phase, chart version and digest, Helm revision and drift mark, failing first, each
-cell's message, conditions and where each value of its configuration comes from,
-a switch to enable or disable the component in that cluster (previewed by an API
-server dry run, then confirmed), and the rollout of common with Pause, Resume and
-Undo. It watches the pivot's Cluster objects and common (one watch, whatever the
+phase, chart version and digest, Helm revision and drift mark, failing first; per
+cluster its state, last heartbeat, revision of common and agent version; each cell's
+message, conditions, recent events (its Helm actions name the revision they left) and
+where each value of its configuration comes from (at the revision of common the
+cluster runs); a switch to enable or disable the component in that cluster (previewed
+by an API server dry run plus what the agent will then do, then confirmed); and the
+rollout of common with Pause, Resume and Undo. It watches the pivot's Cluster objects and common (one watch, whatever the
 number of browsers) and pushes each change to the page as it happens.
 
 It reads and acts with your kubeconfig's identity: Kubernetes RBAC is the only

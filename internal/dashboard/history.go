@@ -46,15 +46,30 @@ func (a ClientActions) Events(ctx context.Context, cluster, component string) ([
 	}
 	var all []corev1.Event
 	for _, name := range names {
-		var list corev1.EventList
 		sel := fields.Set{"involvedObject.kind": "Hotplug", "involvedObject.name": name}.AsSelector()
-		if err := a.Client.List(ctx, &list, client.InNamespace(metav1.NamespaceDefault), client.MatchingFieldsSelector{Selector: sel}, client.Limit(500)); err != nil {
-			return nil, apiError(fmt.Errorf("listing the events of Hotplug %s: %w", name, err))
+		// Pages, because the API server lists events by name (oldest
+		// first): the newest are on the last page. Bounded all the same.
+		cont := ""
+		for page := 0; page < maxEventPages; page++ {
+			var list corev1.EventList
+			if err := a.Client.List(ctx, &list, client.InNamespace(metav1.NamespaceDefault), client.MatchingFieldsSelector{Selector: sel},
+				client.Limit(eventPage), client.Continue(cont)); err != nil {
+				return nil, apiError(fmt.Errorf("listing the events of Hotplug %s: %w", name, err))
+			}
+			all = append(all, list.Items...)
+			if cont = list.Continue; cont == "" {
+				break
+			}
 		}
-		all = append(all, list.Items...)
 	}
 	return cellEvents(all, component), nil
 }
+
+// eventPage and maxEventPages bound the events read for one cell.
+const (
+	eventPage     = 500
+	maxEventPages = 10
+)
 
 // cellEvents keeps the component's events (their related object names its
 // release), newest first, at most maxCellEvents. Pure.

@@ -55,8 +55,12 @@ func switchPlan(cluster, component string, eff merge.Result, reported *hotplugv1
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "install: %s will install %s into namespace %s from %s", agent, component, c.Namespace, packageOf(c))
-	if len(c.DependsOn) > 0 {
-		fmt.Fprintf(&b, ", once %s %s ready", strings.Join(c.DependsOn, ", "), map[bool]string{true: "is", false: "are"}[len(c.DependsOn) == 1])
+	switch len(c.DependsOn) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, ", once %s is ready", c.DependsOn[0])
+	default:
+		fmt.Fprintf(&b, ", once %s are ready", strings.Join(c.DependsOn, ", "))
 	}
 	b.WriteString("\nvalues (merged from common and Hotplug " + cluster + "; the chart's values.yaml supplies the rest):\n")
 	b.WriteString(valuesPreview(c.Values))

@@ -45,6 +45,18 @@ func admissionHooks() string {
 	rbacMeta := func(namespaced bool) string {
 		return admissionHookMeta("admission", AdmissionRBACHooks, AdmissionRBACWeight, namespaced)
 	}
+	// binding binds the hook's ServiceAccount to its ClusterRole or Role.
+	binding := func(roleKind string) string {
+		return "apiVersion: rbac.authorization.k8s.io/v1\nkind: " + roleKind + "Binding\n" + rbacMeta(roleKind == "Role") + `roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ` + roleKind + `
+  name: {{ .Release.Name }}-admission
+subjects:
+- kind: ServiceAccount
+  name: {{ .Release.Name }}-admission
+  namespace: {{ .Release.Namespace }}
+`
+	}
 	return "apiVersion: v1\nkind: ServiceAccount\n" + rbacMeta(true) + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -53,17 +65,7 @@ kind: ClusterRole
   resources: [validatingwebhookconfigurations, mutatingwebhookconfigurations]
   verbs: [get, update]
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-` + rbacMeta(false) + `roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: {{ .Release.Name }}-admission
-subjects:
-- kind: ServiceAccount
-  name: {{ .Release.Name }}-admission
-  namespace: {{ .Release.Namespace }}
----
+` + binding("ClusterRole") + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 ` + rbacMeta(true) + `rules:
@@ -71,17 +73,7 @@ kind: Role
   resources: [secrets]
   verbs: [get, create]
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-` + rbacMeta(true) + `roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: Role
-  name: {{ .Release.Name }}-admission
-subjects:
-- kind: ServiceAccount
-  name: {{ .Release.Name }}-admission
-  namespace: {{ .Release.Namespace }}
----
+` + binding("Role") + `---
 ` + admissionJob("create", AdmissionCreateHooks, `["create", "--host=operator,operator.{{ .Release.Namespace }}.svc", "--namespace={{ .Release.Namespace }}", "--secret-name={{ .Release.Name }}-admission"]`) +
 		"---\n" + admissionJob("patch", AdmissionPatchHooks, `["patch", "--webhook-name={{ .Release.Name }}-admission", "--namespace={{ .Release.Namespace }}", "--secret-name={{ .Release.Name }}-admission", "--patch-failure-policy=Fail"]`)
 }

@@ -30,21 +30,34 @@ func Monitoring() *chartv2.Chart {
 	for _, k := range CRDKinds {
 		ch.Files = append(ch.Files, &common.File{Name: fmt.Sprintf("crds/%s.yaml", k), Data: []byte(crd(k, crdProperties)), ModTime: modTime})
 	}
-	ksm := newChart("kube-state-metrics", "5.10.0", "round: 1\n", map[string]string{
+	ch.SetDependencies(monitoringSubcharts(subchartNames{"node-exporter", "5.10.0", "4.20.0", "7.0.0"})...)
+	return ch
+}
+
+// subchartNames are what the two monitoring charts' subcharts differ in:
+// node-exporter's chart name and the three charts' versions.
+type subchartNames struct {
+	nodeExporter                   string
+	ksmVersion, neVersion, grafana string
+}
+
+// monitoringSubcharts are kube-state-metrics, node-exporter and grafana
+// (with 12 dashboards), as both monitoring charts vendor them.
+func monitoringSubcharts(n subchartNames) []*chartv2.Chart {
+	ksm := newChart("kube-state-metrics", n.ksmVersion, "round: 1\n", map[string]string{
 		"all.yaml": serviceAccount("kube-state-metrics") + "---\n" + rbac("kube-state-metrics") + "---\n" +
 			workload("Deployment", "kube-state-metrics", 1) + "---\n" + service("kube-state-metrics"),
 	})
-	nodeExporter := newChart("node-exporter", "4.20.0", "round: 1\n", map[string]string{
+	nodeExporter := newChart(n.nodeExporter, n.neVersion, "round: 1\n", map[string]string{
 		"all.yaml": serviceAccount("node-exporter") + "---\n" + rbac("node-exporter") + "---\n" +
 			workload("DaemonSet", "node-exporter", 1) + "---\n" + service("node-exporter"),
 	})
-	grafana := newChart("grafana", "7.0.0", "round: 1\ndashboards: 12\n", map[string]string{
+	grafana := newChart("grafana", n.grafana, "round: 1\ndashboards: 12\n", map[string]string{
 		"all.yaml": serviceAccount("grafana") + "---\n" + role("grafana") + "---\n" + rbac("grafana") + "---\n" +
 			workload("Deployment", "grafana", 1) + "---\n" + service("grafana"),
 		"dashboards.yaml": configMaps("grafana-dashboard", "dashboards", 1500),
 	})
-	ch.SetDependencies(ksm, nodeExporter, grafana)
-	return ch
+	return []*chartv2.Chart{ksm, nodeExporter, grafana}
 }
 
 // Thanos returns a thanos-shaped chart whose ServiceMonitors are of a kind

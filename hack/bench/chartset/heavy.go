@@ -81,20 +81,7 @@ func HeavyMonitoring() *chartv2.Chart {
 		ch.Files = append(ch.Files, &common.File{Name: fmt.Sprintf("crds/crd-%s.yaml", pluralOf(c.Kind)), Data: []byte(heavyCRD(c.Kind, c.Bytes)), ModTime: modTime})
 	}
 	ch.Files = append(ch.Files, &common.File{Name: "README.md", Data: []byte(heavyReadme()), ModTime: modTime})
-	ksm := newChart("kube-state-metrics", "3.1.0", "round: 1\n", map[string]string{
-		"all.yaml": serviceAccount("kube-state-metrics") + "---\n" + rbac("kube-state-metrics") + "---\n" +
-			workload("Deployment", "kube-state-metrics", 1) + "---\n" + service("kube-state-metrics"),
-	})
-	nodeExporter := newChart("prometheus-node-exporter", "1.16.2", "round: 1\n", map[string]string{
-		"all.yaml": serviceAccount("node-exporter") + "---\n" + rbac("node-exporter") + "---\n" +
-			workload("DaemonSet", "node-exporter", 1) + "---\n" + service("node-exporter"),
-	})
-	grafana := newChart("grafana", "6.9.1", "round: 1\ndashboards: 12\n", map[string]string{
-		"all.yaml": serviceAccount("grafana") + "---\n" + role("grafana") + "---\n" + rbac("grafana") + "---\n" +
-			workload("Deployment", "grafana", 1) + "---\n" + service("grafana"),
-		"dashboards.yaml": configMaps("grafana-dashboard", "dashboards", 1500),
-	})
-	ch.SetDependencies(ksm, nodeExporter, grafana)
+	ch.SetDependencies(monitoringSubcharts(subchartNames{"prometheus-node-exporter", "3.1.0", "1.16.2", "6.9.1"})...)
 	return ch
 }
 
